@@ -1,0 +1,125 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/csv_reader.hpp"
+#include "core/error.hpp"
+
+namespace zt::cli {
+namespace {
+
+struct LinkOptions {
+  NewLesson lesson;
+  std::optional<std::string> scheduled_at;
+  std::optional<std::string> expires_at;
+  std::optional<std::string> base_url;
+  std::string from_csv;
+  bool json = false;
+};
+
+std::optional<TimePoint> optional_time(const std::optional<std::string>& text, const std::string& tz) {
+  if (!text || text->empty()) return std::nullopt;
+  return parse_time_arg(*text, tz);
+}
+
+// The CSV has the flags' names as columns (teacher, student, zoom_url, ...; '-' or '_').
+std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::string& tz) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::vector<NewLesson> lessons;
+  auto records = parse_csv_records(text.str(), path);
+  for (size_t i = 0; i < records.size(); ++i) {
+    auto& r = records[i];
+    NewLesson l;
+    l.teacher = r["teacher"];
+    l.student = r["student"];
+    l.zoom_url = r["zoom_url"];
+    l.teacher_name = r["teacher_name"];
+    l.teacher_zoom_email = r["teacher_zoom_email"];
+    l.student_name = r["student_name"];
+    try {
+      l.scheduled_at = optional_time(r["scheduled_at"], tz);
+      l.expires_at = optional_time(r["expires_at"], tz);
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: row {}: {}", path, i + 1, e.what()), e.hint());
+    }
+    lessons.push_back(std::move(l));
+  }
+  if (lessons.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("{} has no rows", path));
+  return lessons;
+}
+
+nlohmann::json link_json(const Lesson& l) {
+  return {{"id", l.id},
+          {"tracking_url", l.tracking_url()},
+          {"teacher_url", l.teacher_url()},
+          {"checkout_url", l.checkout_url()},
+          {"track_token", l.track_token},
+          {"leave_token", l.leave_token},
+          {"status", to_string(l.status)}};
+}
+
+void print_links(const std::vector<Lesson>& lessons, bool json) {
+  for (const auto& l : lessons) {
+    if (json) {
+      std::cout << link_json(l).dump() << "\n";
+    } else if (lessons.size() == 1) {
+      std::cout << fmt::format("lesson {}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", l.id,
+                               l.tracking_url(), l.teacher_url(), l.checkout_url());
+    } else {
+      std::cout << fmt::format("{}\t{}\t{}\t{}\n", l.id, l.tracking_url(), l.teacher_url(), l.checkout_url());
+    }
+  }
+}
+
+void create_links(Context& ctx, LinkOptions& o) {
+  ctx.config({{"base_url", o.base_url}});
+  auto tz = ctx.time_zone();
+  std::vector<NewLesson> rows;
+  if (!o.from_csv.empty()) {
+    if (!o.lesson.teacher.empty() || !o.lesson.student.empty() || !o.lesson.zoom_url.empty()) {
+      throw Error(ErrorCode::invalid_argument, "--from-csv takes the lessons from the file only",
+                  "drop --teacher, --student and --zoom-url");
+    }
+    rows = read_lessons_csv(o.from_csv, tz);
+  } else {
+    o.lesson.scheduled_at = optional_time(o.scheduled_at, tz);
+    o.lesson.expires_at = optional_time(o.expires_at, tz);
+    rows.push_back(o.lesson);
+  }
+  print_links(ctx.lessons().create_lessons(rows), o.json);
+}
+
+}  // namespace
+
+void add_link_command(CLI::App& app, Context& ctx) {
+  auto* link = app.add_subcommand("link", "create lesson links");
+  link->require_subcommand(1);
+  auto o = std::make_shared<LinkOptions>();
+  auto* create = link->add_subcommand("create", "store a lesson and print its tracking, teacher and checkout URLs");
+  create->add_option("--teacher", o->lesson.teacher, "teacher's id (as payroll knows them)");
+  create->add_option("--student", o->lesson.student, "student's id");
+  create->add_option("--zoom-url", o->lesson.zoom_url, "the teacher's Zoom join URL (https://zoom.us/j/...)");
+  create->add_option("--teacher-name", o->lesson.teacher_name, "teacher's display name in Zoom");
+  create->add_option("--teacher-zoom-email", o->lesson.teacher_zoom_email, "teacher's Zoom account email");
+  create->add_option("--student-name", o->lesson.student_name, "student's name");
+  create->add_option("--scheduled-at", o->scheduled_at, "when the lesson is booked (ISO 8601)");
+  create->add_option("--expires-at", o->expires_at, "the link stops working if unclicked by then (default: 7 days after scheduled or now)");
+  create->add_option("--base-url", o->base_url, "public URL links are built on (env ZOOMTRACK_BASE_URL)");
+  create->add_option("--from-csv", o->from_csv, "create one lesson per CSV row, all or none")->check(CLI::ExistingFile);
+  create->add_flag("--json", o->json, "print JSON (one object per lesson, one per line)");
+  create->footer(
+      "Examples:\n"
+      "  zoomtrack link create --teacher t.abebe --student s.hana \\\n"
+      "      --zoom-url 'https://zoom.us/j/86431910364?pwd=abc' --teacher-zoom-email abebe@school.example --json\n"
+      "  zoomtrack link create --from-csv lessons.csv --json\n"
+      "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at");
+  create->callback([&ctx, o] { create_links(ctx, *o); });
+}
+
+}  // namespace zt::cli

@@ -1,0 +1,58 @@
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "core/report.hpp"
+
+namespace zt::cli {
+namespace {
+
+struct ReportOptions {
+  std::optional<std::string> from, to, tz;
+  std::string by = "lesson";
+  std::string minutes = "round";
+  std::string output;
+  FormatFlags format;
+};
+
+void run_report(Context& ctx, const ReportOptions& o) {
+  ctx.config({{"tz", o.tz}});
+  ReportRequest request;
+  request.tz = ctx.time_zone();
+  request.by = parse_report_grouping(o.by);
+  request.rounding = parse_minute_rounding(o.minutes);
+  if (o.from) request.from = parse_time_arg(*o.from, request.tz);
+  if (o.to) request.to = parse_time_arg(*o.to, request.tz);
+  auto table = build_report(ctx.store(), request);
+  if (o.output.empty()) {
+    write_table(std::cout, table, o.format.format());
+    return;
+  }
+  std::ostringstream text;
+  write_table(text, table, o.format.format());
+  write_file_atomically(o.output, text.str());
+  ctx.info("wrote " + o.output);
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand("report", "payroll export: lessons and minutes");
+  cmd->add_option("--from", o->from, "lessons that started at or after this time or date");
+  cmd->add_option("--to", o->to, "lessons that started before this time or date");
+  cmd->add_option("--by", o->by, "one row per lesson, teacher, student or day")
+      ->check(CLI::IsMember({"lesson", "teacher", "student", "day"}));
+  cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
+  cmd->add_option("--minutes", o->minutes, "how seconds become minutes: round, floor or ceil")
+      ->check(CLI::IsMember({"round", "floor", "ceil"}));
+  cmd->add_option("-o,--output", o->output, "write to this file (atomically) instead of stdout");
+  add_format_flags(*cmd, o->format);
+  cmd->footer(
+      "Examples:\n"
+      "  zoomtrack report --from 2026-11-01 --to 2026-12-01 --by teacher --csv -o payroll.csv\n"
+      "  zoomtrack report --by day --tz Africa/Addis_Ababa --json");
+  cmd->callback([&ctx, o] { run_report(ctx, *o); });
+}
+
+}  // namespace zt::cli

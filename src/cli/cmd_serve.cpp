@@ -1,0 +1,138 @@
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "http/server.hpp"
+
+namespace zt::cli {
+namespace {
+
+struct ServeOptions {
+  std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
+      webhook_secret_file, webhook_max_age, grace;
+};
+
+std::pair<std::string, int> parse_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      size_t used = 0;
+      port = std::stoi(listen.substr(colon + 1), &used);
+      if (used != listen.size() - colon - 1) port = -1;
+    } catch (const std::exception&) {
+    }
+  }
+  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--listen '{}' is not HOST:PORT", listen),
+                "for example 127.0.0.1:8080 (port 0 picks a free one)");
+  }
+  auto host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, port};
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
+  return secret;
+}
+
+http::ServerOptions server_options(Context& ctx) {
+  const auto& config = ctx.config();
+  http::ServerOptions options;
+  std::tie(options.host, options.port) = parse_listen(config.get("listen"));
+  options.tls_cert = config.get("tls_cert");
+  options.tls_key = config.get("tls_key");
+  options.trusted_proxy = config.get("trusted_proxy");
+  auto log_format = config.get("log_format");
+  if (log_format != "text" && log_format != "json") {
+    throw Error(ErrorCode::invalid_argument, "--log-format must be text or json");
+  }
+  options.json_logs = log_format == "json";
+  options.log_requests = !ctx.quiet();
+  options.webhook_secret = config.get("webhook_secret");
+  if (options.webhook_secret.empty() && !config.get("webhook_secret_file").empty()) {
+    options.webhook_secret = read_secret_file(config.get("webhook_secret_file"));
+  }
+  options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
+  return options;
+}
+
+// Signals are taken by one thread with sigwait, so handlers never run inside httplib's threads.
+void serve(Context& ctx, const ServeOptions& o) {
+  ctx.config({{"listen", o.listen}, {"base_url", o.base_url}, {"tls_cert", o.tls_cert},
+              {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
+              {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
+              {"grace", o.grace}});
+  auto options = server_options(ctx);
+  if (options.webhook_secret.empty()) {
+    ctx.info("zoomtrack: warning: no webhook secret (ZOOMTRACK_WEBHOOK_SECRET or --webhook-secret-file): "
+             "POST /webhooks/zoom answers 503 until one is configured");
+  }
+  http::Server server(ctx.lessons(), options);
+  int port = server.bind();
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread signal_thread([&] {
+    for (;;) {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      if (signal == SIGHUP) {
+        server.reload_tls();
+        continue;
+      }
+      server.stop();
+      return;
+    }
+  });
+  ctx.info(fmt::format("zoomtrack: serving {} on {}://{}:{} (database {})", ctx.config().get("base_url"),
+                       options.tls_cert.empty() ? "http" : "https", options.host, port, ctx.store().path()));
+  bool ok = server.run();
+  if (signal_thread.joinable()) {
+    if (!ok) pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+  if (!ok) throw Error(ErrorCode::runtime, "the server stopped unexpectedly");
+  ctx.info("zoomtrack: stopped");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "serve tracking links, checkout links and Zoom webhooks");
+  cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  cmd->add_option("--base-url", o->base_url, "public URL that links are built on (env ZOOMTRACK_BASE_URL)");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--trusted-proxy", o->trusted_proxy, "believe X-Forwarded-For only from this address");
+  cmd->add_option("--log-format", o->log_format, "text or json request logs on stderr");
+  cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token");
+  cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
+  cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
+  cmd->footer(
+      "Examples:\n"
+      "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"
+      "  zoomtrack serve --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem");
+  cmd->callback([&ctx, o] { serve(ctx, *o); });
+}
+
+}  // namespace zt::cli

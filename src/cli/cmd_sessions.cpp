@@ -1,0 +1,185 @@
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+
+namespace zt::cli {
+namespace {
+
+struct ListOptions {
+  std::optional<std::string> status, from, to;
+  std::string teacher, student;
+  FormatFlags format;
+};
+
+struct CorrectionOptions {
+  int64_t id = 0;
+  std::string at, reason, by;
+  bool force = false;
+  bool json = false;
+};
+
+std::string who(const std::string& by) {
+  if (!by.empty()) return by;
+  const char* user = std::getenv("USER");
+  return user && *user ? user : "unknown";
+}
+
+std::string duration_cell(const Lesson& l) {
+  auto d = l.duration_s();
+  return d ? std::to_string(*d) : "";
+}
+
+Table lessons_table(const std::vector<Lesson>& lessons, bool full) {
+  Table t;
+  if (full) {
+    t.columns = {"id", "status", "teacher", "teacher_name", "student", "student_name", "meeting_id",
+                 "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at"};
+    t.numeric = {true, false, false, false, false, false, false, false, false, false, false, true, false};
+  } else {
+    t.columns = {"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s"};
+    t.numeric = {true, false, false, false, false, false, false, true};
+  }
+  for (const auto& l : lessons) {
+    auto source = l.end_source ? to_string(*l.end_source) : "";
+    if (full) {
+      t.rows.push_back({std::to_string(l.id), to_string(l.status), l.teacher, l.teacher_name, l.student,
+                        l.student_name, l.meeting_id, format_utc(l.created_at), format_utc(l.started_at),
+                        format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at)});
+    } else {
+      t.rows.push_back({std::to_string(l.id), to_string(l.status), l.teacher, l.student,
+                        format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l)});
+    }
+  }
+  return t;
+}
+
+void list_lessons(Context& ctx, const ListOptions& o) {
+  LessonFilter filter;
+  auto tz = ctx.time_zone();
+  if (o.status) filter.status = parse_lesson_status(*o.status);
+  filter.teacher = o.teacher;
+  filter.student = o.student;
+  if (o.from) filter.from = parse_time_arg(*o.from, tz);
+  if (o.to) filter.to = parse_time_arg(*o.to, tz);
+  auto lessons = ctx.lessons().list(filter);
+  if (o.format.json) {
+    std::cout << nlohmann::json(lessons).dump(2) << "\n";
+    return;
+  }
+  write_table(std::cout, lessons_table(lessons, o.format.csv), o.format.format());
+}
+
+void print_detail(const LessonDetail& d) {
+  const auto& l = d.lesson;
+  std::cout << fmt::format("lesson {}  {}\n", l.id, to_string(l.status));
+  std::cout << fmt::format("  teacher      {} {}\n  student      {} {}\n", l.teacher, l.teacher_name,
+                           l.student, l.student_name);
+  std::cout << fmt::format("  meeting      {}\n  created      {}\n  started      {}\n", l.meeting_id,
+                           format_utc(l.created_at), format_utc(l.started_at));
+  std::cout << fmt::format("  ended        {} {}\n  duration_s   {}\n  expires      {}\n",
+                           format_utc(l.ended_at), l.end_source ? to_string(*l.end_source) : "",
+                           duration_cell(l), format_utc(l.expires_at));
+  std::cout << fmt::format("  tracking URL {}\n  teacher URL  {}\n  checkout URL {}\n", l.tracking_url(),
+                           l.teacher_url(), l.checkout_url());
+  std::cout << fmt::format("clicks ({})\n", d.clicks.size());
+  for (const auto& c : d.clicks) {
+    std::cout << fmt::format("  {} {:<7} {} {} {}\n", format_utc(c.at), c.kind, c.method, c.ip, c.user_agent);
+  }
+  std::cout << fmt::format("end signals ({})\n", d.end_signals.size());
+  for (const auto& s : d.end_signals) {
+    std::cout << fmt::format("  {} {}{} {}\n", format_utc(s.at), to_string(s.source), s.forced ? " (forced)" : "", s.detail);
+  }
+  std::cout << fmt::format("webhook events ({})\n", d.events.size());
+  for (const auto& e : d.events) {
+    std::cout << fmt::format("  #{} {} {} {} {}\n", e.id, format_utc(e.received_at), e.event, e.outcome, e.detail);
+  }
+  std::cout << fmt::format("segments ({})\n", d.segments.size());
+  for (const auto& s : d.segments) {
+    std::cout << fmt::format("  {} {} – {} {}{} {}\n", s.source, format_utc(s.join_time), format_utc(s.leave_time),
+                             s.name, s.is_host ? " (teacher)" : "", s.leave_reason);
+  }
+  std::cout << fmt::format("audit ({})\n", d.audit.size());
+  for (const auto& a : d.audit) {
+    std::cout << fmt::format("  {} {} {} {}: {} -> {}  {}\n", format_utc(a.at), a.who, a.source, a.action,
+                             a.old_value, a.new_value, a.reason);
+  }
+}
+
+void print_lesson(const Lesson& l, bool json) {
+  if (json) std::cout << nlohmann::json(l).dump(2) << "\n";
+  else std::cout << fmt::format("lesson {} {}: {} – {} ({}), {} s\n", l.id, to_string(l.status),
+                                format_utc(l.started_at), format_utc(l.ended_at),
+                                l.end_source ? to_string(*l.end_source) : "", duration_cell(l));
+}
+
+void add_list(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<ListOptions>();
+  auto* cmd = sessions.add_subcommand("list", "list lessons with start, end, source, duration and status");
+  cmd->add_option("--status", o->status, "created, active, ended, final, expired, needs_review or void");
+  cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
+  cmd->add_option("--student", o->student, "only this student's lessons");
+  cmd->add_option("--from", o->from, "started (or created) at or after this time or date");
+  cmd->add_option("--to", o->to, "started (or created) before this time or date");
+  add_format_flags(*cmd, o->format);
+  cmd->footer("Examples:\n  zoomtrack sessions list --status needs_review\n"
+              "  zoomtrack sessions list --teacher t.abebe --from 2026-11-01 --csv");
+  cmd->callback([&ctx, o] { list_lessons(ctx, *o); });
+}
+
+void add_show(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<CorrectionOptions>();
+  auto* cmd = sessions.add_subcommand("show", "one lesson with its clicks, webhook events, segments and audit trail");
+  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_flag("--json", o->json, "print JSON");
+  cmd->footer("Example:\n  zoomtrack sessions show 42 --json");
+  cmd->callback([&ctx, o] {
+    auto detail = ctx.lessons().detail(o->id);
+    if (o->json) std::cout << nlohmann::json(detail).dump(2) << "\n";
+    else print_detail(detail);
+  });
+}
+
+void add_end(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<CorrectionOptions>();
+  auto* cmd = sessions.add_subcommand("end", "set a lesson's end by hand (audited)");
+  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_option("--at", o->at, "when the teacher left (ISO 8601)")->required();
+  cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
+  cmd->add_option("--by", o->by, "who is correcting (default $USER)");
+  cmd->add_flag("--force", o->force, "override an end that came from Zoom");
+  cmd->add_flag("--json", o->json, "print the lesson as JSON");
+  cmd->footer("Example:\n  zoomtrack sessions end 42 --at 2026-11-25T10:30:00Z --reason 'teacher phoned: Zoom crashed'");
+  cmd->callback([&ctx, o] {
+    auto at = parse_time_arg(o->at, ctx.time_zone());
+    print_lesson(ctx.lessons().end_manually(o->id, at, o->reason, who(o->by), o->force), o->json);
+  });
+}
+
+void add_void(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<CorrectionOptions>();
+  auto* cmd = sessions.add_subcommand("void", "cancel a lesson: it is never paid (audited)");
+  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
+  cmd->add_option("--by", o->by, "who is cancelling (default $USER)");
+  cmd->add_flag("--json", o->json, "print the lesson as JSON");
+  cmd->footer("Example:\n  zoomtrack sessions void 42 --reason 'student cancelled'");
+  cmd->callback([&ctx, o] { print_lesson(ctx.lessons().void_lesson(o->id, o->reason, who(o->by)), o->json); });
+}
+
+}  // namespace
+
+void add_sessions_command(CLI::App& app, Context& ctx) {
+  auto* sessions = app.add_subcommand("sessions", "list, show and correct lessons");
+  sessions->alias("lessons");
+  sessions->require_subcommand(1);
+  add_list(*sessions, ctx);
+  add_show(*sessions, ctx);
+  add_end(*sessions, ctx);
+  add_void(*sessions, ctx);
+}
+
+}  // namespace zt::cli

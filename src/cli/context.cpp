@@ -1,0 +1,88 @@
+#include "cli/context.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.hpp"
+
+extern char** environ;
+
+namespace zt::cli {
+namespace {
+
+constexpr const char* system_config = "/etc/zoomtrack/config";
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read config file {}", path),
+                "check the path given to --config or ZOOMTRACK_CONFIG");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string::npos) env[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  return env;
+}
+
+const Config& Context::config(const std::map<std::string, std::optional<std::string>>& flags) {
+  if (config_) return *config_;
+  ConfigSources sources;
+  sources.env = process_environment();
+  for (const auto& [key, value] : flags) {
+    if (value) sources.flags[key] = *value;
+  }
+  if (globals_.db) sources.flags["db"] = *globals_.db;
+  std::string file = globals_.config_file.value_or("");
+  if (file.empty() && sources.env.count("ZOOMTRACK_CONFIG")) file = sources.env["ZOOMTRACK_CONFIG"];
+  if (file.empty() && std::filesystem::exists(system_config)) file = system_config;
+  if (!file.empty()) {
+    sources.file_text = read_text_file(file);
+    sources.file_name = file;
+  }
+  config_ = resolve_config(sources);
+  return *config_;
+}
+
+Store& Context::store() {
+  if (!store_) store_ = std::make_unique<Store>(config().get("db"));
+  return *store_;
+}
+
+LessonService& Context::lessons() {
+  if (!lessons_) {
+    ServiceOptions options;
+    options.base_url = config().get("base_url");
+    while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
+    if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("base URL '{}' must start with http:// or https://", options.base_url));
+    }
+    options.grace = parse_duration(config().get("grace"));
+    lessons_ = std::make_unique<LessonService>(store(), clock_, options);
+  }
+  return *lessons_;
+}
+
+std::string Context::time_zone() { return config().get("tz"); }
+
+void Context::info(const std::string& message) const {
+  if (!globals_.quiet) std::cerr << message << "\n";
+}
+
+}  // namespace zt::cli

@@ -1,0 +1,49 @@
+#pragma once
+// What every subcommand shares: global flags, the resolved configuration, the store.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/lesson_service.hpp"
+#include "core/store.hpp"
+#include "core/time.hpp"
+
+namespace zt::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> db;
+  std::optional<std::string> config_file;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+class Context {
+ public:
+  explicit Context(const GlobalOptions& globals) : globals_(globals) {}
+
+  // Resolves flags > env > config file > defaults. `flags` holds the command's own setting flags.
+  const Config& config(const std::map<std::string, std::optional<std::string>>& flags = {});
+  Store& store();
+  LessonService& lessons();
+  const Clock& clock() const { return clock_; }
+  std::string time_zone();
+
+  // Messages for people go to stderr; -q silences them.
+  void info(const std::string& message) const;
+  bool quiet() const { return globals_.quiet; }
+  bool verbose() const { return globals_.verbose; }
+
+ private:
+  const GlobalOptions& globals_;
+  std::optional<Config> config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LessonService> lessons_;
+  SystemClock clock_;
+};
+
+// The environment as a map, for config resolution.
+std::map<std::string, std::string> process_environment();
+
+}  // namespace zt::cli

@@ -1,0 +1,122 @@
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace zt {
+namespace {
+
+std::string trim(const std::string& s) {
+  auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+const SettingDefinition* find_definition(const std::string& key) {
+  for (const auto& d : setting_definitions()) {
+    if (key == d.key) return &d;
+  }
+  return nullptr;
+}
+
+// `key = value` lines; '#' starts a comment line; values may be wrapped in double quotes.
+std::map<std::string, Setting> parse_config_file(const std::string& text, const std::string& name) {
+  std::map<std::string, Setting> values;
+  std::istringstream in(text);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      throw Error(ErrorCode::invalid_argument, fmt::format("{}:{}: expected 'key = value'", name, number));
+    }
+    auto key = trim(line.substr(0, eq));
+    std::replace(key.begin(), key.end(), '-', '_');
+    auto value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (!find_definition(key)) {
+      throw Error(ErrorCode::invalid_argument, fmt::format("{}:{}: unknown setting '{}'", name, number, key),
+                  "see 'zoomtrack config show' for the settings");
+    }
+    values[key] = {value, fmt::format("config {}:{}", name, number)};
+  }
+  return values;
+}
+
+}  // namespace
+
+const std::vector<SettingDefinition>& setting_definitions() {
+  static const std::vector<SettingDefinition> definitions{
+      {"db", "ZOOMTRACK_DB", "./zoomtrack.db", false, "the SQLite database file"},
+      {"base_url", "ZOOMTRACK_BASE_URL", "http://127.0.0.1:8080", false,
+       "public URL that tracking and checkout links are built on"},
+      {"listen", "ZOOMTRACK_LISTEN", "127.0.0.1:8080", false, "serve: HOST:PORT to listen on"},
+      {"tls_cert", "ZOOMTRACK_TLS_CERT", "", false, "serve: PEM certificate chain for HTTPS"},
+      {"tls_key", "ZOOMTRACK_TLS_KEY", "", false, "serve: PEM private key for HTTPS"},
+      {"trusted_proxy", "ZOOMTRACK_TRUSTED_PROXY", "", false,
+       "serve: address of the reverse proxy whose X-Forwarded-For is believed"},
+      {"log_format", "ZOOMTRACK_LOG_FORMAT", "text", false, "serve: text or json request logs"},
+      {"webhook_secret", "ZOOMTRACK_WEBHOOK_SECRET", "", true, "Zoom webhook secret token"},
+      {"webhook_secret_file", "ZOOMTRACK_WEBHOOK_SECRET_FILE", "", false,
+       "file holding the Zoom webhook secret token"},
+      {"webhook_max_age", "ZOOMTRACK_WEBHOOK_MAX_AGE", "2h", false,
+       "oldest webhook timestamp accepted"},
+      {"grace", "ZOOMTRACK_GRACE", "10m", false, "a teacher who rejoins within this continues the lesson"},
+      {"stale_after", "ZOOMTRACK_STALE_AFTER", "4h", false,
+       "reconcile: an active lesson with no end this long after its start needs review"},
+      {"tz", "ZOOMTRACK_TZ", "UTC", false, "time zone for dates on the command line and reports"},
+      {"zoom_api_base", "ZOOMTRACK_ZOOM_API_BASE", "https://api.zoom.us/v2", false, "Zoom REST API"},
+      {"zoom_oauth_url", "ZOOMTRACK_ZOOM_OAUTH_URL", "https://zoom.us/oauth/token", false,
+       "Zoom OAuth token endpoint"},
+      {"zoom_account_id", "ZOOM_ACCOUNT_ID", "", false, "Server-to-Server OAuth account id"},
+      {"zoom_client_id", "ZOOM_CLIENT_ID", "", false, "Server-to-Server OAuth client id"},
+      {"zoom_client_secret", "ZOOM_CLIENT_SECRET", "", true, "Server-to-Server OAuth client secret"},
+  };
+  return definitions;
+}
+
+const std::string& Config::get(const std::string& key) const { return setting(key).value; }
+
+const Setting& Config::setting(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw Error(ErrorCode::runtime, fmt::format("no setting '{}'", key));
+  return it->second;
+}
+
+Config resolve_config(const ConfigSources& sources) {
+  auto from_file = parse_config_file(sources.file_text, sources.file_name);
+  Config config;
+  for (const auto& d : setting_definitions()) {
+    Setting chosen{d.default_value, "default"};
+    if (auto it = from_file.find(d.key); it != from_file.end()) chosen = it->second;
+    if (d.env) {
+      if (auto it = sources.env.find(d.env); it != sources.env.end() && !it->second.empty()) {
+        chosen = {it->second, fmt::format("env {}", d.env)};
+      }
+    }
+    if (auto it = sources.flags.find(d.key); it != sources.flags.end()) {
+      if (d.secret) {
+        throw Error(ErrorCode::invalid_argument, fmt::format("{} is a secret: not accepted as a flag", d.key),
+                    fmt::format("set {} or use a file", d.env));
+      }
+      chosen = {it->second, "flag"};
+    }
+    config.set(d.key, chosen);
+  }
+  return config;
+}
+
+std::string mask_secret(const std::string& value) {
+  if (value.empty()) return "";
+  return value.substr(0, std::min<size_t>(2, value.size() / 4)) + std::string(8, '*');
+}
+
+}  // namespace zt

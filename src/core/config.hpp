@@ -1,0 +1,50 @@
+#pragma once
+// Settings with their origin. Precedence: flags > environment > config file > defaults, resolved
+// in one pure function so that it can be tested and shown (`zoomtrack config show`).
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zt {
+
+struct SettingDefinition {
+  const char* key;          // config file key, and the name `config show` prints
+  const char* env;          // environment variable, or nullptr
+  const char* default_value;
+  bool secret;              // masked by `config show`; never accepted as a flag value
+  const char* description;
+};
+
+const std::vector<SettingDefinition>& setting_definitions();
+
+struct Setting {
+  std::string value;
+  std::string origin;  // "flag", "env ZOOMTRACK_DB", "config /etc/zoomtrack/config:3", "default"
+};
+
+class Config {
+ public:
+  const std::string& get(const std::string& key) const;
+  const Setting& setting(const std::string& key) const;
+  void set(const std::string& key, Setting setting) { values_[key] = std::move(setting); }
+  const std::map<std::string, Setting>& all() const { return values_; }
+
+ private:
+  std::map<std::string, Setting> values_;
+};
+
+struct ConfigSources {
+  std::map<std::string, std::string> flags;  // key -> value, only those given
+  std::map<std::string, std::string> env;    // the process environment
+  std::string file_text;                     // the config file's contents, may be empty
+  std::string file_name;                     // for origins and error messages
+};
+
+// Throws Error(invalid_argument) for an unknown key or a malformed line in the file.
+Config resolve_config(const ConfigSources& sources);
+
+// "abcd1234" -> "ab******"; empty stays empty.
+std::string mask_secret(const std::string& value);
+
+}  // namespace zt

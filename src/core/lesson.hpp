@@ -1,0 +1,128 @@
+#pragma once
+// The lesson and the records around it, as core and every adapter see them.
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace zt {
+
+enum class LessonStatus { created, active, ended, final, expired, needs_review, void_ };
+enum class EndSource { webhook, zoom_api, leave_url, manual, handover };
+
+const char* to_string(LessonStatus status);
+const char* to_string(EndSource source);
+// Throw Error(invalid_argument) for an unknown name.
+LessonStatus parse_lesson_status(const std::string& text);
+EndSource parse_end_source(const std::string& text);
+
+struct Lesson {
+  int64_t id = 0;
+  std::string teacher;
+  std::string teacher_name;
+  std::string teacher_zoom_email;
+  std::string student;
+  std::string student_name;
+  std::string zoom_url;
+  std::string meeting_id;
+  std::string track_token;
+  std::string leave_token;
+  std::string base_url;
+  LessonStatus status = LessonStatus::created;
+  TimePoint created_at{};
+  std::optional<TimePoint> scheduled_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> ended_at;
+  std::optional<EndSource> end_source;
+
+  std::string tracking_url() const;
+  std::string checkout_url() const;
+  // The Zoom URL with leave_url pointing at our checkout URL, as the original design asks.
+  std::string teacher_url() const;
+  std::optional<int64_t> duration_s() const;
+};
+
+// What staff give to create a lesson; validated by LessonService.
+struct NewLesson {
+  std::string teacher;
+  std::string teacher_name;
+  std::string teacher_zoom_email;
+  std::string student;
+  std::string student_name;
+  std::string zoom_url;
+  std::optional<TimePoint> scheduled_at;
+  std::optional<TimePoint> expires_at;
+};
+
+struct Click {
+  int64_t id = 0;
+  TimePoint at{};
+  std::string ip;
+  std::string user_agent;
+  std::string kind;    // "real" or "preview"
+  std::string method;  // "GET" or "HEAD"
+};
+
+// One end signal as received, whatever its source; the lesson's end is derived from all of them.
+struct EndSignal {
+  int64_t id = 0;
+  EndSource source = EndSource::leave_url;
+  TimePoint at{};           // when the teacher left, by the source's clock
+  TimePoint received_at{};  // when we learnt it
+  bool forced = false;      // a manual end that may override a webhook end
+  std::string detail;
+};
+
+// One participant connection in a Zoom meeting, from webhooks or the Zoom API.
+struct Segment {
+  std::string source;  // "webhook" or "zoom_api"
+  std::string meeting_uuid;
+  std::string connection_id;  // Zoom's per-connection user_id: a rejoin is a new segment
+  std::string participant_id;
+  std::string host_id;
+  std::string email;
+  std::string name;
+  std::optional<TimePoint> join_time;
+  std::optional<TimePoint> leave_time;
+  std::string leave_reason;
+  bool is_host = false;  // filled in against the lesson's teacher when read for a lesson
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  TimePoint at{};
+  std::string who;
+  std::string source;
+  std::string action;
+  std::string old_value;
+  std::string new_value;
+  std::string reason;
+};
+
+struct WebhookEventRecord {
+  int64_t id = 0;
+  std::string delivery_key;
+  TimePoint received_at{};
+  std::string event;
+  int64_t event_ts = 0;  // Zoom's milliseconds, as received
+  std::string meeting_id;
+  std::string meeting_uuid;
+  std::string outcome;
+  std::string detail;
+  std::optional<int64_t> lesson_id;
+  std::string body;
+};
+
+void to_json(nlohmann::json& j, const Lesson& lesson);
+void to_json(nlohmann::json& j, const Click& click);
+void to_json(nlohmann::json& j, const EndSignal& signal);
+void to_json(nlohmann::json& j, const Segment& segment);
+void to_json(nlohmann::json& j, const AuditEntry& entry);
+void to_json(nlohmann::json& j, const WebhookEventRecord& event);
+
+}  // namespace zt

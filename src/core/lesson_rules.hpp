@@ -1,0 +1,67 @@
+#pragma once
+// Every rule that turns signals into a lesson's start, end, duration and status lives here, as
+// pure functions over facts, so that the order in which signals arrive cannot change the result.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/lesson.hpp"
+
+namespace zt {
+
+inline constexpr Seconds default_grace{600};
+
+// end - start in whole seconds, never negative.
+int64_t duration_seconds(TimePoint start, TimePoint end);
+
+enum class MinuteRounding { round, floor, ceil };
+MinuteRounding parse_minute_rounding(const std::string& text);
+int64_t minutes_for(int64_t seconds, MinuteRounding rounding);
+
+// Lower is more trusted: webhook < zoom_api < leave_url < manual.
+int end_source_rank(EndSource source);
+
+// Zoom's participant id equals the meeting's host_id for a signed-in host; otherwise the email or
+// display name configured for the lesson's teacher identifies them.
+bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
+                const std::string& teacher_name);
+
+// Moving into or out of a breakout room is a left/joined pair, not a departure.
+bool is_breakout_move(std::string_view leave_reason);
+
+// Everything known about one lesson, read from the store.
+struct LessonFacts {
+  std::optional<TimePoint> start;       // the first real click
+  std::optional<TimePoint> next_start;  // the start of the next lesson on the same meeting
+  std::vector<Segment> teacher_segments;  // the teacher's connections, from webhooks and the API
+  std::vector<TimePoint> meeting_ends;  // Zoom's end_time of the meeting's instances
+  std::vector<EndSignal> signals;       // leave URL and manual ends
+};
+
+struct ResolvedEnd {
+  TimePoint at{};
+  EndSource source = EndSource::webhook;
+  bool meeting_over = false;  // Zoom said the meeting ended: no rejoin can follow
+};
+
+// The end, from the most trusted source that has one; within a source the teacher's last leave,
+// where a rejoin within `grace` continues the lesson. Capped at the next lesson's start.
+std::optional<ResolvedEnd> resolve_end(const LessonFacts& facts, Seconds grace);
+
+struct LessonState {
+  LessonStatus status = LessonStatus::created;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> ended_at;
+  std::optional<EndSource> end_source;
+  bool operator==(const LessonState&) const = default;
+};
+
+LessonState state_of(const Lesson& lesson);
+
+// The lesson's state given its facts. Void and expired lessons keep theirs; an ended lesson is
+// final once Zoom says the meeting is over or `grace` has passed since the end.
+LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
+                           Seconds grace);
+
+}  // namespace zt

@@ -1,0 +1,280 @@
+#include "core/lesson_service.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/zoom_url.hpp"
+
+namespace zt {
+namespace {
+
+constexpr size_t max_field_length = 200;
+
+void check_field(const std::string& name, const std::string& value, bool required) {
+  if (required && value.empty()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--{} is required", name));
+  }
+  if (value.size() > max_field_length) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--{} is longer than {} characters", name, max_field_length));
+  }
+  if (std::any_of(value.begin(), value.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--{} contains control characters", name));
+  }
+}
+
+std::string describe(const LessonState& s) {
+  std::string text = to_string(s.status);
+  if (s.started_at) text += " start=" + format_utc(*s.started_at);
+  if (s.ended_at) text += " end=" + format_utc(*s.ended_at);
+  if (s.end_source) text += fmt::format(" ({})", to_string(*s.end_source));
+  return text;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const LessonDetail& d) {
+  j = d.lesson;
+  j["clicks"] = d.clicks;
+  j["end_signals"] = d.end_signals;
+  j["events"] = d.events;
+  j["segments"] = d.segments;
+  j["audit"] = d.audit;
+}
+
+LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {}
+
+Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
+  check_field("teacher", row.teacher, true);
+  check_field("student", row.student, true);
+  check_field("teacher-name", row.teacher_name, false);
+  check_field("teacher-zoom-email", row.teacher_zoom_email, false);
+  check_field("student-name", row.student_name, false);
+  auto zoom = parse_zoom_join_url(row.zoom_url);
+  Lesson lesson;
+  lesson.teacher = row.teacher;
+  lesson.teacher_name = row.teacher_name;
+  lesson.teacher_zoom_email = row.teacher_zoom_email;
+  lesson.student = row.student;
+  lesson.student_name = row.student_name;
+  lesson.zoom_url = zoom.url;
+  lesson.meeting_id = zoom.meeting_id;
+  lesson.base_url = options_.base_url;
+  lesson.created_at = now;
+  lesson.scheduled_at = row.scheduled_at;
+  lesson.expires_at = row.expires_at.value_or(row.scheduled_at.value_or(now) + options_.link_lifetime);
+  if (*lesson.expires_at <= now) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--expires-at {} is in the past", format_utc(*lesson.expires_at)));
+  }
+  lesson.track_token = random_token();
+  lesson.leave_token = random_token();
+  return lesson;
+}
+
+std::vector<Lesson> LessonService::create_lessons(const std::vector<NewLesson>& rows) {
+  auto now = clock_.now();
+  std::vector<Lesson> lessons;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    try {
+      lessons.push_back(build_lesson(rows[i], now));
+    } catch (const Error& e) {
+      if (rows.size() == 1) throw;
+      throw Error(e.code(), fmt::format("row {}: {}", i + 1, e.what()), e.hint());
+    }
+  }
+  store_.write([&] {
+    for (auto& lesson : lessons) {
+      lesson.id = store_.insert_lesson(lesson);
+      store_.insert_audit(lesson.id, {0, now, "zoomtrack", "link_create", "create", "",
+                                      "created", "link created"});
+    }
+  });
+  return lessons;
+}
+
+ClickOutcome LessonService::record_click(const std::string& token, const ClickRequest& request) {
+  ClickOutcome outcome;
+  outcome.kind = classify_click(request.is_head, request.user_agent, request.explicit_open);
+  auto now = clock_.now();
+  store_.write([&] {
+    auto lesson = store_.find_lesson_by_track_token(token);
+    if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
+    store_.insert_click(lesson->id, {0, now, request.ip, request.user_agent, to_string(outcome.kind),
+                                     request.is_head ? "HEAD" : "GET"});
+    if (lesson->status == LessonStatus::created && lesson->expires_at && now >= *lesson->expires_at) {
+      *lesson = set_status(*lesson, LessonStatus::expired, {"click", "link expired before the first click"});
+    }
+    outcome.lesson = *lesson;
+  });
+  // The click is logged even for a dead link; it never revives one.
+  if (outcome.lesson.status == LessonStatus::void_ || outcome.lesson.status == LessonStatus::expired) {
+    throw Error(ErrorCode::gone, fmt::format("this lesson link is {}", to_string(outcome.lesson.status)));
+  }
+  if (outcome.kind == ClickKind::real && !outcome.lesson.started_at) {
+    // Only the first real click can change anything: a later one never moves the start.
+    store_.write([&] {
+      outcome.lesson = refresh(outcome.lesson, {"click", "student opened the tracking link"});
+      if (auto previous = store_.previous_lesson_on_meeting(outcome.lesson)) {
+        refresh(*previous, {"handover", fmt::format("lesson {} started on the same meeting",
+                                                    outcome.lesson.id)});
+      }
+    });
+  }
+  return outcome;
+}
+
+Lesson LessonService::record_leave(const std::string& token) {
+  auto now = clock_.now();
+  Lesson result;
+  store_.write([&] {
+    auto lesson = store_.find_lesson_by_leave_token(token);
+    if (!lesson) throw Error(ErrorCode::not_found, "unknown checkout link");
+    result = *lesson;
+    switch (lesson->status) {
+      case LessonStatus::void_:
+      case LessonStatus::expired:
+        throw Error(ErrorCode::gone, fmt::format("this lesson is {}", to_string(lesson->status)));
+      case LessonStatus::created:
+        throw Error(ErrorCode::conflict, "the student has not opened the lesson link yet",
+                    "nothing was counted; open this link again when the lesson is over");
+      case LessonStatus::final:
+        return;  // settled: a late checkout changes nothing
+      default:
+        break;
+    }
+    store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout URL opened"});
+    result = refresh(*lesson, {"leave_url", "teacher opened the checkout link"});
+  });
+  return result;
+}
+
+Lesson LessonService::require(int64_t id) {
+  auto lesson = store_.find_lesson(id);
+  if (!lesson) {
+    throw Error(ErrorCode::not_found, fmt::format("no lesson with id {}", id),
+                "see 'zoomtrack sessions list'");
+  }
+  return *lesson;
+}
+
+Lesson LessonService::get(int64_t id) { return require(id); }
+
+LessonDetail LessonService::detail(int64_t id) {
+  LessonDetail d;
+  d.lesson = require(id);
+  d.clicks = store_.clicks_for(id);
+  d.end_signals = store_.end_signals_for(id);
+  d.events = store_.webhook_events_for(id);
+  if (d.lesson.started_at) {
+    auto facts = facts_for(d.lesson);
+    d.segments = store_.segments_between(d.lesson.meeting_id, *d.lesson.started_at, facts.next_start);
+    for (auto& s : d.segments) s.is_host = is_teacher(s, d.lesson.teacher_zoom_email, d.lesson.teacher_name);
+  }
+  d.audit = store_.audit_for(id);
+  return d;
+}
+
+std::vector<Lesson> LessonService::list(const LessonFilter& filter) { return store_.list_lessons(filter); }
+
+Lesson LessonService::end_manually(int64_t id, TimePoint at, const std::string& reason,
+                                   const std::string& who, bool force) {
+  if (reason.empty()) throw Error(ErrorCode::invalid_argument, "--reason is required");
+  auto now = clock_.now();
+  Lesson result;
+  store_.write([&] {
+    auto lesson = require(id);
+    if (lesson.status == LessonStatus::void_ || lesson.status == LessonStatus::expired) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is {}", id, to_string(lesson.status)));
+    }
+    if (!lesson.started_at) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} has no start: the student never clicked", id));
+    }
+    if (at < *lesson.started_at) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--at {} is before the lesson's start {}", format_utc(at),
+                              format_utc(*lesson.started_at)));
+    }
+    bool trusted_end = lesson.end_source && (*lesson.end_source == EndSource::webhook ||
+                                             *lesson.end_source == EndSource::zoom_api);
+    if (trusted_end && !force) {
+      throw Error(ErrorCode::conflict,
+                  fmt::format("lesson {} has a {} end at {}; a manual end would override Zoom's",
+                              id, to_string(*lesson.end_source), format_utc(lesson.ended_at)),
+                  "add --force to override it (the override is audited)");
+    }
+    // Staff corrections take effect over a checkout or handover end too: that is their purpose.
+    bool overrides = force || lesson.end_source.has_value();
+    store_.insert_end_signal(id, {0, EndSource::manual, at, now, overrides, reason});
+    store_.insert_audit(id, {0, now, who, "manual", "end", format_utc(lesson.ended_at),
+                             format_utc(at), reason});
+    result = refresh(lesson, {"manual", reason, who});
+  });
+  return result;
+}
+
+Lesson LessonService::void_lesson(int64_t id, const std::string& reason, const std::string& who) {
+  if (reason.empty()) throw Error(ErrorCode::invalid_argument, "--reason is required");
+  Lesson result;
+  store_.write([&] {
+    auto lesson = require(id);
+    if (lesson.status == LessonStatus::void_) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is already void", id));
+    }
+    result = set_status(lesson, LessonStatus::void_, {"manual", reason, who});
+  });
+  return result;
+}
+
+LessonFacts LessonService::facts_for(const Lesson& lesson) {
+  LessonFacts facts;
+  facts.start = store_.first_real_click(lesson.id);
+  if (!facts.start) return facts;
+  Lesson started = lesson;
+  started.started_at = facts.start;
+  facts.next_start = store_.next_start_on_meeting(started);
+  for (auto& segment : store_.segments_between(lesson.meeting_id, *facts.start, facts.next_start)) {
+    if (is_teacher(segment, lesson.teacher_zoom_email, lesson.teacher_name)) {
+      segment.is_host = true;
+      facts.teacher_segments.push_back(std::move(segment));
+    }
+  }
+  facts.meeting_ends = store_.meeting_ends_between(lesson.meeting_id, *facts.start, facts.next_start);
+  facts.signals = store_.end_signals_for(lesson.id);
+  return facts;
+}
+
+Lesson LessonService::refresh(const Lesson& lesson, const Cause& cause) {
+  auto next = resolve_lesson(lesson, facts_for(lesson), clock_.now(), options_.grace);
+  if (next == state_of(lesson)) return lesson;
+  store_.update_lesson_state(lesson.id, next.status, next.started_at, next.ended_at, next.end_source);
+  audit_transition(lesson, next, cause);
+  Lesson updated = lesson;
+  updated.status = next.status;
+  updated.started_at = next.started_at;
+  updated.ended_at = next.ended_at;
+  updated.end_source = next.end_source;
+  return updated;
+}
+
+Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, const Cause& cause) {
+  LessonState next = state_of(lesson);
+  next.status = status;
+  store_.update_lesson_state(lesson.id, status, lesson.started_at, lesson.ended_at, lesson.end_source);
+  audit_transition(lesson, next, cause);
+  Lesson updated = lesson;
+  updated.status = status;
+  return updated;
+}
+
+void LessonService::audit_transition(const Lesson& before, const LessonState& after, const Cause& cause) {
+  store_.insert_audit(before.id, {0, clock_.now(), cause.who, cause.source, "transition",
+                                  describe(state_of(before)), describe(after), cause.reason});
+}
+
+}  // namespace zt

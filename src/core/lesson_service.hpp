@@ -1,0 +1,94 @@
+#pragma once
+// What zoomtrack does with lessons: create them, take clicks and end signals, correct them.
+// Every change goes through refresh(), which re-derives the lesson from its facts with
+// lesson_rules and writes the transition and its cause in the same transaction.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/click_filter.hpp"
+#include "core/lesson.hpp"
+#include "core/lesson_rules.hpp"
+#include "core/store.hpp"
+
+namespace zt {
+
+struct ServiceOptions {
+  std::string base_url = "http://127.0.0.1:8080";
+  Seconds grace = default_grace;
+  Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
+};
+
+// Why a lesson changed, for the audit trail.
+struct Cause {
+  std::string source;  // "click", "leave_url", "webhook", "zoom_api", "reconcile", "manual"
+  std::string reason;
+  std::string who = "zoomtrack";
+};
+
+struct ClickRequest {
+  bool is_head = false;
+  bool explicit_open = false;  // ?open=1 from the preview page
+  std::string user_agent;
+  std::string ip;
+};
+
+struct ClickOutcome {
+  ClickKind kind = ClickKind::preview;
+  Lesson lesson;  // after the click
+};
+
+struct LessonDetail {
+  Lesson lesson;
+  std::vector<Click> clicks;
+  std::vector<EndSignal> end_signals;
+  std::vector<WebhookEventRecord> events;
+  std::vector<Segment> segments;
+  std::vector<AuditEntry> audit;
+};
+void to_json(nlohmann::json& j, const LessonDetail& detail);
+
+class LessonService {
+ public:
+  LessonService(Store& store, const Clock& clock, ServiceOptions options);
+
+  // Validates every row before storing any; stores all of them in one transaction.
+  std::vector<Lesson> create_lessons(const std::vector<NewLesson>& rows);
+
+  // Throws not_found for an unknown token (writing nothing) and gone for a void or expired
+  // lesson. The click is committed before this returns.
+  ClickOutcome record_click(const std::string& track_token, const ClickRequest& request);
+
+  // The teacher's checkout. Throws not_found, gone, or conflict when the student never clicked.
+  Lesson record_leave(const std::string& leave_token);
+
+  Lesson get(int64_t id);
+  LessonDetail detail(int64_t id);
+  std::vector<Lesson> list(const LessonFilter& filter);
+
+  // Staff corrections, audited. A manual end over a webhook or Zoom API end needs `force`.
+  Lesson end_manually(int64_t id, TimePoint at, const std::string& reason, const std::string& who,
+                      bool force);
+  Lesson void_lesson(int64_t id, const std::string& reason, const std::string& who);
+
+  // Re-derives a lesson from its facts; writes and audits the change. Call inside Store::write.
+  Lesson refresh(const Lesson& lesson, const Cause& cause);
+  // Moves a lesson to a status that only time decides (expired, needs_review). Inside write.
+  Lesson set_status(const Lesson& lesson, LessonStatus status, const Cause& cause);
+
+  LessonFacts facts_for(const Lesson& lesson);
+  Store& store() { return store_; }
+  const Clock& clock() const { return clock_; }
+  const ServiceOptions& options() const { return options_; }
+
+ private:
+  Lesson build_lesson(const NewLesson& row, TimePoint now);
+  void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);
+  Lesson require(int64_t id);
+
+  Store& store_;
+  const Clock& clock_;
+  ServiceOptions options_;
+};
+
+}  // namespace zt

@@ -1,0 +1,26 @@
+#pragma once
+// Payroll rows. Computed once here; the CLI renders them as a table, CSV or JSON.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lesson_rules.hpp"
+#include "core/store.hpp"
+#include "core/table.hpp"
+
+namespace zt {
+
+enum class ReportGrouping { lesson, teacher, student, day };
+ReportGrouping parse_report_grouping(const std::string& text);
+
+struct ReportRequest {
+  std::optional<TimePoint> from;  // a lesson belongs to the period of its start
+  std::optional<TimePoint> to;
+  ReportGrouping by = ReportGrouping::lesson;
+  std::string tz = "UTC";
+  MinuteRounding rounding = MinuteRounding::round;
+};
+
+Table build_report(Store& store, const ReportRequest& request);
+
+}  // namespace zt

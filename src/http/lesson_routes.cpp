@@ -1,0 +1,84 @@
+// The student's tracking link and the teacher's checkout link: the hot path.
+#include <fmt/format.h>
+
+#include "core/lesson_rules.hpp"
+#include "http/pages.hpp"
+#include "http/server_impl.hpp"
+
+namespace zt::http {
+namespace {
+
+constexpr const char* html = "text/html; charset=utf-8";
+
+// Tokens are 22 base64url characters; anything else is not worth a database lookup.
+bool plausible_token(const std::string& token) {
+  return !token.empty() && token.size() <= 64 &&
+         token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+             std::string::npos;
+}
+
+void no_store(httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Referrer-Policy", "no-referrer");
+}
+
+void track(Server::Impl& impl, const std::string& token, const httplib::Request& req,
+           httplib::Response& res) {
+  if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This lesson link is not valid.");
+  ClickRequest click{req.method == "HEAD", req.get_param_value("open") == "1",
+                     req.get_header_value("User-Agent"), impl.client_ip(req)};
+  ClickOutcome outcome;
+  try {
+    outcome = impl.lessons.record_click(token, click);
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::gone) {
+      impl.metrics.record_click(to_string(classify_click(click.is_head, click.user_agent, click.explicit_open)));
+      throw Error(ErrorCode::gone, "This lesson link has expired or was cancelled. Ask the school for a new one.");
+    }
+    if (e.code() == ErrorCode::not_found) throw Error(ErrorCode::not_found, "This lesson link is not valid.");
+    throw;
+  }
+  impl.metrics.record_click(to_string(outcome.kind));
+  no_store(res);
+  if (outcome.kind == ClickKind::real) {
+    res.set_redirect(outcome.lesson.zoom_url, 302);
+    return;
+  }
+  res.set_content(preview_page(fmt::format("/t/{}?open=1", token)), html);
+}
+
+void leave(Server::Impl& impl, const std::string& token, httplib::Response& res) {
+  if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
+  auto lesson = impl.lessons.record_leave(token);
+  no_store(res);
+  auto minutes = minutes_for(lesson.duration_s().value_or(0), MinuteRounding::round);
+  res.set_content(leave_page(fmt::format("Lesson ended — {} min", minutes),
+                             fmt::format("Lesson with {} recorded: {} minutes.",
+                                         lesson.student_name.empty() ? lesson.student : lesson.student_name,
+                                         minutes)),
+                  html);
+}
+
+}  // namespace
+
+void register_lesson_routes(Server::Impl& impl) {
+  impl.get(R"(/t/([^/]*))", "/t/{token}", [&impl](const auto& req, auto& res) {
+    track(impl, req.matches[1], req, res);
+  });
+  impl.get("/api/zoom/track", "/api/zoom/track", [&impl](const auto& req, auto& res) {
+    track(impl, req.get_param_value("token"), req, res);
+  });
+  impl.get(R"(/leave/([^/]*))", "/leave/{token}", [&impl](const auto& req, auto& res) {
+    leave(impl, req.matches[1], res);
+  });
+  // The original design ended lessons by a guessable numeric id; that must never work again.
+  impl.get("/api/zoom/teacher-left", "/api/zoom/teacher-left", [](const auto&, auto& res) {
+    res.status = 410;
+    res.set_content(message_page("This checkout link no longer works",
+                                 "Lessons are no longer ended by lesson number, because anyone could "
+                                 "guess one. Use the personal checkout link from your lesson message."),
+                    html);
+  });
+}
+
+}  // namespace zt::http

@@ -1,0 +1,38 @@
+#pragma once
+// Counters for /metrics, in Prometheus' text format. Thread-safe.
+#include <array>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "core/store.hpp"
+
+namespace zt::http {
+
+class Metrics {
+ public:
+  void record_request(const std::string& route, int status, double seconds);
+  void record_click(const std::string& kind);
+  void record_webhook(const std::string& outcome);
+  // Lesson counts come from the store at scrape time, so they are never stale.
+  std::string render(const std::vector<LessonCount>& lessons);
+
+ private:
+  static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05,  0.1,    0.25,  0.5,  1.0};
+  struct Histogram {
+    std::array<uint64_t, buckets.size()> counts{};
+    uint64_t total = 0;
+    double sum = 0;
+  };
+
+  std::mutex mutex_;
+  std::map<std::tuple<std::string, int>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::string, uint64_t> clicks_;
+  std::map<std::string, uint64_t> webhooks_;
+};
+
+}  // namespace zt::http

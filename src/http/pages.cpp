@@ -1,0 +1,78 @@
+#include "http/pages.hpp"
+
+#include <fmt/format.h>
+
+namespace zt::http {
+namespace {
+
+constexpr const char* page_template = R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>{title}</title>
+{head}<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:2rem 1rem;
+background:#f6f7f9;color:#1d2330;line-height:1.5}}
+main{{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem 1.25rem;
+box-shadow:0 1px 3px rgba(0,0,0,.12)}}
+h1{{font-size:1.5rem;margin:0 0 .75rem}}
+a.button{{display:inline-block;background:#0b5cff;color:#fff;text-decoration:none;
+padding:.75rem 1.25rem;border-radius:8px;font-weight:600}}
+a.button:focus{{outline:3px solid #1d2330;outline-offset:2px}}
+</style>
+</head>
+<body>
+<main>
+<h1>{heading}</h1>
+{body}
+</main>
+</body>
+</html>
+)html";
+
+std::string render(const std::string& title, const std::string& head, const std::string& body) {
+  return fmt::format(page_template, fmt::arg("title", html_escape(title)), fmt::arg("head", head),
+                     fmt::arg("heading", html_escape(title)), fmt::arg("body", body));
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string preview_page(const std::string& open_href) {
+  std::string head =
+      "<meta property=\"og:title\" content=\"Lesson link\">\n"
+      "<meta property=\"og:description\" content=\"Open this link to join your online lesson.\">\n"
+      "<meta property=\"og:type\" content=\"website\">\n";
+  std::string body = fmt::format(
+      "<p>This is the link to your online lesson.</p>\n"
+      "<p><a class=\"button\" href=\"{}\">Join the lesson</a></p>\n",
+      html_escape(open_href));
+  return render("Lesson link", head, body);
+}
+
+std::string leave_page(const std::string& heading, const std::string& message) {
+  return render(heading, "", fmt::format("<p>{}</p>\n<p>You can close this page.</p>\n", html_escape(message)));
+}
+
+std::string message_page(const std::string& title, const std::string& message) {
+  return render(title, "", fmt::format("<p>{}</p>\n", html_escape(message)));
+}
+
+}  // namespace zt::http

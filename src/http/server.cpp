@@ -1,0 +1,144 @@
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "http/pages.hpp"
+#include "http/server_impl.hpp"
+
+namespace zt::http {
+namespace {
+
+std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    throw Error(ErrorCode::invalid_argument, "--tls-cert and --tls-key go together");
+  }
+  if (options.tls_cert.empty()) return std::make_unique<httplib::Server>();
+  auto server = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+  if (!server->is_valid()) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot load the TLS certificate {} or key {}", options.tls_cert, options.tls_key),
+                "give PEM files readable by this user");
+  }
+  return server;
+}
+
+}  // namespace
+
+int status_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::invalid_argument: return 400;
+    case ErrorCode::unauthorized: return 401;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::conflict: return 409;
+    case ErrorCode::gone: return 410;
+    case ErrorCode::too_large: return 413;
+    case ErrorCode::busy:
+    case ErrorCode::unavailable: return 503;
+    case ErrorCode::runtime: break;
+  }
+  return 500;
+}
+
+Handler Server::Impl::wrap(const std::string& route_name, Handler handler) {
+  return [this, route_name, handler](const httplib::Request& req, httplib::Response& res) {
+    auto started = std::chrono::steady_clock::now();
+    try {
+      handler(req, res);
+      if (res.status == -1) res.status = 200;
+    } catch (const Error& e) {
+      res.status = status_for(e.code());
+      res.set_content(message_page(e.code() == ErrorCode::not_found ? "Link not found" : "Sorry", e.what()),
+                      "text/html; charset=utf-8");
+    } catch (const std::exception& e) {
+      res.status = 500;
+      res.set_content(message_page("Sorry", "Something went wrong on our side."), "text/html; charset=utf-8");
+      std::cerr << "zoomtrack: error: " << route_name << ": " << e.what() << "\n";
+    }
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    metrics.record_request(route_name, res.status, elapsed.count());
+    log_request(req, route_name, res.status, elapsed.count());
+  };
+}
+
+void Server::Impl::get(const std::string& pattern, const std::string& route_name, Handler handler) {
+  server->Get(pattern, wrap(route_name, std::move(handler)));
+}
+
+void Server::Impl::post(const std::string& pattern, const std::string& route_name, Handler handler) {
+  server->Post(pattern, wrap(route_name, std::move(handler)));
+}
+
+// The route template, never the path: paths carry tokens.
+void Server::Impl::log_request(const httplib::Request& req, const std::string& route, int status,
+                               double seconds) {
+  if (!options.log_requests) return;
+  auto now = format_utc(SystemClock().now());
+  double ms = seconds * 1000.0;
+  std::string line;
+  if (options.json_logs) {
+    line = nlohmann::json{{"ts", now}, {"method", req.method}, {"route", route},
+                          {"status", status}, {"ms", ms}}.dump();
+  } else {
+    line = fmt::format("{} {} {} {} {:.2f}ms", now, req.method, route, status, ms);
+  }
+  std::cerr << line + "\n";
+}
+
+std::string Server::Impl::client_ip(const httplib::Request& req) const {
+  if (!options.trusted_proxy.empty() && req.remote_addr == options.trusted_proxy) {
+    // The proxy appends the address it saw last: that hop is the one we can trust.
+    auto forwarded = req.get_header_value("X-Forwarded-For");
+    auto comma = forwarded.rfind(',');
+    auto last = forwarded.substr(comma == std::string::npos ? 0 : comma + 1);
+    auto begin = last.find_first_not_of(' ');
+    if (begin != std::string::npos) return last.substr(begin);
+  }
+  return req.remote_addr;
+}
+
+Server::Server(LessonService& lessons, ServerOptions options)
+    : impl_(std::make_unique<Impl>(lessons, std::move(options))) {
+  impl_->server = make_server(impl_->options);
+  auto& s = *impl_->server;
+  s.set_payload_max_length(1024 * 1024 + 1);
+  s.set_read_timeout(10, 0);
+  s.set_write_timeout(10, 0);
+  s.set_keep_alive_max_count(1000);
+  register_lesson_routes(*impl_);
+  register_webhook_routes(*impl_);
+  register_ops_routes(*impl_);
+  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler already rendered its error
+    auto title = res.status == 404 ? "Not found" : "Sorry";
+    res.set_content(message_page(title, res.status == 404 ? "There is nothing at this address."
+                                                          : "The request could not be handled."),
+                    "text/html; charset=utf-8");
+    impl_->metrics.record_request("other", res.status, 0);
+    impl_->log_request(req, "other", res.status, 0);
+  });
+}
+
+Server::~Server() = default;
+
+int Server::bind() {
+  auto& o = impl_->options;
+  int port = o.port == 0 ? impl_->server->bind_to_any_port(o.host)
+                         : (impl_->server->bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port < 0) {
+    throw Error(ErrorCode::runtime, fmt::format("cannot listen on {}:{}", o.host, o.port),
+                "is another process using the port? choose one with --listen HOST:PORT");
+  }
+  return port;
+}
+
+bool Server::run() { return impl_->server->listen_after_bind(); }
+
+void Server::stop() { impl_->server->stop(); }
+
+void Server::reload_tls() {}
+
+}  // namespace zt::http

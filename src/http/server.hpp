@@ -1,0 +1,43 @@
+#pragma once
+// `zoomtrack serve`: the HTTP adapter over LessonService. httplib stays inside src/http.
+#include <memory>
+#include <string>
+
+#include "core/lesson_service.hpp"
+
+namespace zt::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 picks a free port
+  std::string tls_cert;  // HTTPS when both are set
+  std::string tls_key;
+  std::string trusted_proxy;  // X-Forwarded-For is believed only from this address
+  bool json_logs = false;
+  bool log_requests = true;
+  std::string webhook_secret;  // empty: the webhook route answers 503 and says why
+  Seconds webhook_max_age{7200};
+};
+
+class Server {
+ public:
+  Server(LessonService& lessons, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the socket; returns the port. Throws Error(runtime) when it cannot.
+  int bind();
+  // Serves until stop(); returns false if the server failed.
+  bool run();
+  void stop();
+  // Re-reads the TLS certificate and key (SIGHUP); a no-op for plain HTTP.
+  void reload_tls();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zt::http
