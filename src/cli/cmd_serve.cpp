@@ -103,8 +103,9 @@ void serve(Context& ctx, const ServeOptions& o) {
       return;
     }
   });
-  ctx.info(fmt::format("zoomtrack: serving {} on {}://{}:{} (database {})", ctx.config().get("base_url"),
-                       options.tls_cert.empty() ? "http" : "https", options.host, port, ctx.store().path()));
+  ctx.info(fmt::format("zoomtrack: listening on {}://{}:{} (links on {}, database {})",
+                       options.tls_cert.empty() ? "http" : "https", options.host, port,
+                       ctx.config().get("base_url"), ctx.store().path()));
   bool ok = server.run();
   if (signal_thread.joinable()) {
     if (!ok) pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -135,11 +135,12 @@ Lesson LessonService::record_leave(const std::string& token) {
   store_.write([&] {
     auto lesson = store_.find_lesson_by_leave_token(token);
     if (!lesson) throw Error(ErrorCode::not_found, "unknown checkout link");
-    result = *lesson;
-    switch (lesson->status) {
+    // A lesson whose grace period ran out is final even if reconcile has not said so yet.
+    result = refresh(*lesson, {"leave_url", "grace period over"});
+    switch (result.status) {
       case LessonStatus::void_:
       case LessonStatus::expired:
-        throw Error(ErrorCode::gone, fmt::format("this lesson is {}", to_string(lesson->status)));
+        throw Error(ErrorCode::gone, fmt::format("this lesson is {}", to_string(result.status)));
       case LessonStatus::created:
         throw Error(ErrorCode::conflict, "the student has not opened the lesson link yet",
                     "nothing was counted; open this link again when the lesson is over");
@@ -149,7 +150,7 @@ Lesson LessonService::record_leave(const std::string& token) {
         break;
     }
     store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout URL opened"});
-    result = refresh(*lesson, {"leave_url", "teacher opened the checkout link"});
+    result = refresh(result, {"leave_url", "teacher opened the checkout link"});
   });
   return result;
 }

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include "core/lesson_rules.hpp"
+
+using namespace zt;
+using namespace std::chrono_literals;
+
+namespace {
+
+TimePoint at(const char* text) { return *parse_utc(text); }
+
+Segment teacher(const char* join, const char* leave, const char* reason = "", const char* source = "webhook") {
+  Segment s;
+  s.source = source;
+  s.participant_id = "host";
+  s.host_id = "host";
+  if (*join) s.join_time = at(join);
+  if (*leave) s.leave_time = at(leave);
+  s.leave_reason = reason;
+  s.is_host = true;
+  return s;
+}
+
+EndSignal signal(EndSource source, const char* when, bool forced = false) {
+  EndSignal s;
+  s.source = source;
+  s.at = at(when);
+  s.forced = forced;
+  return s;
+}
+
+LessonFacts started(const char* start) {
+  LessonFacts f;
+  f.start = at(start);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("duration is end minus start in whole seconds and never negative", "[core][rules]") {
+  CHECK(duration_seconds(at("2026-11-25T09:00:00Z"), at("2026-11-25T10:30:15Z")) == 5415);
+  CHECK(duration_seconds(at("2026-11-25T10:00:00Z"), at("2026-11-25T09:00:00Z")) == 0);
+}
+
+TEST_CASE("minutes are rounded, floored or ceiled as asked", "[core][rules]") {
+  CHECK(minutes_for(89, MinuteRounding::round) == 1);
+  CHECK(minutes_for(90, MinuteRounding::round) == 2);
+  CHECK(minutes_for(119, MinuteRounding::floor) == 1);
+  CHECK(minutes_for(61, MinuteRounding::ceil) == 2);
+  CHECK(minutes_for(60, MinuteRounding::ceil) == 1);
+  CHECK_THROWS(parse_minute_rounding("up"));
+}
+
+TEST_CASE("a lesson without a start has no end", "[core][rules]") {
+  LessonFacts f;
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:00:00Z"));
+  CHECK_FALSE(resolve_end(f, default_grace));
+}
+
+TEST_CASE("end sources rank webhook over zoom_api over leave_url over manual", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.signals.push_back(signal(EndSource::manual, "2026-11-25T10:10:00Z"));
+  CHECK(resolve_end(f, default_grace)->source == EndSource::manual);
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:05:00Z"));
+  CHECK(resolve_end(f, default_grace)->source == EndSource::leave_url);
+  f.teacher_segments.push_back(teacher("2026-11-25T08:55:00Z", "2026-11-25T10:02:00Z", "", "zoom_api"));
+  CHECK(resolve_end(f, default_grace)->source == EndSource::zoom_api);
+  f.teacher_segments.push_back(teacher("2026-11-25T08:55:00Z", "2026-11-25T10:01:00Z"));
+  auto end = resolve_end(f, default_grace);
+  CHECK(end->source == EndSource::webhook);
+  CHECK(end->at == at("2026-11-25T10:01:00Z"));
+  CHECK(end_source_rank(EndSource::webhook) < end_source_rank(EndSource::zoom_api));
+  CHECK(end_source_rank(EndSource::leave_url) < end_source_rank(EndSource::manual));
+}
+
+TEST_CASE("within a source the later leave wins", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:20:00Z"));
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:00:00Z"));
+  CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:20:00Z"));
+}
+
+TEST_CASE("a forced manual end overrides a webhook end", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"));
+  f.signals.push_back(signal(EndSource::manual, "2026-11-25T09:45:00Z", true));
+  auto end = resolve_end(f, default_grace);
+  CHECK(end->source == EndSource::manual);
+  CHECK(end->at == at("2026-11-25T09:45:00Z"));
+}
+
+TEST_CASE("a teacher who rejoins within the grace period continues the lesson", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T08:58:00Z", "2026-11-25T09:30:00Z"));
+  SECTION("rejoin within grace: the last leave ends it") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:35:00Z", "2026-11-25T10:00:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  }
+  SECTION("rejoin after grace is not this lesson") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:45:00Z", "2026-11-25T10:00:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T09:30:00Z"));
+  }
+  SECTION("still connected: no end yet") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:35:00Z", ""));
+    CHECK_FALSE(resolve_end(f, default_grace));
+  }
+}
+
+TEST_CASE("a breakout-room move is not a departure", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", "2026-11-25T09:20:00Z",
+                                       "left the meeting. Reason : join breakout room"));
+  SECTION("the move alone leaves the teacher in the meeting") { CHECK_FALSE(resolve_end(f, default_grace)); }
+  SECTION("the breakout leave ends it, however long the move took") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:40:00Z", "2026-11-25T10:00:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  }
+}
+
+TEST_CASE("meeting.ended ends a lesson whose teacher never left", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", ""));
+  f.meeting_ends.push_back(at("2026-11-25T10:00:00Z"));
+  auto end = resolve_end(f, default_grace);
+  CHECK(end->at == at("2026-11-25T10:00:00Z"));
+  CHECK(end->meeting_over);
+  SECTION("and the host's own leave, arriving later, gives the same end") {
+    f.teacher_segments[0].leave_time = at("2026-11-25T10:00:00Z");
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  }
+}
+
+TEST_CASE("the next lesson on the same meeting ends this one at its start", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.next_start = at("2026-11-25T10:00:00Z");
+  SECTION("still active") {
+    auto end = resolve_end(f, default_grace);
+    CHECK(end->source == EndSource::handover);
+    CHECK(end->at == at("2026-11-25T10:00:00Z"));
+  }
+  SECTION("a later end is capped") {
+    f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:30:00Z"));
+    CHECK(resolve_end(f, default_grace)->source == EndSource::handover);
+  }
+  SECTION("an earlier end stands") {
+    f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T09:50:00Z"));
+    CHECK(resolve_end(f, default_grace)->source == EndSource::leave_url);
+  }
+}
+
+TEST_CASE("the host is known by id, by Zoom email or by display name", "[core][rules]") {
+  Segment s;
+  s.participant_id = "abc";
+  s.host_id = "abc";
+  CHECK(is_teacher(s, "", ""));
+  s.host_id = "other";
+  s.email = "Teacher@School.example";
+  CHECK(is_teacher(s, "teacher@school.example", ""));
+  CHECK_FALSE(is_teacher(s, "", ""));
+  s.name = "Abebe Kebede";
+  CHECK(is_teacher(s, "", "Abebe Kebede"));
+  Segment guest;  // guests have an empty id, which must not equal an empty host id
+  CHECK_FALSE(is_teacher(guest, "", ""));
+}
+
+TEST_CASE("lesson status follows its facts", "[core][rules]") {
+  Lesson lesson;
+  auto now = at("2026-11-25T10:05:00Z");
+  LessonFacts f;
+  CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::created);
+  f.start = at("2026-11-25T09:00:00Z");
+  CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::active);
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:00:00Z"));
+  CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::ended);
+  CHECK(resolve_lesson(lesson, f, now + 10min, default_grace).status == LessonStatus::final);
+  lesson.status = LessonStatus::void_;
+  CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::void_);
+  lesson.status = LessonStatus::needs_review;
+  f.signals.clear();
+  CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::needs_review);
+}

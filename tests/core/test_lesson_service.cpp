@@ -1,0 +1,181 @@
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+
+#include "core/error.hpp"
+#include "core/lesson_service.hpp"
+#include "core/report.hpp"
+#include "support/harness.hpp"
+
+using namespace zt;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir;
+  Store store{dir.file("zt.db")};
+  FixedClock clock{*parse_utc("2026-11-25T09:00:00Z")};
+  LessonService service{store, clock, ServiceOptions{"https://lessons.example.org", 600s, std::chrono::days{7}}};
+
+  Lesson create(const std::string& teacher = "t1", const std::string& url = "https://zoom.us/j/86431910364?pwd=x") {
+    NewLesson n;
+    n.teacher = teacher;
+    n.student = "s1";
+    n.zoom_url = url;
+    return service.create_lessons({n}).front();
+  }
+  ClickRequest person() { return {false, false, "Mozilla/5.0", "203.0.113.5"}; }
+};
+
+int64_t count_rows(Store& store, const char* table) {
+  SQLite::Database db(store.path());
+  return db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64();
+}
+
+}  // namespace
+
+TEST_CASE("the store creates its schema once and refuses a newer database", "[core][store]") {
+  test::TempDir dir;
+  { Store store(dir.file("a.db")); }
+  { Store again(dir.file("a.db")); }
+  {
+    SQLite::Database db(dir.file("a.db"), SQLite::OPEN_READWRITE);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == Store::schema_version);
+    CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    db.exec("PRAGMA user_version = 99");
+  }
+  CHECK_THROWS_AS(Store(dir.file("a.db")), Error);
+  SQLite::Database db(dir.file("a.db"));
+  CHECK(db.execAndGet("PRAGMA user_version").getInt() == 99);
+}
+
+TEST_CASE("created lessons get URLs on the base URL and distinct tokens", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  CHECK(lesson.status == LessonStatus::created);
+  CHECK(lesson.tracking_url() == "https://lessons.example.org/t/" + lesson.track_token);
+  CHECK(lesson.checkout_url() == "https://lessons.example.org/leave/" + lesson.leave_token);
+  CHECK(lesson.teacher_url().starts_with("https://zoom.us/j/86431910364?pwd=x&leave_url=https%3A%2F%2F"));
+  CHECK(lesson.track_token != lesson.leave_token);
+  CHECK(lesson.expires_at == f.clock.now() + std::chrono::days{7});
+}
+
+TEST_CASE("a batch with one bad row stores nothing", "[core][service]") {
+  Fixture f;
+  NewLesson good{"t1", "", "", "s1", "", "https://zoom.us/j/123456789", {}, {}};
+  NewLesson bad = good;
+  bad.zoom_url = "https://example.com/j/1";
+  REQUIRE_THROWS_WITH(f.service.create_lessons({good, bad}), Catch::Contains("row 2"));
+  CHECK(count_rows(f.store, "lessons") == 0);
+}
+
+TEST_CASE("a preview never starts a lesson and a second click never moves the start", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  auto preview = f.service.record_click(lesson.track_token, {false, false, "TelegramBot (like TwitterBot)", "1.2.3.4"});
+  CHECK(preview.kind == ClickKind::preview);
+  CHECK(preview.lesson.status == LessonStatus::created);
+  f.clock.advance(60s);
+  auto first = f.service.record_click(lesson.track_token, f.person());
+  CHECK(first.lesson.status == LessonStatus::active);
+  CHECK(first.lesson.started_at == f.clock.now());
+  f.clock.advance(300s);
+  auto second = f.service.record_click(lesson.track_token, f.person());
+  CHECK(second.lesson.started_at == first.lesson.started_at);
+  CHECK(f.service.detail(lesson.id).clicks.size() == 3);
+}
+
+TEST_CASE("an unknown token writes nothing", "[core][service]") {
+  Fixture f;
+  f.create();
+  CHECK_THROWS_AS(f.service.record_click("nope", f.person()), Error);
+  CHECK_THROWS_AS(f.service.record_leave("nope"), Error);
+  CHECK(count_rows(f.store, "clicks") == 0);
+  CHECK(count_rows(f.store, "end_signals") == 0);
+}
+
+TEST_CASE("the checkout ends the lesson and the grace period finalises it", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  CHECK_THROWS_AS(f.service.record_leave(lesson.leave_token), Error);  // not started yet
+  f.service.record_click(lesson.track_token, f.person());
+  f.clock.advance(45min);
+  auto ended = f.service.record_leave(lesson.leave_token);
+  CHECK(ended.status == LessonStatus::ended);
+  CHECK(ended.end_source == EndSource::leave_url);
+  CHECK(ended.duration_s() == 45 * 60);
+  f.clock.advance(5min);
+  auto again = f.service.record_leave(lesson.leave_token);
+  CHECK(again.status == LessonStatus::ended);
+  CHECK(again.duration_s() == 50 * 60);  // within a source the later leave wins
+  f.clock.advance(11min);
+  auto late = f.service.record_leave(lesson.leave_token);
+  CHECK(late.status == LessonStatus::final);
+  CHECK(late.duration_s() == 50 * 60);  // past the grace period: final, nothing moves
+  CHECK(f.service.detail(lesson.id).end_signals.size() == 2);
+}
+
+TEST_CASE("a lesson still active when the next one on its meeting starts ends by handover", "[core][service]") {
+  Fixture f;
+  auto first = f.create();
+  auto second = f.create("t1");
+  f.service.record_click(first.track_token, f.person());
+  f.clock.advance(60min);
+  f.service.record_click(second.track_token, f.person());
+  auto handed = f.service.get(first.id);
+  CHECK(handed.end_source == EndSource::handover);
+  CHECK(handed.duration_s() == 3600);
+  CHECK(f.service.get(second.id).status == LessonStatus::active);
+}
+
+TEST_CASE("an unclicked link past its expiry is gone and a void lesson too", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  f.clock.advance(std::chrono::days{8});
+  REQUIRE_THROWS_AS(f.service.record_click(lesson.track_token, f.person()), Error);
+  CHECK(f.service.get(lesson.id).status == LessonStatus::expired);
+  auto other = f.create();
+  f.service.void_lesson(other.id, "cancelled", "staff");
+  try {
+    f.service.record_click(other.track_token, f.person());
+    FAIL("a void lesson took a click");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::gone);
+  }
+  CHECK(f.service.get(other.id).status == LessonStatus::void_);
+}
+
+TEST_CASE("every transition is audited with its source and reason", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  f.service.record_click(lesson.track_token, f.person());
+  f.clock.advance(30min);
+  f.service.record_leave(lesson.leave_token);
+  auto audit = f.service.detail(lesson.id).audit;
+  REQUIRE(audit.size() == 3);
+  CHECK(audit[1].source == "click");
+  CHECK(audit[2].source == "leave_url");
+  CHECK(audit[2].new_value.find("ended") == 0);
+}
+
+TEST_CASE("the lesson report lists minutes for settled lessons only", "[core][report]") {
+  Fixture f;
+  auto paid = f.create("t1");
+  auto open = f.create("t2", "https://zoom.us/j/999999999");
+  f.service.record_click(paid.track_token, f.person());
+  f.service.record_click(open.track_token, f.person());
+  f.clock.advance(std::chrono::seconds(50 * 60 + 31));
+  f.service.record_leave(paid.leave_token);
+  ReportRequest r;
+  auto table = build_report(f.store, r);
+  REQUIRE(table.rows.size() == 2);
+  CHECK(table.rows[0][10] == "3031");
+  CHECK(table.rows[0][11] == "51");
+  CHECK(table.rows[1][9] == "active");
+  CHECK(table.rows[1][11] == "");
+  r.by = ReportGrouping::teacher;
+  r.rounding = MinuteRounding::floor;
+  auto by_teacher = build_report(f.store, r);
+  CHECK(by_teacher.rows[0] == std::vector<std::string>{"t1", "1", "3031", "50", "0"});
+}

@@ -1,0 +1,80 @@
+#pragma once
+// Test helpers: temp dirs, the real zoomtrack binary run as a user would (scrubbed environment),
+// and a real `zoomtrack serve` on an ephemeral loopback port.
+#include <httplib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zt::test {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+class ScopedEnv {
+ public:
+  ScopedEnv(const std::string& name, const std::optional<std::string>& value);
+  ~ScopedEnv();
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+using Env = std::map<std::string, std::string>;
+
+// Runs `zoomtrack args...` with only PATH, HOME, TZ=UTC, USER=tester and `env`; killed after
+// `timeout_s` seconds.
+RunResult run_zoomtrack(const std::vector<std::string>& args, const Env& env = {},
+                        const std::string& stdin_text = "", int timeout_s = 60);
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& content);
+std::string shared_fixture(const std::string& relative);  // ../shared/fixtures/...
+
+// A `zoomtrack serve` child process on 127.0.0.1 with an ephemeral port; stopped with SIGTERM.
+class ServeProcess {
+ public:
+  ServeProcess(const std::string& db, const Env& env = {}, const std::vector<std::string>& extra_args = {});
+  ~ServeProcess();
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string base_url() const;
+  httplib::Client client() const;
+  // Sends SIGTERM and waits; returns the exit status.
+  int stop();
+  std::string log() const;
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+  std::unique_ptr<TempDir> dir_;
+};
+
+// The token at the end of a tracking or checkout URL.
+std::string token_of(const std::string& url);
+
+}  // namespace zt::test
