@@ -162,6 +162,11 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
   next.started_at = facts.start;
   if (!facts.start) return next;  // created
   auto end = resolve_end(facts, grace);
+  if (!end && current.status == LessonStatus::final) {
+    // A late event (a rejoin whose leave has not arrived yet) never reopens a settled lesson;
+    // its end moves when the leave arrives.
+    return state_of(current);
+  }
   if (!end) {
     next.status = current.status == LessonStatus::needs_review ? LessonStatus::needs_review
                                                                : LessonStatus::active;

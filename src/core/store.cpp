@@ -266,12 +266,71 @@ void Store::migrate() {
   }
 }
 
+struct Store::PendingWrite {
+  const std::function<void()>* body;
+  std::exception_ptr error;
+  bool done = false;
+};
+
+namespace {
+// Set while this thread runs a batch, so that a nested write joins it instead of waiting for it.
+thread_local bool inside_write = false;
+}  // namespace
+
 void Store::write(const std::function<void()>& body) {
-  guarded(mutex_, [&] {
+  if (inside_write) return body();
+  PendingWrite pending{&body, nullptr, false};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&pending);
+  while (!pending.done) {
+    if (committing_) {
+      queue_changed_.wait(lock);
+      continue;
+    }
+    // Lead: commit everything queued so far, ours included, in one transaction.
+    committing_ = true;
+    auto batch = std::move(queue_);
+    queue_.clear();
+    lock.unlock();
+    commit_batch(batch);
+    lock.lock();
+    for (auto* p : batch) p->done = true;
+    committing_ = false;
+    queue_changed_.notify_all();
+  }
+  if (pending.error) std::rethrow_exception(pending.error);
+}
+
+void Store::commit_batch(const std::vector<PendingWrite*>& batch) {
+  std::lock_guard lock(mutex_);
+  inside_write = true;
+  try {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
-    body();
+    for (auto* pending : batch) {
+      db_->exec("SAVEPOINT body");
+      try {
+        (*pending->body)();
+        db_->exec("RELEASE body");
+      } catch (...) {
+        pending->error = std::current_exception();
+        db_->exec("ROLLBACK TO body");
+        db_->exec("RELEASE body");
+      }
+    }
     tx.commit();
-  });
+  } catch (const SQLite::Exception& e) {
+    // The transaction itself failed (busy past the timeout, disk full): nothing was committed.
+    std::exception_ptr failure;
+    try {
+      rethrow_sqlite(e);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    for (auto* pending : batch) {
+      if (!pending->error) pending->error = failure;
+    }
+  }
+  inside_write = false;
 }
 
 bool Store::healthy() {

@@ -1,6 +1,8 @@
 #pragma once
 // The only owner of SQL. One SQLite file in WAL mode; every multi-statement write runs inside
 // Store::write, one IMMEDIATE transaction, so readers never see half a change.
+#include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -45,7 +47,10 @@ class Store {
 
   const std::string& path() const { return path_; }
 
-  // Runs `body` in one IMMEDIATE transaction: commits when it returns, rolls back when it throws.
+  // Runs `body` atomically and durably: its changes are committed (fsync'd) when write returns,
+  // and rolled back when it throws. Concurrent writers share one transaction and one fsync
+  // (group commit), each body in its own savepoint, so a failing body undoes only itself.
+  // A write inside a body joins the body's transaction.
   void write(const std::function<void()>& body);
 
   bool healthy();
@@ -101,9 +106,17 @@ class Store {
   void migrate();
   std::optional<Lesson> find_lesson_where(const char* sql, const std::string& value);
 
+  struct PendingWrite;
+  void commit_batch(const std::vector<PendingWrite*>& batch);
+
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
-  std::recursive_mutex mutex_;
+  std::recursive_mutex mutex_;  // the connection
+
+  std::mutex queue_mutex_;  // the group-commit queue below
+  std::condition_variable queue_changed_;
+  std::vector<PendingWrite*> queue_;
+  bool committing_ = false;
 };
 
 }  // namespace zt

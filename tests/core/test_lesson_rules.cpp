@@ -179,3 +179,20 @@ TEST_CASE("lesson status follows its facts", "[core][rules]") {
   f.signals.clear();
   CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::needs_review);
 }
+
+TEST_CASE("a late rejoin never reopens a final lesson", "[core][rules]") {
+  Lesson lesson;
+  lesson.status = LessonStatus::final;
+  lesson.started_at = at("2026-11-25T09:00:00Z");
+  lesson.ended_at = at("2026-11-25T10:00:00Z");
+  lesson.end_source = EndSource::webhook;
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"));
+  f.teacher_segments.push_back(teacher("2026-11-25T10:05:00Z", ""));
+  auto now = at("2026-11-25T11:00:00Z");
+  CHECK(resolve_lesson(lesson, f, now, default_grace) == state_of(lesson));
+  f.teacher_segments[1].leave_time = at("2026-11-25T10:20:00Z");
+  auto moved = resolve_lesson(lesson, f, now, default_grace);
+  CHECK(moved.status == LessonStatus::final);
+  CHECK(moved.ended_at == at("2026-11-25T10:20:00Z"));
+}

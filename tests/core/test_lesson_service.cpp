@@ -1,6 +1,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/lesson_service.hpp"
@@ -178,4 +180,28 @@ TEST_CASE("the lesson report lists minutes for settled lessons only", "[core][re
   r.rounding = MinuteRounding::floor;
   auto by_teacher = build_report(f.store, r);
   CHECK(by_teacher.rows[0] == std::vector<std::string>{"t1", "1", "3031", "50", "0"});
+}
+
+TEST_CASE("concurrent writers share commits and a failing one undoes only itself", "[core][store]") {
+  Fixture f;
+  auto lesson = f.create();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        try {
+          f.store.write([&] {
+            f.store.insert_click(lesson.id, {0, f.clock.now(), "ip", "agent", "real", "GET"});
+            if ((t + i) % 5 == 0) throw Error(ErrorCode::conflict, "this body fails");
+          });
+        } catch (const Error&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 40);
+  CHECK(count_rows(f.store, "clicks") == 200 - 40);
 }
