@@ -340,7 +340,10 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   for (const auto& lesson : nearby) {
     if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);
   }
-  if (nearby.empty()) detail = "recorded; no lesson on this meeting started within a day of it (yet)";
+  if (nearby.empty()) {
+    detail = lesson_id ? fmt::format("recorded before lesson {}'s click: used when the student clicks", *lesson_id)
+                       : "recorded; no lesson on this meeting started within a day of it";
+  }
   return {"applied", detail, lesson_id};
 }
 
