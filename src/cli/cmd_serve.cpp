@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/webhook.hpp"
 #include "http/server.hpp"
 
 namespace zt::cli {
@@ -39,17 +40,6 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   return {host, port};
 }
 
-std::string read_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
-  return secret;
-}
-
 http::ServerOptions server_options(Context& ctx) {
   const auto& config = ctx.config();
   http::ServerOptions options;
@@ -65,7 +55,7 @@ http::ServerOptions server_options(Context& ctx) {
   options.log_requests = !ctx.quiet();
   options.webhook_secret = config.get("webhook_secret");
   if (options.webhook_secret.empty() && !config.get("webhook_secret_file").empty()) {
-    options.webhook_secret = read_secret_file(config.get("webhook_secret_file"));
+    options.webhook_secret = read_webhook_secret_file(config.get("webhook_secret_file"));
   }
   options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
   return options;

@@ -467,6 +467,15 @@ std::vector<Lesson> Store::lessons_with_status(LessonStatus status) {
   });
 }
 
+std::vector<Lesson> Store::lessons_on_meeting(const std::string& meeting_id) {
+  return guarded(mutex_, [&] {
+    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? ORDER BY id",
+                                          lesson_columns));
+    q.bind(1, meeting_id);
+    return read_lessons(q);
+  });
+}
+
 void Store::update_lesson_state(int64_t id, LessonStatus status,
                                 const std::optional<TimePoint>& started,
                                 const std::optional<TimePoint>& ended,
@@ -724,6 +733,15 @@ std::vector<WebhookEventRecord> Store::webhook_events_for(int64_t lesson_id) {
     std::vector<WebhookEventRecord> events;
     while (q.executeStep()) events.push_back(read_event(q, false));
     return events;
+  });
+}
+
+std::optional<WebhookEventRecord> Store::find_webhook_event(int64_t id) {
+  return guarded(mutex_, [&]() -> std::optional<WebhookEventRecord> {
+    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM webhook_events WHERE id = ?", event_columns));
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_event(q, true);
   });
 }
 

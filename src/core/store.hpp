@@ -68,6 +68,8 @@ class Store {
   std::vector<Lesson> lessons_started_on_meeting(const std::string& meeting_id, TimePoint from,
                                                  TimePoint to);
   std::vector<Lesson> lessons_with_status(LessonStatus status);
+  // Every lesson on a meeting, whatever its status, by id: whether a webhook has a lesson at all.
+  std::vector<Lesson> lessons_on_meeting(const std::string& meeting_id);
   void update_lesson_state(int64_t id, LessonStatus status, const std::optional<TimePoint>& started,
                            const std::optional<TimePoint>& ended,
                            const std::optional<EndSource>& source);
@@ -97,6 +99,8 @@ class Store {
                            std::optional<int64_t> lesson_id);
   std::vector<WebhookEventRecord> list_webhook_events(const std::string& outcome, bool with_body);
   std::vector<WebhookEventRecord> webhook_events_for(int64_t lesson_id);
+  // One stored event with its raw body.
+  std::optional<WebhookEventRecord> find_webhook_event(int64_t id);
 
   // Audit trail: every transition and staff correction.
   void insert_audit(int64_t lesson_id, const AuditEntry& entry);

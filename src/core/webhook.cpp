@@ -1,0 +1,412 @@
+#include "core/webhook.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/lesson_rules.hpp"
+
+namespace zt {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* joined = "meeting.participant_joined";
+constexpr const char* left = "meeting.participant_left";
+constexpr const char* ended = "meeting.ended";
+constexpr const char* started = "meeting.started";
+
+// Lessons whose window may hold an event: a day either side covers any real lesson.
+constexpr std::chrono::days refresh_window{1};
+
+[[noreturn]] void bad_event(const std::string& what) { throw Error(ErrorCode::invalid_argument, what); }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+// Zoom sends most ids as strings; documentation examples (and some clients) send numbers.
+std::string text_field(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  bad_event(fmt::format("field '{}' is neither a string nor an integer", key));
+}
+
+std::optional<TimePoint> time_field(const json& object, const char* key) {
+  auto text = text_field(object, key);
+  if (text.empty()) return std::nullopt;
+  auto t = parse_utc(text);
+  if (!t) bad_event(fmt::format("field '{}' is not a UTC time: '{}'", key, text));
+  return t;
+}
+
+int64_t event_ts_of(const json& event) {
+  auto it = event.find("event_ts");
+  return it != event.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+// Zoom's own time of the event when a payload lacks the specific one.
+std::optional<TimePoint> event_time_fallback(const json& event) {
+  auto ms = event_ts_of(event);
+  if (ms <= 0) return std::nullopt;
+  return TimePoint{Seconds{ms / 1000}};
+}
+
+const json& meeting_object(const json& event) {
+  static const json none = json::object();
+  auto payload = event.find("payload");
+  if (payload == event.end() || !payload->is_object()) return none;
+  auto object = payload->find("object");
+  return object != payload->end() && object->is_object() ? *object : none;
+}
+
+std::string meeting_id_of(const json& object) {
+  auto id = text_field(object, "id");
+  if (!all_digits(id)) bad_event(fmt::format("payload.object.id '{}' is not a meeting number", id));
+  return id;
+}
+
+Segment segment_of(const json& event, const json& object, bool is_join) {
+  auto participant = object.find("participant");
+  if (participant == object.end() || !participant->is_object()) bad_event("payload.object.participant is missing");
+  const json& p = *participant;
+  Segment s;
+  s.source = "webhook";
+  s.meeting_uuid = text_field(object, "uuid");
+  s.host_id = text_field(object, "host_id");
+  // user_id is per connection: a rejoin is a new segment. Older payloads may lack it.
+  s.connection_id = text_field(p, "user_id");
+  if (s.connection_id.empty()) s.connection_id = text_field(p, "participant_uuid");
+  if (s.connection_id.empty()) s.connection_id = text_field(p, "id");
+  if (s.connection_id.empty()) bad_event("the participant has no user_id, participant_uuid or id");
+  s.participant_id = text_field(p, "id");
+  s.email = text_field(p, "email");
+  s.name = text_field(p, "user_name");
+  auto when = time_field(p, is_join ? "join_time" : "leave_time");
+  if (!when) when = event_time_fallback(event);
+  if (!when) bad_event(fmt::format("the participant has no {}", is_join ? "join_time" : "leave_time"));
+  (is_join ? s.join_time : s.leave_time) = when;
+  if (!is_join) s.leave_reason = text_field(p, "leave_reason");
+  return s;
+}
+
+// The lesson an event concerns: the one whose window [start, next start) holds its time. A join
+// (or a start) before any lesson began belongs to the first lesson after it. Before any click,
+// the one lesson on the meeting still waiting for its click, if there is exactly one.
+std::optional<int64_t> lesson_for_event(const std::vector<Lesson>& started_lessons,
+                                        const std::vector<Lesson>& on_meeting, TimePoint t,
+                                        bool precedes_lessons) {
+  const Lesson* found = nullptr;
+  for (const auto& lesson : started_lessons) {
+    if (lesson.status != LessonStatus::void_ && *lesson.started_at <= t) found = &lesson;
+  }
+  if (!found && precedes_lessons) {
+    for (const auto& lesson : started_lessons) {
+      if (lesson.status != LessonStatus::void_) {
+        found = &lesson;
+        break;
+      }
+    }
+  }
+  if (found) return found->id;
+  if (!started_lessons.empty()) return std::nullopt;
+  std::vector<int64_t> waiting;
+  for (const auto& lesson : on_meeting) {
+    if (lesson.status == LessonStatus::created) waiting.push_back(lesson.id);
+  }
+  return waiting.size() == 1 ? std::optional<int64_t>(waiting.front()) : std::nullopt;
+}
+
+std::string describe_lesson(const Lesson& lesson) {
+  std::string text = fmt::format("lesson {} {}", lesson.id, to_string(lesson.status));
+  if (lesson.ended_at) {
+    text += fmt::format(", end {} ({})", format_utc(*lesson.ended_at),
+                        lesson.end_source ? to_string(*lesson.end_source) : "");
+  }
+  return text;
+}
+
+std::string hex_to_bytes(std::string_view hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    unsigned value = 0;
+    std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
+    bytes.push_back(static_cast<char>(value));
+  }
+  return bytes;
+}
+
+// 16 bytes derived from `seed`, base64: the shape of Zoom's meeting UUIDs ("hwkAADUySwyG3GyUkqc0vA==").
+std::string derived_uuid(const std::string& seed) {
+  return base64_encode(hex_to_bytes(sha256_hex(seed).substr(0, 32)));
+}
+
+// The shape of Zoom's user ids ("tUo7WohjTs6ELvl9WR3JAA"): 22 base64url characters.
+std::string derived_user_id(const std::string& seed) {
+  auto id = derived_uuid(seed);
+  std::replace(id.begin(), id.end(), '+', '-');
+  std::replace(id.begin(), id.end(), '/', '_');
+  id.erase(std::remove(id.begin(), id.end(), '='), id.end());
+  return id;
+}
+
+// Zoom's per-connection user_id is a decimal number ("16778240").
+std::string derived_connection_id(const std::string& seed) {
+  return std::to_string(std::stoul(sha256_hex(seed).substr(0, 7), nullptr, 16));
+}
+
+}  // namespace
+
+std::string zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  std::string message;
+  message.reserve(body.size() + timestamp.size() + 4);
+  message.append("v0:").append(timestamp).append(":").append(body);
+  return "v0=" + hmac_sha256_hex(secret, message);
+}
+
+void verify_zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view signature,
+                           std::string_view body, TimePoint now, Seconds max_age) {
+  if (signature.empty() || timestamp.empty()) {
+    throw Error(ErrorCode::unauthorized, "missing x-zm-signature or x-zm-request-timestamp");
+  }
+  if (!all_digits(timestamp) || timestamp.size() > 12) {
+    throw Error(ErrorCode::unauthorized, "x-zm-request-timestamp is not Unix seconds");
+  }
+  // Check the signature first: an attacker learns nothing about our clock from a forged request.
+  if (!constant_time_equal(zoom_signature(secret, timestamp, body), signature)) {
+    throw Error(ErrorCode::unauthorized, "signature does not match");
+  }
+  TimePoint sent{Seconds{std::stoll(std::string(timestamp))}};
+  if (sent > now + webhook_max_future) throw Error(ErrorCode::unauthorized, "timestamp is in the future");
+  if (sent < now - max_age) throw Error(ErrorCode::unauthorized, "timestamp is too old");
+}
+
+json url_validation_answer(std::string_view secret, const std::string& plain_token) {
+  return {{"plainToken", plain_token}, {"encryptedToken", hmac_sha256_hex(secret, plain_token)}};
+}
+
+const std::vector<std::string>& webhook_outcomes() {
+  static const std::vector<std::string> outcomes{"received", "applied", "unmatched",
+                                                 "ignored",  "duplicate", "error"};
+  return outcomes;
+}
+
+void check_webhook_outcome(const std::string& outcome) {
+  const auto& all = webhook_outcomes();
+  if (std::find(all.begin(), all.end(), outcome) == all.end()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("unknown event status '{}'", outcome),
+                "use received, applied, unmatched, ignored, duplicate or error");
+  }
+}
+
+WebhookIngest::WebhookIngest(LessonService& lessons, WebhookOptions options)
+    : lessons_(lessons), options_(std::move(options)) {}
+
+WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
+  if (options_.secret.empty()) {
+    throw Error(ErrorCode::unavailable, "webhook secret not configured",
+                "set ZOOMTRACK_WEBHOOK_SECRET or --webhook-secret-file and restart serve");
+  }
+  if (delivery.body.size() > max_webhook_body) {
+    throw Error(ErrorCode::too_large, "webhook body is larger than 1 MiB");
+  }
+  auto now = lessons_.clock().now();
+  verify_zoom_signature(options_.secret, delivery.timestamp, delivery.signature, delivery.body, now,
+                        options_.max_age);
+  json event = json::parse(delivery.body.begin(), delivery.body.end(), nullptr, false);
+  if (event.is_discarded()) bad_event("body is not JSON");
+  if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
+    bad_event("body is not a Zoom event: no \"event\" name");
+  }
+  auto name = event["event"].get<std::string>();
+  if (name == "endpoint.url_validation") {
+    auto payload = event.value("payload", json::object());
+    auto token = payload.is_object() ? payload.value("plainToken", json()) : json();
+    if (!token.is_string() || token.get<std::string>().empty()) bad_event("url_validation without a plainToken");
+    return {200, url_validation_answer(options_.secret, token.get<std::string>()), "url_validation", {}, {}};
+  }
+
+  WebhookEventRecord record;
+  record.delivery_key = sha256_hex(delivery.body);
+  record.received_at = now;
+  record.event = name;
+  record.event_ts = event_ts_of(event);
+  const auto& object = meeting_object(event);
+  try {
+    record.meeting_id = text_field(object, "id");
+    record.meeting_uuid = text_field(object, "uuid");
+  } catch (const Error&) {
+    // Stored anyway: applying will mark it as an error and say why.
+  }
+  record.body = std::string(delivery.body);
+  record.outcome = "received";
+  bool first = false;
+  auto& store = lessons_.store();
+  store.write([&] { first = store.insert_webhook_event(record); });
+  if (!first) {
+    return {200, {{"status", "duplicate"}, {"event_id", record.id}}, "duplicate", record.id, {}};
+  }
+  return apply_and_record(record.id, event);
+}
+
+WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
+  auto& store = lessons_.store();
+  auto record = store.find_webhook_event(id);
+  if (!record) throw Error(ErrorCode::not_found, fmt::format("no webhook event with id {}", id));
+  if (record->outcome == "duplicate") {
+    throw Error(ErrorCode::conflict, fmt::format("event {} is a duplicate delivery: {}", id, record->detail));
+  }
+  json event = json::parse(record->body, nullptr, false);
+  if (event.is_discarded() || !event.is_object()) {
+    store.write([&] { store.set_webhook_outcome(id, "error", "stored body is not a JSON object", std::nullopt); });
+    return {200, {{"status", "error"}, {"event_id", id}}, "error", id, {}};
+  }
+  return apply_and_record(id, event);
+}
+
+WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
+  auto& store = lessons_.store();
+  Applied applied;
+  try {
+    store.write([&] {
+      applied = apply(event);
+      store.set_webhook_outcome(id, applied.outcome, applied.detail, applied.lesson_id);
+    });
+  } catch (const std::exception& e) {
+    // Stored but not applied: answer 200 anyway, or Zoom retries a delivery that cannot succeed.
+    applied = {"error", e.what(), std::nullopt};
+    store.write([&] { store.set_webhook_outcome(id, applied.outcome, applied.detail, std::nullopt); });
+  }
+  json body{{"status", applied.outcome}, {"event_id", id}};
+  if (applied.lesson_id) body["lesson_id"] = *applied.lesson_id;
+  return {200, body, applied.outcome, id, applied.lesson_id};
+}
+
+WebhookIngest::Applied WebhookIngest::apply(const json& event) {
+  auto name = event.value("event", std::string());
+  if (name == started) {
+    return {"ignored", "meeting.started changes no lesson: the student's click starts it", {}};
+  }
+  if (name != joined && name != left && name != ended) {
+    return {"ignored", fmt::format("{} is not an event zoomtrack uses", name), {}};
+  }
+  auto& store = lessons_.store();
+  const auto& object = meeting_object(event);
+  auto meeting_id = meeting_id_of(object);
+  auto uuid = text_field(object, "uuid");
+  if (uuid.empty()) bad_event("payload.object.uuid is missing");
+  auto on_meeting = store.lessons_on_meeting(meeting_id);
+  if (on_meeting.empty()) {
+    // Nothing is written: the raw event is kept, and apply_stored_event retries it later.
+    return {"unmatched", fmt::format("no lesson uses meeting {}", meeting_id), {}};
+  }
+
+  TimePoint t{};
+  bool concerns_teacher = true;
+  if (name == ended) {
+    auto end = time_field(object, "end_time");
+    if (!end) end = event_time_fallback(event);
+    if (!end) bad_event("meeting.ended without end_time");
+    t = *end;
+    store.record_meeting_end(meeting_id, uuid, t);
+  } else {
+    bool is_join = name == joined;
+    auto segment = segment_of(event, object, is_join);
+    t = is_join ? *segment.join_time : *segment.leave_time;
+    if (is_join) store.record_join(meeting_id, segment);
+    else store.record_leave(meeting_id, segment);
+    concerns_teacher = std::any_of(on_meeting.begin(), on_meeting.end(), [&](const Lesson& l) {
+      return is_teacher(segment, l.teacher_zoom_email, l.teacher_name);
+    });
+  }
+
+  auto nearby = store.lessons_started_on_meeting(meeting_id, t - refresh_window, t + refresh_window);
+  for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
+  auto lesson_id = lesson_for_event(nearby, on_meeting, t, name == joined);
+
+  if (!concerns_teacher) {
+    // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
+    return {"ignored", "participant is not the teacher: segment kept, no lesson changes", lesson_id};
+  }
+  std::string detail = "recorded";
+  for (const auto& lesson : nearby) {
+    if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);
+  }
+  if (nearby.empty()) {
+    detail = lesson_id ? fmt::format("recorded before lesson {}'s click: used when the student clicks", *lesson_id)
+                       : "recorded; no lesson on this meeting started within a day of it";
+  }
+  return {"applied", detail, lesson_id};
+}
+
+const std::vector<std::string>& sendable_zoom_events() {
+  static const std::vector<std::string> events{started, ended, joined, left};
+  return events;
+}
+
+std::string build_zoom_event(const ZoomEventSpec& spec) {
+  const auto& events = sendable_zoom_events();
+  if (std::find(events.begin(), events.end(), spec.event) == events.end()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("unknown event '{}'", spec.event),
+                "use meeting.started, meeting.ended, meeting.participant_joined or meeting.participant_left");
+  }
+  if (!all_digits(spec.meeting_id) || spec.meeting_id.size() > 20) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--meeting '{}' is not a Zoom meeting number", spec.meeting_id));
+  }
+  auto when = format_utc(spec.at);
+  auto host_id = derived_user_id("host:" + spec.meeting_id);
+  nlohmann::ordered_json object;
+  object["id"] = spec.meeting_id;
+  object["uuid"] = spec.uuid.empty() ? derived_uuid("meeting:" + spec.meeting_id) : spec.uuid;
+  object["host_id"] = host_id;
+  object["topic"] = spec.topic.empty() ? "Lesson" : spec.topic;
+  object["type"] = 2;
+  object["start_time"] = when;
+  object["timezone"] = "UTC";
+  object["duration"] = 60;
+  if (spec.event == ended) object["end_time"] = when;
+  if (spec.event == joined || spec.event == left) {
+    auto name = spec.participant_name.empty() ? (spec.host ? "Teacher" : "Student") : spec.participant_name;
+    auto who = fmt::format("{}:{}:{}", spec.meeting_id, spec.host ? "host" : "guest", name);
+    nlohmann::ordered_json p;
+    p["user_id"] = spec.connection_id.empty() ? derived_connection_id("connection:" + who) : spec.connection_id;
+    p["user_name"] = name;
+    p["id"] = spec.host ? host_id : "";  // guests who are not signed in have an empty id
+    p["participant_uuid"] = derived_user_id("participant:" + who);
+    if (spec.event == joined) {
+      p["join_time"] = when;
+    } else {
+      p["leave_time"] = when;
+      p["leave_reason"] = spec.leave_reason.empty() ? "left the meeting. Reason : left the meeting"
+                                                    : spec.leave_reason;
+    }
+    p["email"] = spec.participant_email;
+    object["participant"] = p;
+  }
+  nlohmann::ordered_json body;
+  body["event"] = spec.event;
+  body["event_ts"] = static_cast<int64_t>(spec.at.time_since_epoch().count()) * 1000;
+  body["payload"] = {{"account_id", derived_user_id("account")}, {"object", object}};
+  return body.dump();
+}
+
+std::string read_webhook_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  auto secret = text.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
+  return secret;
+}
+
+}  // namespace zt
