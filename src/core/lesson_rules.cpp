@@ -37,7 +37,7 @@ std::optional<Chain> teacher_chain(const LessonFacts& facts, const std::string& 
   std::vector<const Segment*> relevant;
   for (const auto& segment : facts.teacher_segments) {
     if (segment.source != source) continue;
-    if (segment.leave_time && *segment.leave_time <= *facts.start) continue;
+    if (segment.leave_time && *segment.leave_time < *facts.start) continue;
     relevant.push_back(&segment);
   }
   if (relevant.empty()) return std::nullopt;

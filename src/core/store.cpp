@@ -618,7 +618,7 @@ std::vector<Segment> Store::segments_between(const std::string& meeting_id, Time
     SQLite::Statement q(*db_,
                         "SELECT source, meeting_uuid, connection_id, participant_id, host_id, "
                         "email, name, join_time, leave_time, leave_reason FROM segments "
-                        "WHERE meeting_id = ?1 AND (leave_time IS NULL OR leave_time > ?2) "
+                        "WHERE meeting_id = ?1 AND (leave_time IS NULL OR leave_time >= ?2) "
                         "AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3) "
                         "ORDER BY join_time, id");
     q.bind(1, meeting_id);

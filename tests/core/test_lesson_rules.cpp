@@ -196,3 +196,13 @@ TEST_CASE("a late rejoin never reopens a final lesson", "[core][rules]") {
   CHECK(moved.status == LessonStatus::final);
   CHECK(moved.ended_at == at("2026-11-25T10:20:00Z"));
 }
+
+TEST_CASE("a teacher who leaves in the second the student clicks ends a zero-minute lesson", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T08:00:00Z", "2026-11-25T09:00:00Z"));
+  auto end = resolve_end(f, default_grace);
+  REQUIRE(end);
+  CHECK(end->at == at("2026-11-25T09:00:00Z"));
+  f.teacher_segments[0].leave_time = at("2026-11-25T08:59:59Z");
+  CHECK_FALSE(resolve_end(f, default_grace));
+}
