@@ -1,5 +1,6 @@
-// The baseline for bench/run: the least a cpp-httplib server can do for /t/{token} — answer a 302
-// with no lookup and no write. zoomtrack's redirect is measured against it in the same run.
+// The baseline for bench/run: the least a cpp-httplib server can do for zoomtrack's two hot
+// routes — a 302 for /t/{token} and a 200 for POST /webhooks/zoom — with no lookup, no
+// verification and no write. zoomtrack is measured against it in the same run.
 #include <httplib.h>
 
 #include <cstdio>
@@ -8,9 +9,13 @@
 int main(int argc, char** argv) {
   int port = argc > 1 ? std::stoi(argv[1]) : 18081;
   httplib::Server server;
+  server.set_tcp_nodelay(true);  // as zoomtrack does
   server.Get(R"(/t/([^/]*))", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");
     res.set_redirect("https://zoom.us/j/86431910364?pwd=abc", 302);
+  });
+  server.Post("/webhooks/zoom", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"applied"})", "application/json");
   });
   std::printf("bare redirect server on 127.0.0.1:%d\n", port);
   std::fflush(stdout);
