@@ -174,11 +174,11 @@ ReconcileResult reconcile(LessonService& service, const ReconcileOptions& option
 }
 
 std::string describe(const ReconcileChange& c) {
-  std::string text = fmt::format("lesson {}: {} -> {}", c.lesson_id, to_string(c.from), to_string(c.to));
+  auto text = fmt::format("lesson {}: {} -> {} ({})", c.lesson_id, to_string(c.from), to_string(c.to), c.reason);
   if (c.ended_at && c.end_source) {
-    text += fmt::format(", end {} ({})", format_utc(c.ended_at), to_string(*c.end_source));
+    text += fmt::format("; end {} from {}", format_utc(c.ended_at), to_string(*c.end_source));
   }
-  return text + fmt::format(" ({})", c.reason);
+  return text;
 }
 
 void to_json(nlohmann::json& j, const ReconcileChange& c) {
