@@ -161,11 +161,14 @@ ReconcileResult reconcile(LessonService& service, const ReconcileOptions& option
       ++result.zoom_api_checked;
       if (options.progress) options.progress(result.zoom_api_checked, zoom_total);
     }
+    // Planned without a lock; only a lesson with something to write takes the write lock, and
+    // it is planned again inside the transaction.
+    auto plan = plan_lesson(service, lesson, from_zoom, options.stale_after);
+    bool changes = plan.next != state_of(lesson);
     std::optional<ReconcileChange> change;
     if (options.dry_run) {
-      auto plan = plan_lesson(service, lesson, from_zoom, options.stale_after);
-      if (plan.next != state_of(lesson)) change = change_between(lesson, plan.next, plan.reason);
-    } else {
+      if (changes) change = change_between(lesson, plan.next, plan.reason);
+    } else if (changes || !from_zoom.empty()) {
       change = apply_lesson(service, lesson.id, from_zoom, options.stale_after);
     }
     if (change) result.changes.push_back(*change);

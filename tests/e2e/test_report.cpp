@@ -97,6 +97,12 @@ TEST_CASE("report by teacher: totals per teacher, needs_review counted and never
                      "'=t.eq,1,1800,30,0\r\n"
                      "t.abebe,2,6930,115,0\r\n"
                      "t.bekele,4,11700,195,0\r\n");
+  auto round = p.report({"--by", "teacher", "--csv"});  // the example in docs/payroll.md
+  CHECK(round.out == "teacher,lessons,duration_s,minutes,needs_review\r\n"
+                     "'+t.plus,1,0,0,1\r\n"
+                     "'=t.eq,1,1800,30,0\r\n"
+                     "t.abebe,2,6930,116,0\r\n"
+                     "t.bekele,4,11700,195,0\r\n");
   auto ceil = p.report({"--by", "teacher", "--minutes", "ceil", "--json"});
   CHECK(json::parse(ceil.out)[2] == json::parse(R"({"teacher":"t.abebe","lessons":2,"duration_s":6930,"minutes":116,"needs_review":0})"));
   auto students = p.report({"--by", "student", "--csv"});
