@@ -42,6 +42,9 @@ std::unique_ptr<CLI::App> make_app(GlobalOptions& globals, Context& ctx) {
   app->add_flag("-q,--quiet", globals.quiet, "print only data and errors");
   app->add_flag("-v,--verbose", globals.verbose, "print more about what happens");
   app->require_subcommand(1);
+  // Global flags work after the subcommand too (`reconcile --quiet` in a crontab); set before
+  // the subcommands are added, which inherit it.
+  app->fallthrough();
   app->footer(
       "Examples:\n"
       "  zoomtrack init\n"

@@ -1,7 +1,97 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <map>
+
 #include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/reconcile.hpp"
+#include "http/zoom_api_client.hpp"
 
 namespace zt::cli {
+namespace {
 
-void add_reconcile_command(CLI::App&, Context&) {}
+struct ReconcileFlags {
+  std::optional<std::string> grace, stale_after;
+  bool zoom_api = false;
+  bool dry_run = false;
+  bool json = false;
+};
+
+std::unique_ptr<ZoomApi> zoom_api_from(const Config& config) {
+  http::ZoomApiSettings s;
+  s.api_base = config.get("zoom_api_base");
+  s.oauth_url = config.get("zoom_oauth_url");
+  s.account_id = config.get("zoom_account_id");
+  s.client_id = config.get("zoom_client_id");
+  s.client_secret = config.get("zoom_client_secret");
+  return http::make_zoom_api_client(s);
+}
+
+std::string summary_line(const ReconcileResult& r) {
+  if (r.changes.empty()) return r.dry_run ? "dry run: nothing to change" : "nothing to change";
+  std::map<std::string, int> by_status;
+  for (const auto& c : r.changes) ++by_status[to_string(c.to)];
+  std::string counts;
+  for (const auto& [status, n] : by_status) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, status);
+  if (r.dry_run) return fmt::format("dry run: {} change(s) planned ({}); nothing written", r.changes.size(), counts);
+  return fmt::format("{} change(s): {}", r.changes.size(), counts);
+}
+
+void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
+  for (const auto& p : r.problems) std::cerr << fmt::format("zoomtrack: warning: lesson {}: {}\n", p.lesson_id, p.message);
+  if (json) {
+    std::cout << nlohmann::json(r).dump(2) << "\n";
+    return;
+  }
+  // For cron: --quiet prints nothing when all went well; the audit trail keeps every change.
+  if (ctx.quiet()) return;
+  for (const auto& c : r.changes) std::cout << describe(c) << "\n";
+  std::cout << summary_line(r) << "\n";
+}
+
+void run_reconcile(Context& ctx, const ReconcileFlags& f) {
+  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}});
+  ReconcileOptions options;
+  options.stale_after = parse_duration(config.get("stale_after"));
+  options.dry_run = f.dry_run;
+  std::unique_ptr<ZoomApi> zoom;
+  if (f.zoom_api) {
+    zoom = zoom_api_from(config);
+    options.zoom_api = zoom.get();
+    if (!ctx.quiet() && ::isatty(2)) {
+      options.progress = [](size_t done, size_t total) {
+        std::cerr << fmt::format("\rzoom api: {}/{} lessons", done, total) << (done == total ? "\n" : "") << std::flush;
+      };
+    }
+  }
+  auto result = reconcile(ctx.lessons(), options);
+  print_result(ctx, result, f.json);
+  if (result.zoom_api_stopped) {
+    throw Error(ErrorCode::unavailable, *result.zoom_api_stopped + "; the lessons not yet checked were left as they were",
+                "run 'zoomtrack reconcile --zoom-api' again later");
+  }
+}
+
+}  // namespace
+
+void add_reconcile_command(CLI::App& app, Context& ctx) {
+  auto f = std::make_shared<ReconcileFlags>();
+  auto* cmd = app.add_subcommand("reconcile", "settle lessons that only time or Zoom's records can settle");
+  cmd->add_option("--grace", f->grace, "an end becomes final this long after it (env ZOOMTRACK_GRACE, default 10m)");
+  cmd->add_option("--stale-after", f->stale_after,
+                  "a started lesson with no end this long after its start needs review (env ZOOMTRACK_STALE_AFTER, default 4h)");
+  cmd->add_flag("--zoom-api", f->zoom_api,
+                "ask Zoom's past-meeting participants for missing ends (needs ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)");
+  cmd->add_flag("--dry-run", f->dry_run, "print what would change; write nothing");
+  cmd->add_flag("--json", f->json, "print one JSON document");
+  cmd->footer(
+      "Examples:\n"
+      "  zoomtrack reconcile --dry-run\n"
+      "  zoomtrack --db /var/lib/zoomtrack/zoomtrack.db reconcile --quiet        # cron, every minute\n"
+      "  zoomtrack reconcile --zoom-api --json                                  # nightly");
+  cmd->callback([&ctx, f] { run_reconcile(ctx, *f); });
+}
 
 }  // namespace zt::cli

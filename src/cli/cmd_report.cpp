@@ -23,13 +23,16 @@ void run_report(Context& ctx, const ReportOptions& o) {
   request.rounding = parse_minute_rounding(o.minutes);
   if (o.from) request.from = parse_time_arg(*o.from, request.tz);
   if (o.to) request.to = parse_time_arg(*o.to, request.tz);
-  auto table = build_report(ctx.store(), request);
+  auto report = build_report(ctx.store(), request);
+  auto format = o.format.format();
+  auto table = report.table;
+  if (format == Format::table && !table.rows.empty()) table.rows.push_back(report.total);
   if (o.output.empty()) {
-    write_table(std::cout, table, o.format.format());
+    write_table(std::cout, table, format);
     return;
   }
   std::ostringstream text;
-  write_table(text, table, o.format.format());
+  write_table(text, table, format);
   write_file_atomically(o.output, text.str());
   ctx.info("wrote " + o.output);
 }

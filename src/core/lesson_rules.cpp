@@ -153,6 +153,16 @@ LessonState state_of(const Lesson& lesson) {
   return {lesson.status, lesson.started_at, lesson.ended_at, lesson.end_source};
 }
 
+bool link_expired(const Lesson& lesson, TimePoint now) {
+  return lesson.status == LessonStatus::created && !lesson.started_at && lesson.expires_at &&
+         now >= *lesson.expires_at;
+}
+
+bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after) {
+  return state.status == LessonStatus::active && state.started_at && !state.ended_at &&
+         now >= *state.started_at + stale_after;
+}
+
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
                            Seconds grace) {
   if (current.status == LessonStatus::void_ || current.status == LessonStatus::expired) {

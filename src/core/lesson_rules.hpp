@@ -59,6 +59,13 @@ struct LessonState {
 
 LessonState state_of(const Lesson& lesson);
 
+// An unclicked link is dead once its expiry has passed.
+bool link_expired(const Lesson& lesson, TimePoint now);
+
+// A started lesson with no end this long after its start cannot be paid without a person's look:
+// it goes to needs_review (we never invent an end).
+bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after);
+
 // The lesson's state given its facts. Void and expired lessons keep theirs; an ended lesson is
 // final once Zoom says the meeting is over or `grace` has passed since the end.
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,

@@ -107,7 +107,7 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
     if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
     store_.insert_click(lesson->id, {0, now, request.ip, request.user_agent, to_string(outcome.kind),
                                      request.is_head ? "HEAD" : "GET"});
-    if (lesson->status == LessonStatus::created && lesson->expires_at && now >= *lesson->expires_at) {
+    if (link_expired(*lesson, now)) {
       *lesson = set_status(*lesson, LessonStatus::expired, {"click", "link expired before the first click"});
     }
     outcome.lesson = *lesson;

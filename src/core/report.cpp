@@ -51,29 +51,39 @@ std::vector<std::string> lesson_row(const Lesson& l, const ReportRequest& r) {
           paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : ""};
 }
 
-Table by_lesson(const std::vector<Lesson>& lessons, const ReportRequest& r) {
+Totals totals_of(const std::vector<Lesson>& lessons, MinuteRounding rounding) {
+  Totals all;
+  for (const auto& l : lessons) all.add(l, rounding);
+  return all;
+}
+
+Report by_lesson(const std::vector<Lesson>& lessons, const ReportRequest& r) {
   Table t{{"id", "teacher", "student", "date", "start_local", "end_local", "start_utc",
                  "end_utc", "end_source", "status", "duration_s", "minutes"},
                 {true, false, false, false, false, false, false, false, false, false, true, true},
                 {}};
   for (const auto& l : lessons) t.rows.push_back(lesson_row(l, r));
-  return t;
+  auto all = totals_of(lessons, r.rounding);
+  return {t, {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds),
+             std::to_string(all.minutes)}};
 }
 
-Table by_person(const std::vector<Lesson>& lessons, const ReportRequest& r, bool teacher) {
+std::vector<std::string> person_row(const std::string& name, const Totals& totals) {
+  return {name, std::to_string(totals.lessons), std::to_string(totals.seconds),
+          std::to_string(totals.minutes), std::to_string(totals.needs_review)};
+}
+
+Report by_person(const std::vector<Lesson>& lessons, const ReportRequest& r, bool teacher) {
   std::map<std::string, Totals> groups;
   for (const auto& l : lessons) groups[teacher ? l.teacher : l.student].add(l, r.rounding);
   Table t{{teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review"},
                 {false, true, true, true, true},
                 {}};
-  for (const auto& [name, totals] : groups) {
-    t.rows.push_back({name, std::to_string(totals.lessons), std::to_string(totals.seconds),
-                      std::to_string(totals.minutes), std::to_string(totals.needs_review)});
-  }
-  return t;
+  for (const auto& [name, totals] : groups) t.rows.push_back(person_row(name, totals));
+  return {t, person_row("TOTAL", totals_of(lessons, r.rounding))};
 }
 
-Table by_day(const std::vector<Lesson>& lessons, const ReportRequest& r) {
+Report by_day(const std::vector<Lesson>& lessons, const ReportRequest& r) {
   std::map<std::tuple<std::string, std::string>, Totals> groups;
   for (const auto& l : lessons) {
     groups[{to_local(*l.started_at, r.tz).date, l.teacher}].add(l, r.rounding);
@@ -81,11 +91,12 @@ Table by_day(const std::vector<Lesson>& lessons, const ReportRequest& r) {
   Table t{{"date", "teacher", "lessons", "duration_s", "minutes"},
                 {false, false, true, true, true},
                 {}};
-  for (const auto& [key, totals] : groups) {
-    t.rows.push_back({std::get<0>(key), std::get<1>(key), std::to_string(totals.lessons),
-                      std::to_string(totals.seconds), std::to_string(totals.minutes)});
-  }
-  return t;
+  auto row = [](const std::string& date, const std::string& teacher, const Totals& totals) {
+    return std::vector<std::string>{date, teacher, std::to_string(totals.lessons),
+                                    std::to_string(totals.seconds), std::to_string(totals.minutes)};
+  };
+  for (const auto& [key, totals] : groups) t.rows.push_back(row(std::get<0>(key), std::get<1>(key), totals));
+  return {t, row("TOTAL", "", totals_of(lessons, r.rounding))};
 }
 
 }  // namespace
@@ -98,7 +109,7 @@ ReportGrouping parse_report_grouping(const std::string& text) {
   throw Error(ErrorCode::invalid_argument, "--by must be lesson, teacher, student or day");
 }
 
-Table build_report(Store& store, const ReportRequest& r) {
+Report build_report(Store& store, const ReportRequest& r) {
   check_time_zone(r.tz);
   auto from = r.from.value_or(TimePoint{});
   auto to = r.to.value_or(TimePoint{std::chrono::sys_days{std::chrono::year{9999} / 1 / 1}});

@@ -21,6 +21,14 @@ struct ReportRequest {
   MinuteRounding rounding = MinuteRounding::round;
 };
 
-Table build_report(Store& store, const ReportRequest& request);
+// For --by teacher, student and day every row is a group's total. `total` sums all rows (paid
+// minutes add up per lesson, so it can be checked line by line); it is for people: the text
+// table prints it last, CSV and JSON never carry it, so that every data row is one record.
+struct Report {
+  Table table;
+  std::vector<std::string> total;
+};
+
+Report build_report(Store& store, const ReportRequest& request);
 
 }  // namespace zt

@@ -170,7 +170,7 @@ TEST_CASE("the lesson report lists minutes for settled lessons only", "[core][re
   f.clock.advance(std::chrono::seconds(50 * 60 + 31));
   f.service.record_leave(paid.leave_token);
   ReportRequest r;
-  auto table = build_report(f.store, r);
+  auto table = build_report(f.store, r).table;
   REQUIRE(table.rows.size() == 2);
   CHECK(table.rows[0][10] == "3031");
   CHECK(table.rows[0][11] == "51");
@@ -178,7 +178,7 @@ TEST_CASE("the lesson report lists minutes for settled lessons only", "[core][re
   CHECK(table.rows[1][11] == "");
   r.by = ReportGrouping::teacher;
   r.rounding = MinuteRounding::floor;
-  auto by_teacher = build_report(f.store, r);
+  auto by_teacher = build_report(f.store, r).table;
   CHECK(by_teacher.rows[0] == std::vector<std::string>{"t1", "1", "3031", "50", "0"});
 }
 

@@ -1,0 +1,207 @@
+#include "core/reconcile.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace zt {
+namespace {
+
+// What one lesson should become now, from its stored facts plus anything Zoom told us.
+struct LessonPlan {
+  LessonState next;
+  std::string source;  // for the audit trail: "reconcile" or "zoom_api"
+  std::string reason;
+};
+
+bool asks_zoom(const Lesson& lesson) {
+  switch (lesson.status) {
+    case LessonStatus::active:
+    case LessonStatus::needs_review: return lesson.started_at.has_value();
+    // Zoom's record outranks our checkout page and a staff estimate, so it may still upgrade
+    // them before the lesson is final.
+    case LessonStatus::ended:
+      return lesson.end_source == EndSource::leave_url || lesson.end_source == EndSource::manual;
+    default: return false;
+  }
+}
+
+std::string reason_for(const Lesson& before, const LessonState& next, TimePoint now,
+                       Seconds grace, Seconds stale_after) {
+  if (next.status == LessonStatus::expired) {
+    return fmt::format("never clicked before it expired at {}", format_utc(before.expires_at));
+  }
+  if (next.status == LessonStatus::needs_review) {
+    return fmt::format("no end signal {} after the start", format_duration(stale_after));
+  }
+  if (next.end_source == EndSource::zoom_api && before.end_source != EndSource::zoom_api) {
+    return "end from Zoom's participant records";
+  }
+  if (before.status == LessonStatus::ended && next.status == LessonStatus::final) {
+    return next.ended_at && now >= *next.ended_at + grace ? "grace period over" : "Zoom says the meeting ended";
+  }
+  return "re-derived from the stored signals";
+}
+
+// The one place that decides: used to print a dry run and, inside the transaction, to apply.
+LessonPlan plan_lesson(LessonService& service, const Lesson& lesson, const std::vector<Segment>& from_zoom,
+                       Seconds stale_after) {
+  auto now = service.clock().now();
+  auto facts = service.facts_for(lesson);
+  for (auto segment : from_zoom) {
+    if (!is_teacher(segment, lesson.teacher_zoom_email, lesson.teacher_name)) continue;
+    // As Store::segments_between does: a connection after the next lesson's start is not ours.
+    if (facts.next_start && segment.join_time && *segment.join_time >= *facts.next_start) continue;
+    segment.is_host = true;
+    facts.teacher_segments.push_back(std::move(segment));
+  }
+  LessonPlan plan;
+  plan.next = resolve_lesson(lesson, facts, now, service.options().grace);
+  if (link_expired(lesson, now)) plan.next.status = LessonStatus::expired;
+  if (is_stale(plan.next, now, stale_after)) plan.next.status = LessonStatus::needs_review;
+  plan.source = from_zoom.empty() ? "reconcile" : "zoom_api";
+  plan.reason = reason_for(lesson, plan.next, now, service.options().grace, stale_after);
+  return plan;
+}
+
+ReconcileChange change_between(const Lesson& before, const LessonState& after, const std::string& reason) {
+  return {before.id, before.status, after.status, reason, after.ended_at, after.end_source};
+}
+
+// One short transaction per lesson: serve is never blocked for long, and the lesson is re-read
+// inside it, so whatever serve wrote meanwhile is part of the decision.
+std::optional<ReconcileChange> apply_lesson(LessonService& service, int64_t id,
+                                            const std::vector<Segment>& from_zoom, Seconds stale_after) {
+  std::optional<ReconcileChange> change;
+  auto& store = service.store();
+  store.write([&] {
+    auto lesson = store.find_lesson(id);
+    if (!lesson) return;
+    for (const auto& segment : from_zoom) {
+      store.record_join(lesson->meeting_id, segment);
+      store.record_leave(lesson->meeting_id, segment);
+    }
+    auto plan = plan_lesson(service, *lesson, {}, stale_after);
+    if (plan.next == state_of(*lesson)) return;
+    Cause cause{from_zoom.empty() ? "reconcile" : "zoom_api", plan.reason, "reconcile"};
+    auto after = service.refresh(*lesson, cause);
+    // Expiry and staleness are decided by time alone, which refresh does not look at.
+    if (after.status != plan.next.status && (plan.next.status == LessonStatus::expired ||
+                                             plan.next.status == LessonStatus::needs_review)) {
+      after = service.set_status(after, plan.next.status, cause);
+    }
+    if (state_of(after) != state_of(*lesson)) change = change_between(*lesson, state_of(after), plan.reason);
+  });
+  return change;
+}
+
+Segment segment_from(const ZoomParticipant& p, const ZoomPastMeeting& meeting) {
+  Segment s;
+  s.source = "zoom_api";
+  s.meeting_uuid = meeting.uuid;
+  // Each rejoin is its own record; the record id alone repeats across them.
+  s.connection_id = fmt::format("{}@{}", p.id.empty() ? p.user_id : p.id, format_utc(p.join_time));
+  s.participant_id = p.id;
+  s.host_id = meeting.host_id;
+  s.email = p.user_email;
+  s.name = p.name;
+  s.join_time = p.join_time;
+  s.leave_time = p.leave_time;
+  return s;
+}
+
+// The teacher's connections in the instance the lesson was held in.
+std::vector<Segment> fetch_from_zoom(ZoomApi& api, const Lesson& lesson) {
+  auto instance = instance_for_lesson(api.past_instances(lesson.meeting_id), *lesson.started_at);
+  // No finished instance listed: the numeric id means Zoom's latest instance.
+  auto target = instance ? instance->uuid : lesson.meeting_id;
+  auto meeting = api.past_meeting(target);
+  if (meeting.uuid.empty()) meeting.uuid = target;
+  std::vector<Segment> segments;
+  for (const auto& participant : api.participants(target)) {
+    segments.push_back(segment_from(participant, meeting));
+  }
+  return segments;
+}
+
+std::vector<Lesson> candidates(Store& store) {
+  std::vector<Lesson> lessons;
+  for (auto status : {LessonStatus::created, LessonStatus::active, LessonStatus::ended,
+                      LessonStatus::needs_review}) {
+    auto some = store.lessons_with_status(status);
+    lessons.insert(lessons.end(), some.begin(), some.end());
+  }
+  std::sort(lessons.begin(), lessons.end(), [](const Lesson& a, const Lesson& b) { return a.id < b.id; });
+  return lessons;
+}
+
+}  // namespace
+
+ReconcileResult reconcile(LessonService& service, const ReconcileOptions& options) {
+  ReconcileResult result;
+  result.dry_run = options.dry_run;
+  // Seam: retrying webhook events stored as `unmatched` (apply_stored_event, from the webhook
+  // receiver) belongs here, before the lessons are looked at, so that a late match can give a
+  // lesson its webhook end before time-based rules run. Not wired yet.
+  auto lessons = candidates(service.store());
+  size_t zoom_total = options.zoom_api
+                          ? std::count_if(lessons.begin(), lessons.end(), [](auto& l) { return asks_zoom(l); })
+                          : 0;
+  for (const auto& lesson : lessons) {
+    std::vector<Segment> from_zoom;
+    if (options.zoom_api && !result.zoom_api_stopped && asks_zoom(lesson)) {
+      try {
+        from_zoom = fetch_from_zoom(*options.zoom_api, lesson);
+      } catch (const ZoomApiError& e) {
+        if (e.stops_the_run()) result.zoom_api_stopped = e.what();
+        else result.problems.push_back({lesson.id, e.what()});
+      }
+      ++result.zoom_api_checked;
+      if (options.progress) options.progress(result.zoom_api_checked, zoom_total);
+    }
+    // Planned without a lock; only a lesson with something to write takes the write lock, and
+    // it is planned again inside the transaction.
+    auto plan = plan_lesson(service, lesson, from_zoom, options.stale_after);
+    bool changes = plan.next != state_of(lesson);
+    std::optional<ReconcileChange> change;
+    if (options.dry_run) {
+      if (changes) change = change_between(lesson, plan.next, plan.reason);
+    } else if (changes || !from_zoom.empty()) {
+      change = apply_lesson(service, lesson.id, from_zoom, options.stale_after);
+    }
+    if (change) result.changes.push_back(*change);
+  }
+  return result;
+}
+
+std::string describe(const ReconcileChange& c) {
+  auto text = fmt::format("lesson {}: {} -> {} ({})", c.lesson_id, to_string(c.from), to_string(c.to), c.reason);
+  if (c.ended_at && c.end_source) {
+    text += fmt::format("; end {} from {}", format_utc(c.ended_at), to_string(*c.end_source));
+  }
+  return text;
+}
+
+void to_json(nlohmann::json& j, const ReconcileChange& c) {
+  j = {{"id", c.lesson_id},
+       {"from", to_string(c.from)},
+       {"to", to_string(c.to)},
+       {"reason", c.reason},
+       {"ended_at", c.ended_at ? nlohmann::json(format_utc(*c.ended_at)) : nlohmann::json(nullptr)},
+       {"end_source", c.end_source ? nlohmann::json(to_string(*c.end_source)) : nlohmann::json(nullptr)}};
+}
+
+void to_json(nlohmann::json& j, const ReconcileResult& r) {
+  nlohmann::json summary = {{"changes", r.changes.size()}, {"final", 0}, {"needs_review", 0},
+                            {"expired", 0}, {"zoom_api_checked", r.zoom_api_checked}};
+  for (const auto& c : r.changes) summary[to_string(c.to)] = summary.value(to_string(c.to), 0) + 1;
+  auto problems = nlohmann::json::array();
+  for (const auto& p : r.problems) problems.push_back({{"id", p.lesson_id}, {"problem", p.message}});
+  summary["problems"] = problems;
+  summary["zoom_api_stopped"] = r.zoom_api_stopped ? nlohmann::json(*r.zoom_api_stopped) : nlohmann::json(nullptr);
+  j = {{"dry_run", r.dry_run}, {"changes", r.changes}, {"summary", summary}};
+}
+
+}  // namespace zt

@@ -1,0 +1,59 @@
+#pragma once
+// `zoomtrack reconcile`: what only time (or Zoom's own records) can settle. Safe to run every
+// minute next to `serve`: each lesson changes in its own short transaction, re-derived from what
+// is stored at that moment, so a click or checkout that lands meanwhile is never lost.
+#include <nlohmann/json_fwd.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/lesson_service.hpp"
+#include "core/zoom_api.hpp"
+
+namespace zt {
+
+inline constexpr Seconds default_stale_after{4 * 3600};
+
+struct ReconcileOptions {
+  Seconds stale_after = default_stale_after;
+  bool dry_run = false;  // plan exactly as a real run would, write nothing
+  // Set: ask Zoom for the teacher's leave time of lessons that lack a trustworthy end.
+  ZoomApi* zoom_api = nullptr;
+  // Called after each lesson checked with Zoom: (done, total).
+  std::function<void(size_t, size_t)> progress;
+};
+
+struct ReconcileChange {
+  int64_t lesson_id = 0;
+  LessonStatus from = LessonStatus::created;
+  LessonStatus to = LessonStatus::created;
+  std::string reason;
+  std::optional<TimePoint> ended_at;
+  std::optional<EndSource> end_source;
+};
+
+// A lesson reconcile could not settle, for a person to look at.
+struct ReconcileProblem {
+  int64_t lesson_id = 0;
+  std::string message;
+};
+
+struct ReconcileResult {
+  bool dry_run = false;
+  std::vector<ReconcileChange> changes;
+  std::vector<ReconcileProblem> problems;
+  size_t zoom_api_checked = 0;
+  // Why the Zoom step stopped before its last lesson (network down, credentials refused).
+  std::optional<std::string> zoom_api_stopped;
+};
+
+ReconcileResult reconcile(LessonService& service, const ReconcileOptions& options);
+
+// "lesson 12: ended -> final (grace period over)"
+std::string describe(const ReconcileChange& change);
+void to_json(nlohmann::json& j, const ReconcileChange& change);
+void to_json(nlohmann::json& j, const ReconcileResult& result);
+
+}  // namespace zt

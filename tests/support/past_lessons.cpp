@@ -1,0 +1,40 @@
+#include "support/past_lessons.hpp"
+
+#include <chrono>
+
+namespace zt::test {
+
+PastLessons::PastLessons(const std::string& db)
+    : store(db), service(store, clock, ServiceOptions{"https://lessons.example.org", default_grace, std::chrono::days{7}}) {}
+
+int64_t PastLessons::held(const PastLesson& what, const std::string& start, const std::string& end) {
+  auto at = parse_time_arg(start);
+  clock.set(at - std::chrono::hours(1));
+  NewLesson n;
+  n.teacher = what.teacher;
+  n.student = what.student;
+  n.zoom_url = what.zoom_url;
+  n.teacher_name = what.teacher_name;
+  n.teacher_zoom_email = what.teacher_zoom_email;
+  auto lesson = service.create_lessons({n}).front();
+  clock.set(at);
+  service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"});
+  if (!end.empty()) {
+    clock.set(parse_time_arg(end));
+    service.record_leave(lesson.leave_token);
+  }
+  return lesson.id;
+}
+
+int64_t PastLessons::needing_review(const PastLesson& what, const std::string& start) {
+  auto id = held(what, start);
+  store.write([&] { service.set_status(service.get(id), LessonStatus::needs_review, {"reconcile", "test"}); });
+  return id;
+}
+
+std::string minutes_from_now(int minutes) {
+  auto now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+  return format_utc(now + std::chrono::minutes(minutes));
+}
+
+}  // namespace zt::test
