@@ -30,11 +30,16 @@ std::unique_ptr<ZoomApi> zoom_api_from(const Config& config) {
 }
 
 std::string summary_line(const ReconcileResult& r) {
-  if (r.changes.empty()) return r.dry_run ? "dry run: nothing to change" : "nothing to change";
+  if (r.changes.empty() && r.retried_events.empty()) {
+    return r.dry_run ? "dry run: nothing to change" : "nothing to change";
+  }
   std::map<std::string, int> by_status;
   for (const auto& c : r.changes) ++by_status[to_string(c.to)];
   std::string counts;
   for (const auto& [status, n] : by_status) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, status);
+  if (!r.retried_events.empty()) {
+    counts += fmt::format("{}{} webhook event(s) retried", counts.empty() ? "" : ", ", r.retried_events.size());
+  }
   if (r.dry_run) return fmt::format("dry run: {} change(s) planned ({}); nothing written", r.changes.size(), counts);
   return fmt::format("{} change(s): {}", r.changes.size(), counts);
 }
@@ -47,6 +52,7 @@ void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
   }
   // For cron: --quiet prints nothing when all went well; the audit trail keeps every change.
   if (ctx.quiet()) return;
+  for (const auto& e : r.retried_events) std::cout << describe(e) << "\n";
   for (const auto& c : r.changes) std::cout << describe(c) << "\n";
   std::cout << summary_line(r) << "\n";
 }

@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/webhook.hpp"
+
 namespace zt {
 namespace {
 
@@ -137,14 +139,36 @@ std::vector<Lesson> candidates(Store& store) {
   return lessons;
 }
 
+// An event is worth another try once a lesson exists for its meeting, or when it was stored but
+// never applied (serve stopped in between; the grace minute keeps us off serve's own work).
+std::vector<RetriedEvent> retry_stored_events(LessonService& service, bool dry_run) {
+  auto& store = service.store();
+  WebhookIngest ingest(service, WebhookOptions{});
+  std::vector<RetriedEvent> retried;
+  auto settle_before = service.clock().now() - std::chrono::minutes{1};
+  for (const char* outcome : {"unmatched", "received"}) {
+    for (const auto& event : store.list_webhook_events(outcome, false)) {
+      bool ready = std::string(outcome) == "received" ? event.received_at <= settle_before
+                                                      : !store.lessons_on_meeting(event.meeting_id).empty();
+      if (!ready) continue;
+      if (dry_run) {
+        retried.push_back({event.id, outcome, "retry", std::nullopt});
+        continue;
+      }
+      auto applied = ingest.apply_stored_event(event.id);
+      retried.push_back({event.id, outcome, applied.outcome, applied.lesson_id});
+    }
+  }
+  return retried;
+}
+
 }  // namespace
 
 ReconcileResult reconcile(LessonService& service, const ReconcileOptions& options) {
   ReconcileResult result;
   result.dry_run = options.dry_run;
-  // Seam: retrying webhook events stored as `unmatched` (apply_stored_event, from the webhook
-  // receiver) belongs here, before the lessons are looked at, so that a late match can give a
-  // lesson its webhook end before time-based rules run. Not wired yet.
+  // Before the time rules run, so that a late match gives a lesson its webhook end first.
+  result.retried_events = retry_stored_events(service, options.dry_run);
   auto lessons = candidates(service.store());
   size_t zoom_total = options.zoom_api
                           ? std::count_if(lessons.begin(), lessons.end(), [](auto& l) { return asks_zoom(l); })
@@ -184,6 +208,12 @@ std::string describe(const ReconcileChange& c) {
   return text;
 }
 
+std::string describe(const RetriedEvent& e) {
+  auto text = fmt::format("webhook event {}: {} -> {}", e.event_id, e.from, e.to);
+  if (e.lesson_id) text += fmt::format(" (lesson {})", *e.lesson_id);
+  return text;
+}
+
 void to_json(nlohmann::json& j, const ReconcileChange& c) {
   j = {{"id", c.lesson_id},
        {"from", to_string(c.from)},
@@ -201,7 +231,13 @@ void to_json(nlohmann::json& j, const ReconcileResult& r) {
   for (const auto& p : r.problems) problems.push_back({{"id", p.lesson_id}, {"problem", p.message}});
   summary["problems"] = problems;
   summary["zoom_api_stopped"] = r.zoom_api_stopped ? nlohmann::json(*r.zoom_api_stopped) : nlohmann::json(nullptr);
-  j = {{"dry_run", r.dry_run}, {"changes", r.changes}, {"summary", summary}};
+  auto retried = nlohmann::json::array();
+  for (const auto& e : r.retried_events) {
+    retried.push_back({{"event_id", e.event_id}, {"from", e.from}, {"to", e.to},
+                       {"lesson_id", e.lesson_id ? nlohmann::json(*e.lesson_id) : nlohmann::json(nullptr)}});
+  }
+  summary["retried_events"] = r.retried_events.size();
+  j = {{"dry_run", r.dry_run}, {"retried_events", retried}, {"changes", r.changes}, {"summary", summary}};
 }
 
 }  // namespace zt

@@ -34,6 +34,15 @@ struct ReconcileChange {
   std::optional<EndSource> end_source;
 };
 
+// A stored webhook event applied again because a lesson for its meeting exists now (it was
+// `unmatched`), or because serve stopped between storing and applying it (`received`).
+struct RetriedEvent {
+  int64_t event_id = 0;
+  std::string from;  // the outcome it had
+  std::string to;    // the outcome it has now; in a dry run, "retry"
+  std::optional<int64_t> lesson_id;
+};
+
 // A lesson reconcile could not settle, for a person to look at.
 struct ReconcileProblem {
   int64_t lesson_id = 0;
@@ -42,6 +51,7 @@ struct ReconcileProblem {
 
 struct ReconcileResult {
   bool dry_run = false;
+  std::vector<RetriedEvent> retried_events;
   std::vector<ReconcileChange> changes;
   std::vector<ReconcileProblem> problems;
   size_t zoom_api_checked = 0;
@@ -53,6 +63,7 @@ ReconcileResult reconcile(LessonService& service, const ReconcileOptions& option
 
 // "lesson 12: ended -> final (grace period over)"
 std::string describe(const ReconcileChange& change);
+std::string describe(const RetriedEvent& event);
 void to_json(nlohmann::json& j, const ReconcileChange& change);
 void to_json(nlohmann::json& j, const ReconcileResult& result);
 
