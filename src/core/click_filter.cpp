@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
+
+#include "core/text.hpp"
 
 namespace zt {
 namespace {
@@ -37,9 +38,7 @@ ClickKind classify_click(bool is_head, std::string_view user_agent, bool explici
   if (explicit_open) return ClickKind::real;
   // Browsers always send a User-Agent; a bare fetch without one is a tool, not a student.
   if (user_agent.empty()) return ClickKind::preview;
-  std::string agent(user_agent);
-  std::transform(agent.begin(), agent.end(), agent.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto agent = ascii_lower(user_agent);
   bool known = std::any_of(preview_agents.begin(), preview_agents.end(),
                            [&](const char* name) { return agent.find(name) != std::string::npos; });
   return known || has_bot_token(agent) ? ClickKind::preview : ClickKind::real;

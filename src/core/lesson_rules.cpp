@@ -4,16 +4,10 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace zt {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::optional<TimePoint> latest_signal(const LessonFacts& facts, EndSource source, bool forced) {
   std::optional<TimePoint> latest;
@@ -130,12 +124,14 @@ int end_source_rank(EndSource source) {
 bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
                 const std::string& teacher_name) {
   if (!segment.participant_id.empty() && segment.participant_id == segment.host_id) return true;
-  if (!teacher_zoom_email.empty() && lower(segment.email) == lower(teacher_zoom_email)) return true;
+  if (!teacher_zoom_email.empty() && ascii_lower(segment.email) == ascii_lower(teacher_zoom_email)) {
+    return true;
+  }
   return !teacher_name.empty() && segment.name == teacher_name;
 }
 
 bool is_breakout_move(std::string_view leave_reason) {
-  return lower(leave_reason).find("breakout room") != std::string::npos;
+  return ascii_lower(leave_reason).find("breakout room") != std::string::npos;
 }
 
 std::optional<ResolvedEnd> resolve_end(const LessonFacts& facts, Seconds grace) {

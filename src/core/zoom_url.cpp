@@ -6,16 +6,10 @@
 #include <cctype>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace zt {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool ends_with_domain(const std::string& host, std::string_view domain) {
   if (host == domain) return true;
@@ -44,11 +38,11 @@ ZoomJoinUrl parse_zoom_join_url(std::string_view url) {
                   [](unsigned char c) { return c <= 0x20 || c >= 0x7f; })) {
     reject(url, "it contains spaces or control characters");
   }
-  if (lower(url.substr(0, scheme.size())) != scheme) reject(url, "it must start with https://");
+  if (ascii_lower(url.substr(0, scheme.size())) != scheme) reject(url, "it must start with https://");
   auto rest = url.substr(scheme.size());
   auto path_at = rest.find('/');
   if (path_at == std::string_view::npos) reject(url, "it has no /j/<meeting id> path");
-  auto host = lower(rest.substr(0, path_at));
+  auto host = ascii_lower(rest.substr(0, path_at));
   if (!is_zoom_host(host)) reject(url, "the host is not zoom.us or zoomgov.com");
   if (rest.find('#') != std::string_view::npos) reject(url, "it has a #fragment");
   auto path_and_query = rest.substr(path_at);
