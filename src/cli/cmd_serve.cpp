@@ -2,9 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -39,17 +37,6 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   return {host, port};
 }
 
-std::string read_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
-  return secret;
-}
-
 http::ServerOptions server_options(Context& ctx) {
   const auto& config = ctx.config();
   http::ServerOptions options;
@@ -63,10 +50,7 @@ http::ServerOptions server_options(Context& ctx) {
   }
   options.json_logs = log_format == "json";
   options.log_requests = !ctx.quiet();
-  options.webhook_secret = config.get("webhook_secret");
-  if (options.webhook_secret.empty() && !config.get("webhook_secret_file").empty()) {
-    options.webhook_secret = read_secret_file(config.get("webhook_secret_file"));
-  }
+  options.webhook_secret = effective_webhook_secret(config).value;
   options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
   return options;
 }
@@ -122,11 +106,12 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("serve", "serve tracking links, checkout links and Zoom webhooks");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   cmd->add_option("--base-url", o->base_url, "public URL that links are built on (env ZOOMTRACK_BASE_URL)");
-  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)");
-  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)")->type_name("FILE");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert")->type_name("FILE");
   cmd->add_option("--trusted-proxy", o->trusted_proxy, "believe X-Forwarded-For only from this address");
-  cmd->add_option("--log-format", o->log_format, "text or json request logs on stderr");
-  cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token");
+  cmd->add_option("--log-format", o->log_format, "text or json request logs on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token")->type_name("FILE");
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->footer(
