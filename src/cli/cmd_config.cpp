@@ -40,7 +40,7 @@ void show_config(Context& ctx, bool json) {
 void add_config_command(CLI::App& app, Context& ctx) {
   auto* config = app.add_subcommand("config", "inspect the configuration");
   config->require_subcommand(1);
-  config->footer("Example:\n  zoomtrack --config /etc/zoomtrack/config config show");
+  config->footer("Example:\n  zoomtrack config show --json");
   auto json = std::make_shared<bool>(false);
   auto* show = config->add_subcommand("show", "print every setting, its effective value and where it came from");
   show->add_flag("--json", *json, "print JSON: {\"db\": {\"value\": ..., \"origin\": ...}, ...}");

@@ -50,7 +50,6 @@ http::ServerOptions server_options(Context& ctx) {
   }
   options.json_logs = log_format == "json";
   options.log_requests = !ctx.quiet();
-  options.webhook_secret = effective_webhook_secret(config).value;
   options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
   return options;
 }
@@ -62,9 +61,13 @@ void serve(Context& ctx, const ServeOptions& o) {
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
               {"grace", o.grace}});
   auto options = server_options(ctx);
-  if (options.webhook_secret.empty()) {
+  auto secret = effective_webhook_secret(ctx.config());
+  options.webhook_secret = secret.value;
+  if (secret.value.empty()) {
     ctx.info("zoomtrack: warning: no webhook secret (ZOOMTRACK_WEBHOOK_SECRET or --webhook-secret-file): "
              "POST /webhooks/zoom answers 503 until one is configured");
+  } else {
+    ctx.info("zoomtrack: webhook secret from " + secret.origin);
   }
   http::Server server(ctx.lessons(), options);
   int port = server.bind();
