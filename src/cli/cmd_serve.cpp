@@ -61,6 +61,12 @@ void serve(Context& ctx, const ServeOptions& o) {
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
               {"grace", o.grace}});
   auto options = server_options(ctx);
+  if (options.log_requests) {
+    ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
+                                                       const Cause& cause) {
+      http::log_transition(before, after, cause, json);
+    });
+  }
   auto secret = effective_webhook_secret(ctx.config());
   options.webhook_secret = secret.value;
   if (secret.value.empty()) {

@@ -58,6 +58,11 @@ Handler Server::Impl::wrap(const std::string& route_name, Handler handler) {
       res.set_content(message_page("Sorry", "Something went wrong on our side."), "text/html; charset=utf-8");
       std::cerr << "zoomtrack: error: " << route_name << ": " << e.what() << "\n";
     }
+    // httplib calls the error handler for every status >= 400; a body marks the response as
+    // already counted and logged here, so that only unmatched routes are counted there.
+    if (res.status >= 400 && res.body.empty()) {
+      res.set_content(message_page("Sorry", "The request could not be handled."), "text/html; charset=utf-8");
+    }
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     metrics.record_request(route_name, res.status, elapsed.count());
     log_request(req, route_name, res.status, elapsed.count());
@@ -88,6 +93,20 @@ void Server::Impl::log_request(const httplib::Request& req, const std::string& r
   std::cerr << line + "\n";
 }
 
+void log_transition(const Lesson& before, const LessonState& after, const Cause& cause, bool json) {
+  auto now = format_utc(SystemClock().now());
+  std::string line;
+  if (json) {
+    line = nlohmann::json{{"ts", now},         {"event", "transition"},   {"lesson", before.id},
+                          {"from", to_string(before.status)}, {"to", to_string(after.status)},
+                          {"source", cause.source}, {"reason", cause.reason}}.dump();
+  } else {
+    line = fmt::format("{} lesson {} {} -> {} ({}: {})", now, before.id, to_string(before.status),
+                       to_string(after.status), cause.source, cause.reason);
+  }
+  std::cerr << line + "\n";
+}
+
 std::string Server::Impl::client_ip(const httplib::Request& req) const {
   if (!options.trusted_proxy.empty() && req.remote_addr == options.trusted_proxy) {
     // The proxy appends the address it saw last: that hop is the one we can trust.
@@ -112,7 +131,7 @@ Server::Server(LessonService& lessons, ServerOptions options)
   register_webhook_routes(*impl_);
   register_ops_routes(*impl_);
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already rendered its error
+    if (!res.body.empty()) return;  // a route's response: wrap() counted and logged it
     auto title = res.status == 404 ? "Not found" : "Sorry";
     res.set_content(message_page(title, res.status == 404 ? "There is nothing at this address."
                                                           : "The request could not be handled."),
