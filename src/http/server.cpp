@@ -122,6 +122,11 @@ std::string Server::Impl::client_ip(const httplib::Request& req) const {
 Server::Server(LessonService& lessons, ServerOptions options)
     : impl_(std::make_unique<Impl>(lessons, std::move(options))) {
   impl_->server = make_server(impl_->options);
+  if (!impl_->options.tls_cert.empty()) {
+    auto* ssl_server = static_cast<httplib::SSLServer*>(impl_->server.get());
+    impl_->tls = std::make_unique<TlsCredentials>(ssl_server->ssl_context(), impl_->options.tls_cert,
+                                                  impl_->options.tls_key);
+  }
   auto& s = *impl_->server;
   s.set_payload_max_length(1024 * 1024 + 1);
   s.set_read_timeout(10, 0);
@@ -158,6 +163,13 @@ bool Server::run() { return impl_->server->listen_after_bind(); }
 
 void Server::stop() { impl_->server->stop(); }
 
-void Server::reload_tls() {}
+void Server::reload_tls() {
+  if (!impl_->tls) return;
+  if (auto why = impl_->tls->reload()) {
+    std::cerr << fmt::format("zoomtrack: error: cannot reload the TLS {}; still serving the previous certificate\n", *why);
+  } else {
+    std::cerr << fmt::format("zoomtrack: reloaded the TLS certificate {}\n", impl_->tls->cert_path());
+  }
+}
 
 }  // namespace zt::http
