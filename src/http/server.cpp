@@ -26,6 +26,15 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   return server;
 }
 
+// The heading of an error page: what a student or teacher needs to know at a glance.
+const char* page_title_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::not_found: return "Link not found";
+    case ErrorCode::gone: return "Link no longer valid";
+    default: return "Sorry";
+  }
+}
+
 }  // namespace
 
 int status_for(ErrorCode code) {
@@ -51,7 +60,7 @@ Handler Server::Impl::wrap(const std::string& route_name, Handler handler) {
       if (res.status == -1) res.status = 200;
     } catch (const Error& e) {
       res.status = status_for(e.code());
-      res.set_content(message_page(e.code() == ErrorCode::not_found ? "Link not found" : "Sorry", e.what()),
+      res.set_content(message_page(page_title_for(e.code()), e.what()),
                       "text/html; charset=utf-8");
     } catch (const std::exception& e) {
       res.status = 500;
