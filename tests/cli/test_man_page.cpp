@@ -85,7 +85,8 @@ TEST_CASE("groff formats the man page without a single warning", "[cli][man]") {
 }
 
 TEST_CASE("every command's --help ends with examples", "[cli][man]") {
-  for (const auto& [path, command] : all_commands(command_tree())) {
+  auto tree = command_tree();
+  for (const auto& [path, command] : all_commands(tree)) {
     std::vector<std::string> args;
     std::string word;
     for (char c : path + " ") {
