@@ -14,6 +14,12 @@
 
 namespace zt {
 
+struct ServiceOptions {
+  std::string base_url = "http://127.0.0.1:8080";
+  Seconds grace = default_grace;
+  Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
+};
+
 // Why a lesson changed, for the audit trail.
 struct Cause {
   std::string source;  // "click", "leave_url", "webhook", "zoom_api", "reconcile", "manual"
@@ -24,12 +30,6 @@ struct Cause {
 // Told about every transition as it is audited, inside the write's transaction: serve logs them.
 // It must not throw or use the store.
 using TransitionHook = std::function<void(const Lesson& before, const LessonState& after, const Cause& cause)>;
-
-struct ServiceOptions {
-  std::string base_url = "http://127.0.0.1:8080";
-  Seconds grace = default_grace;
-  Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
-};
 
 struct ClickRequest {
   bool is_head = false;
