@@ -37,8 +37,8 @@ std::unique_ptr<CLI::App> make_app(GlobalOptions& globals, Context& ctx) {
   auto app = std::make_unique<CLI::App>(
       "zoomtrack: trustworthy minutes for online lessons held on Zoom", "zoomtrack");
   app->set_version_flag("--version", std::string(ZOOMTRACK_VERSION));
-  app->add_option("--db", globals.db, "SQLite database file (env ZOOMTRACK_DB, default ./zoomtrack.db)");
-  app->add_option("--config", globals.config_file, "config file (env ZOOMTRACK_CONFIG, default /etc/zoomtrack/config)");
+  app->add_option("--db", globals.db, "SQLite database file (env ZOOMTRACK_DB, default ./zoomtrack.db)")->type_name("FILE");
+  app->add_option("--config", globals.config_file, "config file (env ZOOMTRACK_CONFIG, default /etc/zoomtrack/config)")->type_name("FILE");
   app->add_flag("-q,--quiet", globals.quiet, "print only data and errors");
   app->add_flag("-v,--verbose", globals.verbose, "print more about what happens");
   app->require_subcommand(1);

@@ -100,6 +100,7 @@ void create_links(Context& ctx, LinkOptions& o) {
 void add_link_command(CLI::App& app, Context& ctx) {
   auto* link = app.add_subcommand("link", "create lesson links");
   link->require_subcommand(1);
+  link->footer("Example:\n  zoomtrack link create --teacher t.abebe --student s.hana --zoom-url 'https://zoom.us/j/86431910364'");
   auto o = std::make_shared<LinkOptions>();
   auto* create = link->add_subcommand("create", "store a lesson and print its tracking, teacher and checkout URLs");
   create->add_option("--teacher", o->lesson.teacher, "teacher's id (as payroll knows them)");

@@ -49,7 +49,7 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
   cmd->add_option("--minutes", o->minutes, "how seconds become minutes: round, floor or ceil")
       ->check(CLI::IsMember({"round", "floor", "ceil"}));
-  cmd->add_option("-o,--output", o->output, "write to this file (atomically) instead of stdout");
+  cmd->add_option("-o,--output", o->output, "write to this file (atomically) instead of stdout")->type_name("FILE");
   add_format_flags(*cmd, o->format);
   cmd->footer(
       "Examples:\n"

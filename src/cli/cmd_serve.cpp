@@ -2,9 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -53,10 +51,6 @@ http::ServerOptions server_options(Context& ctx) {
   }
   options.json_logs = log_format == "json";
   options.log_requests = !ctx.quiet();
-  options.webhook_secret = config.get("webhook_secret");
-  if (options.webhook_secret.empty() && !config.get("webhook_secret_file").empty()) {
-    options.webhook_secret = read_webhook_secret_file(config.get("webhook_secret_file"));
-  }
   options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
   return options;
 }
@@ -68,9 +62,19 @@ void serve(Context& ctx, const ServeOptions& o) {
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
               {"grace", o.grace}});
   auto options = server_options(ctx);
-  if (options.webhook_secret.empty()) {
+  if (options.log_requests) {
+    ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
+                                                       const Cause& cause) {
+      http::log_transition(before, after, cause, json);
+    });
+  }
+  auto secret = effective_webhook_secret(ctx.config());
+  options.webhook_secret = secret.value;
+  if (secret.value.empty()) {
     ctx.info("zoomtrack: warning: no webhook secret (ZOOMTRACK_WEBHOOK_SECRET or --webhook-secret-file): "
              "POST /webhooks/zoom answers 503 until one is configured");
+  } else {
+    ctx.info("zoomtrack: webhook secret from " + secret.origin);
   }
   http::Server server(ctx.lessons(), options);
   int port = server.bind();
@@ -112,11 +116,12 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("serve", "serve tracking links, checkout links and Zoom webhooks");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
   cmd->add_option("--base-url", o->base_url, "public URL that links are built on (env ZOOMTRACK_BASE_URL)");
-  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)");
-  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP)")->type_name("FILE");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert")->type_name("FILE");
   cmd->add_option("--trusted-proxy", o->trusted_proxy, "believe X-Forwarded-For only from this address");
-  cmd->add_option("--log-format", o->log_format, "text or json request logs on stderr");
-  cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token");
+  cmd->add_option("--log-format", o->log_format, "text or json request logs on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token")->type_name("FILE");
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->footer(

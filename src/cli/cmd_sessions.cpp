@@ -119,7 +119,8 @@ void print_lesson(const Lesson& l, bool json) {
 void add_list(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<ListOptions>();
   auto* cmd = sessions.add_subcommand("list", "list lessons with start, end, source, duration and status");
-  cmd->add_option("--status", o->status, "created, active, ended, final, expired, needs_review or void");
+  cmd->add_option("--status", o->status, "created, active, ended, final, expired, needs_review or void")
+      ->check(CLI::IsMember({"created", "active", "ended", "final", "expired", "needs_review", "void"}));
   cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
   cmd->add_option("--student", o->student, "only this student's lessons");
   cmd->add_option("--from", o->from, "started (or created) at or after this time or date");
@@ -176,6 +177,7 @@ void add_sessions_command(CLI::App& app, Context& ctx) {
   auto* sessions = app.add_subcommand("sessions", "list, show and correct lessons");
   sessions->alias("lessons");
   sessions->require_subcommand(1);
+  sessions->footer("Examples:\n  zoomtrack sessions list --status needs_review\n  zoomtrack sessions show 42");
   add_list(*sessions, ctx);
   add_show(*sessions, ctx);
   add_end(*sessions, ctx);

@@ -75,6 +75,7 @@ LessonService& Context::lessons() {
     }
     options.grace = parse_duration(config().get("grace"));
     lessons_ = std::make_unique<LessonService>(store(), clock_, options);
+    lessons_->set_transition_hook(transition_hook_);
   }
   return *lessons_;
 }

@@ -27,6 +27,8 @@ class Context {
   const Config& config(const std::map<std::string, std::optional<std::string>>& flags = {});
   Store& store();
   LessonService& lessons();
+  // Installed into the LessonService when lessons() first creates it.
+  void set_transition_hook(TransitionHook hook) { transition_hook_ = std::move(hook); }
   const Clock& clock() const { return clock_; }
   std::string time_zone();
 
@@ -40,6 +42,7 @@ class Context {
   std::optional<Config> config_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<LessonService> lessons_;
+  TransitionHook transition_hook_;
   SystemClock clock_;
 };
 

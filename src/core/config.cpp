@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -112,6 +114,46 @@ Config resolve_config(const ConfigSources& sources) {
     config.set(d.key, chosen);
   }
   return config;
+}
+
+namespace {
+
+// flags > env > config file > defaults, as resolve_config applies them.
+int precedence(const Setting& setting) {
+  if (setting.origin == "flag") return 3;
+  if (setting.origin.starts_with("env ")) return 2;
+  if (setting.origin.starts_with("config ")) return 1;
+  return 0;
+}
+
+std::string read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path),
+                "check --webhook-secret-file and that this user may read it");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  // Editors and `echo` add a final newline that is not part of the secret.
+  auto secret = text.str();
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
+  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
+  return secret;
+}
+
+}  // namespace
+
+Setting effective_webhook_secret(const Config& config) {
+  const auto& secret = config.setting("webhook_secret");
+  const auto& file = config.setting("webhook_secret_file");
+  if (file.value.empty()) return secret;
+  if (!secret.value.empty() && precedence(secret) > precedence(file)) return secret;
+  if (!secret.value.empty() && precedence(secret) == precedence(file)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the webhook secret is given twice ({} and {})", secret.origin, file.origin),
+                "keep either webhook_secret or webhook_secret_file");
+  }
+  return {read_secret_file(file.value), fmt::format("file {}", file.value)};
 }
 
 std::string mask_secret(const std::string& value) {

@@ -44,6 +44,11 @@ struct ConfigSources {
 // Throws Error(invalid_argument) for an unknown key or a malformed line in the file.
 Config resolve_config(const ConfigSources& sources);
 
+// The webhook secret serve uses: ZOOMTRACK_WEBHOOK_SECRET (env or config file) or the contents of
+// webhook_secret_file (origin "file PATH"), whichever was given with higher precedence. Both at
+// the same level is an error, like an empty or unreadable file. Empty when neither is set.
+Setting effective_webhook_secret(const Config& config);
+
 // "abcd1234" -> "ab******"; empty stays empty.
 std::string mask_secret(const std::string& value);
 

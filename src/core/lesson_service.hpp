@@ -2,6 +2,7 @@
 // What zoomtrack does with lessons: create them, take clicks and end signals, correct them.
 // Every change goes through refresh(), which re-derives the lesson from its facts with
 // lesson_rules and writes the transition and its cause in the same transaction.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct Cause {
   std::string reason;
   std::string who = "zoomtrack";
 };
+
+// Told about every transition as it is audited, inside the write's transaction: serve logs them.
+// It must not throw or use the store.
+using TransitionHook = std::function<void(const Lesson& before, const LessonState& after, const Cause& cause)>;
 
 struct ClickRequest {
   bool is_head = false;
@@ -76,6 +81,9 @@ class LessonService {
   // Moves a lesson to a status that only time decides (expired, needs_review). Inside write.
   Lesson set_status(const Lesson& lesson, LessonStatus status, const Cause& cause);
 
+  // A setter rather than a ServiceOptions field, so that brace-initialised options stay valid.
+  void set_transition_hook(TransitionHook hook) { on_transition_ = std::move(hook); }
+
   LessonFacts facts_for(const Lesson& lesson);
   Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
@@ -89,6 +97,7 @@ class LessonService {
   Store& store_;
   const Clock& clock_;
   ServiceOptions options_;
+  TransitionHook on_transition_;
 };
 
 }  // namespace zt

@@ -13,13 +13,13 @@ constexpr const char* page_template = R"html(<!doctype html>
 <meta name="robots" content="noindex, nofollow">
 <title>{title}</title>
 {head}<style>
-body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:2rem 1rem;
-background:#f6f7f9;color:#1d2330;line-height:1.5}}
+body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:1.125rem;margin:0;
+padding:2rem 1rem;background:#f6f7f9;color:#1d2330;line-height:1.5;overflow-wrap:anywhere}}
 main{{max-width:32rem;margin:0 auto;background:#fff;border-radius:12px;padding:1.5rem 1.25rem;
 box-shadow:0 1px 3px rgba(0,0,0,.12)}}
 h1{{font-size:1.5rem;margin:0 0 .75rem}}
 a.button{{display:inline-block;background:#0b5cff;color:#fff;text-decoration:none;
-padding:.75rem 1.25rem;border-radius:8px;font-weight:600}}
+padding:.75rem 1.25rem;border-radius:8px;font-weight:600;min-height:1.5rem}}
 a.button:focus{{outline:3px solid #1d2330;outline-offset:2px}}
 </style>
 </head>
@@ -57,6 +57,7 @@ std::string html_escape(std::string_view text) {
 
 std::string preview_page(const std::string& open_href) {
   std::string head =
+      "<meta name=\"description\" content=\"Open this link to join your online lesson.\">\n"
       "<meta property=\"og:title\" content=\"Lesson link\">\n"
       "<meta property=\"og:description\" content=\"Open this link to join your online lesson.\">\n"
       "<meta property=\"og:type\" content=\"website\">\n";

@@ -26,6 +26,15 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   return server;
 }
 
+// The heading of an error page: what a student or teacher needs to know at a glance.
+const char* page_title_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::not_found: return "Link not found";
+    case ErrorCode::gone: return "Link no longer valid";
+    default: return "Sorry";
+  }
+}
+
 }  // namespace
 
 int status_for(ErrorCode code) {
@@ -51,12 +60,17 @@ Handler Server::Impl::wrap(const std::string& route_name, Handler handler) {
       if (res.status == -1) res.status = 200;
     } catch (const Error& e) {
       res.status = status_for(e.code());
-      res.set_content(message_page(e.code() == ErrorCode::not_found ? "Link not found" : "Sorry", e.what()),
+      res.set_content(message_page(page_title_for(e.code()), e.what()),
                       "text/html; charset=utf-8");
     } catch (const std::exception& e) {
       res.status = 500;
       res.set_content(message_page("Sorry", "Something went wrong on our side."), "text/html; charset=utf-8");
       std::cerr << "zoomtrack: error: " << route_name << ": " << e.what() << "\n";
+    }
+    // httplib calls the error handler for every status >= 400; a body marks the response as
+    // already counted and logged here, so that only unmatched routes are counted there.
+    if (res.status >= 400 && res.body.empty()) {
+      res.set_content(message_page("Sorry", "The request could not be handled."), "text/html; charset=utf-8");
     }
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     metrics.record_request(route_name, res.status, elapsed.count());
@@ -88,6 +102,20 @@ void Server::Impl::log_request(const httplib::Request& req, const std::string& r
   std::cerr << line + "\n";
 }
 
+void log_transition(const Lesson& before, const LessonState& after, const Cause& cause, bool json) {
+  auto now = format_utc(SystemClock().now());
+  std::string line;
+  if (json) {
+    line = nlohmann::json{{"ts", now},         {"event", "transition"},   {"lesson", before.id},
+                          {"from", to_string(before.status)}, {"to", to_string(after.status)},
+                          {"source", cause.source}, {"reason", cause.reason}}.dump();
+  } else {
+    line = fmt::format("{} lesson {} {} -> {} ({}: {})", now, before.id, to_string(before.status),
+                       to_string(after.status), cause.source, cause.reason);
+  }
+  std::cerr << line + "\n";
+}
+
 std::string Server::Impl::client_ip(const httplib::Request& req) const {
   if (!options.trusted_proxy.empty() && req.remote_addr == options.trusted_proxy) {
     // The proxy appends the address it saw last: that hop is the one we can trust.
@@ -103,6 +131,11 @@ std::string Server::Impl::client_ip(const httplib::Request& req) const {
 Server::Server(LessonService& lessons, ServerOptions options)
     : impl_(std::make_unique<Impl>(lessons, std::move(options))) {
   impl_->server = make_server(impl_->options);
+  if (!impl_->options.tls_cert.empty()) {
+    auto* ssl_server = static_cast<httplib::SSLServer*>(impl_->server.get());
+    impl_->tls = std::make_unique<TlsCredentials>(ssl_server->ssl_context(), impl_->options.tls_cert,
+                                                  impl_->options.tls_key);
+  }
   auto& s = *impl_->server;
   s.set_payload_max_length(1024 * 1024 + 1);
   s.set_read_timeout(10, 0);
@@ -117,7 +150,7 @@ Server::Server(LessonService& lessons, ServerOptions options)
   register_webhook_routes(*impl_);
   register_ops_routes(*impl_);
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already rendered its error
+    if (!res.body.empty()) return;  // a route's response: wrap() counted and logged it
     auto title = res.status == 404 ? "Not found" : "Sorry";
     res.set_content(message_page(title, res.status == 404 ? "There is nothing at this address."
                                                           : "The request could not be handled."),
@@ -144,6 +177,13 @@ bool Server::run() { return impl_->server->listen_after_bind(); }
 
 void Server::stop() { impl_->server->stop(); }
 
-void Server::reload_tls() {}
+void Server::reload_tls() {
+  if (!impl_->tls) return;
+  if (auto why = impl_->tls->reload()) {
+    std::cerr << fmt::format("zoomtrack: error: cannot reload the TLS {}; still serving the previous certificate\n", *why);
+  } else {
+    std::cerr << fmt::format("zoomtrack: reloaded the TLS certificate {}\n", impl_->tls->cert_path());
+  }
+}
 
 }  // namespace zt::http

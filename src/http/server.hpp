@@ -19,6 +19,10 @@ struct ServerOptions {
   Seconds webhook_max_age{7200};
 };
 
+// One log line on stderr per lesson transition, text or JSON like the request lines:
+// "2026-11-25T09:00:03Z lesson 12 created -> active (click: student opened the tracking link)".
+void log_transition(const Lesson& before, const LessonState& after, const Cause& cause, bool json);
+
 class Server {
  public:
   Server(LessonService& lessons, ServerOptions options);

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 
 namespace zt::http {
 
@@ -18,6 +19,7 @@ struct Server::Impl {
   LessonService& lessons;
   ServerOptions options;
   std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<TlsCredentials> tls;  // with --tls-cert: what the SSLServer presents
   Metrics metrics;
 
   Impl(LessonService& l, ServerOptions o) : lessons(l), options(std::move(o)) {}

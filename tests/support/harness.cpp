@@ -30,10 +30,9 @@ struct Spawned {
   pid_t pid;
 };
 
-pid_t spawn(const std::vector<std::string>& args, const Env& env, const std::string& in_path,
+pid_t spawn(const std::vector<std::string>& program_and_args, const Env& env, const std::string& in_path,
             const std::string& out_path, const std::string& err_path) {
-  std::vector<std::string> argv_store{ZOOMTRACK_BINARY};
-  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  std::vector<std::string> argv_store = program_and_args;
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -48,7 +47,8 @@ pid_t spawn(const std::vector<std::string>& args, const Env& env, const std::str
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  // posix_spawnp searches the caller's PATH for a bare name like "bash".
+  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + std::string(argv[0]));
   return pid;
@@ -110,9 +110,16 @@ std::string shared_fixture(const std::string& relative) {
 
 RunResult run_zoomtrack(const std::vector<std::string>& args, const Env& env,
                         const std::string& stdin_text, int timeout_s) {
+  std::vector<std::string> argv{ZOOMTRACK_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, env, stdin_text, timeout_s);
+}
+
+RunResult run_program(const std::vector<std::string>& argv, const Env& env, const std::string& stdin_text,
+                      int timeout_s) {
   TempDir io;
   write_file(io.file("in"), stdin_text);
-  pid_t pid = spawn(args, env, io.file("in"), io.file("out"), io.file("err"));
+  pid_t pid = spawn(argv, env, io.file("in"), io.file("out"), io.file("err"));
   RunResult result;
   result.exit_code = wait_with_timeout(pid, timeout_s);
   result.out = read_file(io.file("out"));
@@ -124,7 +131,7 @@ ServeProcess::ServeProcess(const std::string& db, const Env& env, const std::vec
     : dir_(std::make_unique<TempDir>()) {
   log_path_ = dir_->file("serve.log");
   write_file(dir_->file("in"), "");
-  std::vector<std::string> args{"--db", db, "serve", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args{ZOOMTRACK_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = spawn(args, env, dir_->file("in"), dir_->file("out"), log_path_);
   // serve prints "listening on http(s)://127.0.0.1:PORT" once it is bound.
@@ -133,6 +140,7 @@ ServeProcess::ServeProcess(const std::string& db, const Env& env, const std::vec
     auto text = read_file(log_path_);
     auto at = text.find("listening on ");
     if (at != std::string::npos && (at = text.find("://127.0.0.1:", at)) != std::string::npos) {
+      https_ = text.compare(at - 5, 5, "https") == 0;
       port_ = std::atoi(text.c_str() + at + 13);
       if (port_ > 0) break;
     }
@@ -161,10 +169,14 @@ ServeProcess::~ServeProcess() {
   if (pid_ > 0) stop();
 }
 
-std::string ServeProcess::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string ServeProcess::base_url() const {
+  return (https_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+}
 
 httplib::Client ServeProcess::client() const {
-  httplib::Client c("127.0.0.1", port_);
+  httplib::Client c(base_url());
+  // The tests' certificates are self-signed; what is checked is that TLS is served at all.
+  c.enable_server_certificate_verification(false);
   c.set_connection_timeout(5);
   c.set_read_timeout(10);
   return c;

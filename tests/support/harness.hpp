@@ -48,11 +48,16 @@ using Env = std::map<std::string, std::string>;
 RunResult run_zoomtrack(const std::vector<std::string>& args, const Env& env = {},
                         const std::string& stdin_text = "", int timeout_s = 60);
 
+// Runs any program (looked up in the scrubbed PATH) the same way: argv[0] is the program.
+RunResult run_program(const std::vector<std::string>& argv, const Env& env = {},
+                      const std::string& stdin_text = "", int timeout_s = 60);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 std::string shared_fixture(const std::string& relative);  // ../shared/fixtures/...
 
 // A `zoomtrack serve` child process on 127.0.0.1 with an ephemeral port; stopped with SIGTERM.
+// With --tls-cert/--tls-key it serves HTTPS, and client() does not verify the certificate.
 class ServeProcess {
  public:
   ServeProcess(const std::string& db, const Env& env = {}, const std::vector<std::string>& extra_args = {});
@@ -61,8 +66,10 @@ class ServeProcess {
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   int port() const { return port_; }
+  int pid() const { return pid_; }
+  bool https() const { return https_; }
   std::string base_url() const;
-  httplib::Client client() const;
+  httplib::Client client() const;  // http or https, as serve listens
   // Sends SIGTERM and waits; returns the exit status.
   int stop();
   std::string log() const;
@@ -70,6 +77,7 @@ class ServeProcess {
  private:
   int pid_ = -1;
   int port_ = 0;
+  bool https_ = false;
   std::string log_path_;
   std::unique_ptr<TempDir> dir_;
 };
