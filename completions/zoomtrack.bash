@@ -35,6 +35,9 @@ _zoomtrack() {
             ":sessions") path="sessions" ;;
             ":lessons") path="sessions" ;;
             ":report") path="report" ;;
+            ":reconcile") path="reconcile" ;;
+            ":webhook") path="webhook" ;;
+            ":events") path="events" ;;
             ":config") path="config" ;;
             ":completions") path="completions" ;;
             "link:create") path="link create" ;;
@@ -42,8 +45,10 @@ _zoomtrack() {
             "sessions:show") path="sessions show" ;;
             "sessions:end") path="sessions end" ;;
             "sessions:void") path="sessions void" ;;
+            "webhook:send") path="webhook send" ;;
+            "events:list") path="events list" ;;
             "config:show") path="config show" ;;
-            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"report:--from"|"report:--to"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--from-csv"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by") skip=1 ;;
+            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"report:--from"|"report:--to"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"reconcile:--grace"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--from-csv"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason"|"webhook send:--body-file"|"webhook send:--webhook-secret-file"|"events list:--status") skip=1 ;;
         esac
     done
 
@@ -52,18 +57,22 @@ _zoomtrack() {
         "report:--by") COMPREPLY=($(compgen -W "lesson teacher student day" -- "$cur")); return ;;
         "report:--minutes") COMPREPLY=($(compgen -W "round floor ceil" -- "$cur")); return ;;
         "sessions list:--status") COMPREPLY=($(compgen -W "created active ended final expired needs_review void" -- "$cur")); return ;;
-        ":--db"|":--config"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--webhook-secret-file"|"report:-o"|"report:--output"|"link create:--from-csv") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"report:--from"|"report:--to"|"report:--tz"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by") return ;;
+        "events list:--status") COMPREPLY=($(compgen -W "received applied unmatched ignored duplicate error" -- "$cur")); return ;;
+        ":--db"|":--config"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--webhook-secret-file"|"report:-o"|"report:--output"|"link create:--from-csv"|"webhook send:--body-file"|"webhook send:--webhook-secret-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"report:--from"|"report:--to"|"report:--tz"|"reconcile:--grace"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason") return ;;
     esac
 
     local flags= names=
     case $path in
-        "") flags="-h --help --version --db --config -q --quiet -v --verbose"; names="init link serve sessions lessons report config completions" ;;
+        "") flags="-h --help --version --db --config -q --quiet -v --verbose"; names="init link serve sessions lessons report reconcile webhook events config completions" ;;
         "init") flags="-h --help"; names="" ;;
         "link") flags="-h --help"; names="create" ;;
         "serve") flags="-h --help --listen --base-url --tls-cert --tls-key --trusted-proxy --log-format --webhook-secret-file --webhook-max-age --grace"; names="" ;;
         "sessions") flags="-h --help"; names="list show end void" ;;
         "report") flags="-h --help --from --to --by --tz --minutes -o --output --json --csv"; names="" ;;
+        "reconcile") flags="-h --help --grace --stale-after --zoom-api --dry-run --json"; names="" ;;
+        "webhook") flags="-h --help"; names="send" ;;
+        "events") flags="-h --help"; names="list" ;;
         "config") flags="-h --help"; names="show" ;;
         "completions") flags="-h --help"; names="bash zsh fish" ;;
         "link create") flags="-h --help --teacher --student --zoom-url --teacher-name --teacher-zoom-email --student-name --scheduled-at --expires-at --base-url --from-csv --json"; names="" ;;
@@ -71,6 +80,8 @@ _zoomtrack() {
         "sessions show") flags="-h --help --json"; names="" ;;
         "sessions end") flags="-h --help --at --reason --by --force --json"; names="" ;;
         "sessions void") flags="-h --help --reason --by --json"; names="" ;;
+        "webhook send") flags="-h --help --meeting --at --host --to --uuid --topic --participant-name --participant-email --connection-id --leave-reason --body-file --webhook-secret-file"; names="meeting.started meeting.ended meeting.participant_joined meeting.participant_left" ;;
+        "events list") flags="-h --help --status --json --csv"; names="" ;;
         "config show") flags="-h --help --json"; names="" ;;
     esac
     if [[ $cur == -* || -z $names ]]; then

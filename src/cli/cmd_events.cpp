@@ -24,7 +24,6 @@ Table events_table(const std::vector<WebhookEventRecord>& events) {
 }
 
 void list_events(Context& ctx, const EventsOptions& o) {
-  if (!o.status.empty()) check_webhook_outcome(o.status);
   auto events = ctx.store().list_webhook_events(o.status, false);
   if (o.format.json) {
     std::cout << nlohmann::json(events).dump(2) << "\n";
@@ -38,9 +37,11 @@ void list_events(Context& ctx, const EventsOptions& o) {
 void add_events_command(CLI::App& app, Context& ctx) {
   auto* events = app.add_subcommand("events", "stored Zoom webhook events");
   events->require_subcommand(1);
+  events->footer("Example:\n  zoomtrack events list --status unmatched");
   auto o = std::make_shared<EventsOptions>();
   auto* list = events->add_subcommand("list", "list stored webhook events, oldest first");
-  list->add_option("--status", o->status, "only this outcome: received, applied, unmatched, ignored, duplicate or error");
+  list->add_option("--status", o->status, "only this outcome: received, applied, unmatched, ignored, duplicate or error")
+      ->check(CLI::IsMember(webhook_outcomes()));
   add_format_flags(*list, o->format);
   list->footer("Examples:\n  zoomtrack events list --status unmatched\n  zoomtrack events list --json");
   list->callback([&ctx, o] { list_events(ctx, *o); });

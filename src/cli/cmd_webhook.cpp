@@ -29,8 +29,8 @@ std::string read_body_file(const std::string& path) {
 
 // Secrets come from the environment or a file, never from a flag value.
 std::string configured_secret(const Config& config) {
-  if (!config.get("webhook_secret").empty()) return config.get("webhook_secret");
-  if (!config.get("webhook_secret_file").empty()) return read_webhook_secret_file(config.get("webhook_secret_file"));
+  auto secret = effective_webhook_secret(config).value;
+  if (!secret.empty()) return secret;
   throw Error(ErrorCode::invalid_argument, "no webhook secret to sign with",
               "set ZOOMTRACK_WEBHOOK_SECRET or --webhook-secret-file (the same secret serve uses)");
 }
@@ -88,8 +88,8 @@ void add_send(CLI::App& webhook, Context& ctx) {
   cmd->add_option("--participant-email", o->email, "participant email (default empty, as for guests)");
   cmd->add_option("--connection-id", o->connection_id, "participant user_id: a new one is a new connection (rejoin)");
   cmd->add_option("--leave-reason", o->leave_reason, "leave_reason text, e.g. 'left the meeting. Reason : join breakout room'");
-  auto* body = cmd->add_option("--body-file", o->body_file, "send this file's exact bytes instead of building an event");
-  cmd->add_option("--webhook-secret-file", o->secret_file, "file with the webhook secret (else ZOOMTRACK_WEBHOOK_SECRET)");
+  auto* body = cmd->add_option("--body-file", o->body_file, "send this file's exact bytes instead of building an event")->type_name("FILE");
+  cmd->add_option("--webhook-secret-file", o->secret_file, "file with the webhook secret (else ZOOMTRACK_WEBHOOK_SECRET)")->type_name("FILE");
   body->excludes(event)->excludes(meeting);
   cmd->footer(
       "Prints the HTTP status and the answer; exits 0 on 2xx, 1 otherwise.\n"
@@ -106,6 +106,7 @@ void add_send(CLI::App& webhook, Context& ctx) {
 void add_webhook_command(CLI::App& app, Context& ctx) {
   auto* webhook = app.add_subcommand("webhook", "test the Zoom webhook endpoint");
   webhook->require_subcommand(1);
+  webhook->footer("Example:\n  zoomtrack webhook send meeting.participant_left --meeting 86431910364 --host");
   add_send(*webhook, ctx);
 }
 

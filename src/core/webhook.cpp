@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -199,14 +197,6 @@ const std::vector<std::string>& webhook_outcomes() {
   return outcomes;
 }
 
-void check_webhook_outcome(const std::string& outcome) {
-  const auto& all = webhook_outcomes();
-  if (std::find(all.begin(), all.end(), outcome) == all.end()) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("unknown event status '{}'", outcome),
-                "use received, applied, unmatched, ignored, duplicate or error");
-  }
-}
-
 WebhookIngest::WebhookIngest(LessonService& lessons, WebhookOptions options)
     : lessons_(lessons), options_(std::move(options)) {}
 
@@ -396,17 +386,6 @@ std::string build_zoom_event(const ZoomEventSpec& spec) {
   body["event_ts"] = static_cast<int64_t>(spec.at.time_since_epoch().count()) * 1000;
   body["payload"] = {{"account_id", derived_user_id("account")}, {"object", object}};
   return body.dump();
-}
-
-std::string read_webhook_secret_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto secret = text.str();
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
-  return secret;
 }
 
 }  // namespace zt

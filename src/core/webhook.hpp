@@ -34,8 +34,6 @@ nlohmann::json url_validation_answer(std::string_view secret, const std::string&
 // What a stored event ended as. "received" is the moment between storing and applying; an event
 // left in it (a crash in between) is re-applied with apply_stored_event.
 const std::vector<std::string>& webhook_outcomes();
-// Throws Error(invalid_argument) for a name not in webhook_outcomes().
-void check_webhook_outcome(const std::string& outcome);
 
 // One delivery as the HTTP adapter received it.
 struct WebhookDelivery {
@@ -102,7 +100,5 @@ const std::vector<std::string>& sendable_zoom_events();
 // A realistic Zoom body (the shape of the fixtures). Throws Error(invalid_argument).
 std::string build_zoom_event(const ZoomEventSpec& spec);
 
-// The secret from a file (the setting webhook_secret_file), trailing newline trimmed.
-std::string read_webhook_secret_file(const std::string& path);
 
 }  // namespace zt

@@ -101,7 +101,8 @@ TEST_CASE("the bash completion is valid bash and completes commands, flags and c
   auto syntax = run_program({"bash", "-n", std::string(ZOOMTRACK_SOURCE_DIR) + "/completions/zoomtrack.bash"});
   INFO(syntax.err);
   REQUIRE(syntax.exit_code == 0);
-  CHECK(bash_offers({"zoomtrack", ""}) == "init link serve sessions lessons report config completions");
+  CHECK(bash_offers({"zoomtrack", ""}) ==
+        "init link serve sessions lessons report reconcile webhook events config completions");
   CHECK(bash_offers({"zoomtrack", "--db", "x.db", "link", ""}) == "create");
   CHECK(bash_offers({"zoomtrack", "lessons", "l"}) == "list");
   CHECK(bash_offers({"zoomtrack", "report", "--by", ""}) == "lesson teacher student day");

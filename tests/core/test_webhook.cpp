@@ -341,8 +341,6 @@ TEST_CASE("event variants: numeric meeting ids, unused types and broken payloads
   REQUIRE(stored.size() == 1);
   CHECK(stored[0].detail.find("participant") != std::string::npos);
   CHECK(f.post(R"({"event":"meeting.ended","payload":{"object":{"id":"86 43","uuid":"u"}}})").outcome == "error");
-  CHECK_NOTHROW(check_webhook_outcome("unmatched"));
-  CHECK_THROWS_AS(check_webhook_outcome("rejected"), Error);
 }
 
 TEST_CASE("webhook send builds the fixtures' shape, with the host or a guest", "[core][webhook]") {
