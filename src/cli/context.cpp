@@ -56,7 +56,19 @@ const Config& Context::config(const std::map<std::string, std::optional<std::str
     sources.file_name = file;
   }
   config_ = resolve_config(sources);
+  if (globals_.verbose) describe_settings(file);
   return *config_;
+}
+
+// -v: where each setting that is not a default came from, so "which database is this?" has an
+// answer before anything runs. Secrets are masked.
+void Context::describe_settings(const std::string& file) const {
+  std::cerr << "zoomtrack: config file " << (file.empty() ? "none" : file) << "\n";
+  for (const auto& d : setting_definitions()) {
+    const auto& s = config_->setting(d.key);
+    if (s.origin == "default" && std::string(d.key) != "db") continue;
+    std::cerr << fmt::format("zoomtrack: {} = {} ({})\n", d.key, d.secret ? mask_secret(s.value) : s.value, s.origin);
+  }
 }
 
 Store& Context::store() {

@@ -38,6 +38,8 @@ class Context {
   bool verbose() const { return globals_.verbose; }
 
  private:
+  void describe_settings(const std::string& file) const;
+
   const GlobalOptions& globals_;
   std::optional<Config> config_;
   std::unique_ptr<Store> store_;

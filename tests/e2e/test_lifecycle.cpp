@@ -182,3 +182,17 @@ TEST_CASE("exit codes follow the contract", "[e2e][cli]") {
   CHECK(version.exit_code == 0);
   CHECK_FALSE(version.out.empty());
 }
+
+TEST_CASE("-v says on stderr which database and settings are used, secrets masked", "[e2e][cli]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  auto r = run_zoomtrack({"-v", "--db", db, "sessions", "list", "--json"},
+                         {{"ZOOMTRACK_WEBHOOK_SECRET", "very-secret-token"}});
+  REQUIRE(r.exit_code == 0);
+  CHECK(json::parse(r.out).empty());  // stdout stays data only
+  CHECK(r.err.find("db = " + db + " (flag)") != std::string::npos);
+  CHECK(r.err.find("webhook_secret = ") != std::string::npos);
+  CHECK(r.err.find("very-secret-token") == std::string::npos);
+  auto quiet = run_zoomtrack({"--db", db, "sessions", "list", "--json"});
+  CHECK(quiet.err.empty());
+}
