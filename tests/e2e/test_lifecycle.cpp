@@ -183,7 +183,7 @@ TEST_CASE("exit codes follow the contract", "[e2e][cli]") {
   CHECK_FALSE(version.out.empty());
 }
 
-TEST_CASE("-v says on stderr which database and settings are used, secrets masked", "[e2e][cli]") {
+TEST_CASE("verbose mode says on stderr which database and settings are used, secrets masked", "[e2e][cli]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   auto r = run_zoomtrack({"-v", "--db", db, "sessions", "list", "--json"},
