@@ -10,12 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-json show(const std::string& db, int64_t id) {
-  auto r = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(id), "--json"});
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
-}
-
 const json* audit_action(const json& lesson, const std::string& action) {
   for (const auto& a : lesson["audit"]) {
     if (a["action"] == action) return &a;
@@ -37,7 +31,7 @@ TEST_CASE("staff corrections are audited with who, when, old value, new value an
                             "--reason", "teacher phoned: Zoom crashed", "--by", "alice"});
   INFO(end.err);
   REQUIRE(end.exit_code == 0);
-  auto lesson = show(db, open);
+  auto lesson = show_lesson(db, open);
   CHECK(lesson["status"] == "final");
   CHECK(lesson["end_source"] == "manual");
   CHECK(lesson["duration_s"] == 3600);
@@ -53,7 +47,7 @@ TEST_CASE("staff corrections are audited with who, when, old value, new value an
   auto fix = run_zoomtrack({"--db", db, "sessions", "end", std::to_string(checked_out), "--at", "2026-11-24T10:50:00Z",
                             "--reason", "checkout clicked early"});
   REQUIRE(fix.exit_code == 0);
-  auto fixed = show(db, checked_out);
+  auto fixed = show_lesson(db, checked_out);
   CHECK(fixed["duration_s"] == 3000);
   CHECK((*audit_action(fixed, "end"))["who"] == "tester");
   CHECK((*audit_action(fixed, "end"))["old_value"] == "2026-11-24T10:40:00Z");
@@ -65,7 +59,7 @@ TEST_CASE("staff corrections are audited with who, when, old value, new value an
   auto void_it = run_zoomtrack({"--db", db, "sessions", "void", std::to_string(checked_out), "--reason",
                                 "student was ill", "--by", "bob"});
   REQUIRE(void_it.exit_code == 0);
-  auto voided = show(db, checked_out);
+  auto voided = show_lesson(db, checked_out);
   CHECK(voided["status"] == "void");
   CHECK(voided["audit"].back()["who"] == "bob");
   CHECK(voided["audit"].back()["reason"] == "student was ill");
@@ -93,7 +87,7 @@ TEST_CASE("a manual end over Zoom's own end is refused without --force and audit
   auto reconciled = run_zoomtrack({"--db", db, "reconcile", "--zoom-api"}, zoom.env());
   INFO(reconciled.err);
   REQUIRE(reconciled.exit_code == 0);
-  REQUIRE(show(db, id)["end_source"] == "zoom_api");
+  REQUIRE(show_lesson(db, id)["end_source"] == "zoom_api");
 
   std::vector<std::string> end{"--db", db, "sessions", "end", std::to_string(id), "--at", minutes_from_now(-30),
                                "--reason", "teacher says Zoom logged them out early", "--by", "carol"};
@@ -101,13 +95,13 @@ TEST_CASE("a manual end over Zoom's own end is refused without --force and audit
   CHECK(refused.exit_code == 4);
   CHECK(refused.err.find("zoomtrack: error: lesson " + std::to_string(id) + " has a zoom_api end") == 0);
   CHECK(refused.err.find("--force") != std::string::npos);
-  CHECK(show(db, id)["ended_at"] == left);
+  CHECK(show_lesson(db, id)["ended_at"] == left);
 
   end.push_back("--force");
   auto forced = run_zoomtrack(end);
   INFO(forced.err);
   REQUIRE(forced.exit_code == 0);
-  auto lesson = show(db, id);
+  auto lesson = show_lesson(db, id);
   CHECK(lesson["end_source"] == "manual");
   CHECK(lesson["ended_at"] == end[6]);
   auto* entry = audit_action(lesson, "end");

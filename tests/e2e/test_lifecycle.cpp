@@ -18,14 +18,6 @@ json create_link(const std::string& db, const std::string& base_url, const std::
   return json::parse(r.out);
 }
 
-json show(const std::string& db, int64_t id) {
-  auto r = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(id), "--json"});
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
-}
-
-std::string path_of(const std::string& url) { return url.substr(url.find('/', 8)); }
-
 }  // namespace
 
 TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e2e]") {
@@ -50,25 +42,25 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
     CHECK(preview->body.find("Join the lesson") != std::string::npos);
     CHECK(preview->body.find("zoom.us") == std::string::npos);
     CHECK(preview->body.find("Secret123") == std::string::npos);
-    CHECK(show(db, id)["status"] == "created");
+    CHECK(show_lesson(db, id)["status"] == "created");
 
     auto click = http.Get(track, {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
     REQUIRE(click);
     CHECK(click->status == 302);
     CHECK(click->get_header_value("Location") == zoom_url);
-    auto active = show(db, id);
+    auto active = show_lesson(db, id);
     CHECK(active["status"] == "active");
     auto started = active["started_at"];
 
     auto again = http.Get(track, {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
     CHECK(again->status == 302);
-    CHECK(show(db, id)["started_at"] == started);
+    CHECK(show_lesson(db, id)["started_at"] == started);
 
     auto leave = http.Get(path_of(link["checkout_url"]));
     REQUIRE(leave);
     CHECK(leave->status == 200);
     CHECK(leave->body.find("Lesson ended — 0 min") != std::string::npos);
-    auto ended = show(db, id);
+    auto ended = show_lesson(db, id);
     CHECK(ended["status"] == "ended");
     CHECK(ended["end_source"] == "leave_url");
     CHECK(ended["clicks"].size() == 3);
@@ -83,17 +75,17 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
   SECTION("HEAD and the seed's track alias") {
     auto head = http.Head(track, {{"User-Agent", "Mozilla/5.0"}});
     CHECK(head->status == 200);
-    CHECK(show(db, id)["status"] == "created");
+    CHECK(show_lesson(db, id)["status"] == "created");
     auto alias = http.Get("/api/zoom/track?token=" + link["track_token"].get<std::string>(),
                           {{"User-Agent", "Mozilla/5.0"}});
     CHECK(alias->status == 302);
-    CHECK(show(db, id)["status"] == "active");
+    CHECK(show_lesson(db, id)["status"] == "active");
   }
 
   SECTION("the preview page's link always counts as a click") {
     auto open = http.Get(track + "?open=1", {{"User-Agent", "TelegramBot (like TwitterBot)"}});
     CHECK(open->status == 302);
-    CHECK(show(db, id)["status"] == "active");
+    CHECK(show_lesson(db, id)["status"] == "active");
   }
 
   SECTION("wrong, garbled and overlong tokens are 404 and write nothing") {
@@ -106,20 +98,20 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
       REQUIRE(res);
       CHECK(res->status == 404);
     }
-    CHECK(show(db, id)["clicks"].empty());
+    CHECK(show_lesson(db, id)["clicks"].empty());
   }
 
   SECTION("the seed's guessable teacher-left path is gone") {
     auto res = http.Get("/api/zoom/teacher-left?session=1");
     CHECK(res->status == 410);
     CHECK(res->body.find("guess") != std::string::npos);
-    CHECK(show(db, id)["status"] == "created");
+    CHECK(show_lesson(db, id)["status"] == "created");
   }
 
   SECTION("checkout before the student clicked is refused and counts nothing") {
     auto res = http.Get(path_of(link["checkout_url"]));
     CHECK(res->status == 409);
-    CHECK(show(db, id)["end_signals"].empty());
+    CHECK(show_lesson(db, id)["end_signals"].empty());
   }
 
   SECTION("a void lesson's link answers 410") {

@@ -15,14 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-json show(const std::string& db, int64_t id) {
-  auto r = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(id), "--json"});
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
-}
-
-std::string path_of(const std::string& url) { return url.substr(url.find('/', 8)); }
-
 // Three lessons Zoom knows about, held in the last few hours (times are relative to the real
 // clock, which the binary uses).
 struct ZoomWorld {
@@ -77,7 +69,7 @@ TEST_CASE("reconcile --zoom-api fills missing ends from a fake Zoom with one cac
   CHECK(a["to"] == "final");
   CHECK(a["end_source"] == "zoom_api");
   CHECK(a["ended_at"] == w.minutes_from_now(-120));
-  CHECK(show(w.db, w.by_host_id)["duration_s"] == 3600);  // the rejoin continued the lesson
+  CHECK(show_lesson(w.db, w.by_host_id)["duration_s"] == 3600);  // the rejoin continued the lesson
 
   auto c = out["changes"][1];
   CHECK(c["id"] == w.by_email);
@@ -85,7 +77,7 @@ TEST_CASE("reconcile --zoom-api fills missing ends from a fake Zoom with one cac
   CHECK(c["to"] == "ended");  // Zoom's leave upgrades the checkout; still within the grace period
   CHECK(c["end_source"] == "zoom_api");
 
-  CHECK(show(w.db, w.unknown_meeting)["status"] == "needs_review");
+  CHECK(show_lesson(w.db, w.unknown_meeting)["status"] == "needs_review");
   CHECK(out["summary"]["problems"].size() == 1);
   CHECK(out["summary"]["problems"][0]["id"] == w.unknown_meeting);
   CHECK(r.err.find("no past meeting 2222222222 (left for review)") != std::string::npos);
@@ -99,7 +91,7 @@ TEST_CASE("reconcile --zoom-api fills missing ends from a fake Zoom with one cac
                   "/v2/past_meetings/%2FAbC%2BdEf%2F%2Fg%3D%3D/participants?page_size=300") != paths.end());
   CHECK(std::count_if(paths.begin(), paths.end(), [](auto& p) { return p.find("next_page_token=page-2") != std::string::npos; }) == 1);
 
-  auto segments = show(w.db, w.by_host_id)["segments"];
+  auto segments = show_lesson(w.db, w.by_host_id)["segments"];
   CHECK(segments.size() == 3);
   CHECK(segments[0]["source"] == "zoom_api");
 
@@ -110,13 +102,13 @@ TEST_CASE("reconcile --zoom-api fills missing ends from a fake Zoom with one cac
 
 TEST_CASE("reconcile --zoom-api --dry-run prints the plan and writes nothing", "[e2e][reconcile][zoom]") {
   ZoomWorld w;
-  auto before = show(w.db, w.by_host_id);
+  auto before = show_lesson(w.db, w.by_host_id);
   auto r = w.reconcile({"--dry-run"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("lesson " + std::to_string(w.by_host_id) + ": active -> final (end from Zoom's participant records); end ") == 0);
   CHECK(r.out.find("dry run: 2 change(s) planned (1 ended, 1 final); nothing written\n") != std::string::npos);
-  auto after = show(w.db, w.by_host_id);
+  auto after = show_lesson(w.db, w.by_host_id);
   CHECK(after["status"] == "active");
   CHECK(after["segments"].empty());
   CHECK(after["audit"].size() == before["audit"].size());
@@ -130,22 +122,22 @@ TEST_CASE("reconcile --zoom-api survives a revoked token and rate limits, and gi
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(w.zoom.token_requests() == 2);
-    CHECK(show(w.db, w.by_host_id)["end_source"] == "zoom_api");
+    CHECK(show_lesson(w.db, w.by_host_id)["end_source"] == "zoom_api");
   }
   SECTION("429 with Retry-After: waits and retries") {
     w.zoom.rate_limit(2);
     auto r = w.reconcile();
     INFO(r.err);
     CHECK(r.exit_code == 0);
-    CHECK(show(w.db, w.by_host_id)["end_source"] == "zoom_api");
+    CHECK(show_lesson(w.db, w.by_host_id)["end_source"] == "zoom_api");
   }
   SECTION("429 past the bounded waits: that lesson is given up and left as it was") {
     w.zoom.rate_limit(4);  // the first lesson's first request: 1 try + 3 waits
     auto r = w.reconcile();
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("lesson " + std::to_string(w.by_host_id) + ": Zoom rate limit still exceeded") != std::string::npos);
-    CHECK(show(w.db, w.by_host_id)["status"] == "active");
-    CHECK(show(w.db, w.by_email)["end_source"] == "zoom_api");
+    CHECK(show_lesson(w.db, w.by_host_id)["status"] == "active");
+    CHECK(show_lesson(w.db, w.by_email)["end_source"] == "zoom_api");
   }
 }
 
@@ -155,8 +147,8 @@ TEST_CASE("reconcile --zoom-api fails clearly and touches nothing when Zoom cann
   auto r = w.reconcile({}, {{"ZOOMTRACK_ZOOM_API_BASE", down + "/v2"}, {"ZOOMTRACK_ZOOM_OAUTH_URL", down + "/oauth/token"}});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("zoomtrack: error: cannot reach Zoom at " + down) != std::string::npos);
-  CHECK(show(w.db, w.by_host_id)["status"] == "active");
-  CHECK(show(w.db, w.by_email)["end_source"] == "leave_url");
+  CHECK(show_lesson(w.db, w.by_host_id)["status"] == "active");
+  CHECK(show_lesson(w.db, w.by_email)["end_source"] == "leave_url");
 
   auto no_credentials = run_zoomtrack({"--db", w.db, "reconcile", "--zoom-api"});
   CHECK(no_credentials.exit_code == 2);
@@ -175,16 +167,16 @@ TEST_CASE("reconcile without Zoom settles by time alone and says so", "[e2e][rec
   REQUIRE(plan.exit_code == 0);
   CHECK(json::parse(plan.out)["dry_run"] == true);
   CHECK(json::parse(plan.out)["changes"].size() == 2);
-  CHECK(show(db, done)["status"] == "ended");
+  CHECK(show_lesson(db, done)["status"] == "ended");
 
   SECTION("defaults: 10m grace, 4h stale") {
     auto r = run_zoomtrack({"--db", db, "reconcile"});
     REQUIRE(r.exit_code == 0);
     CHECK(r.out == "lesson " + std::to_string(done) + ": ended -> final (grace period over); end " +
-                       show(db, done)["ended_at"].get<std::string>() + " from leave_url\n" + "lesson " +
+                       show_lesson(db, done)["ended_at"].get<std::string>() + " from leave_url\n" + "lesson " +
                        std::to_string(stale) + ": active -> needs_review (no end signal 4h after the start)\n" +
                        "2 change(s): 1 final, 1 needs_review\n");
-    CHECK(show(db, recent)["status"] == "active");
+    CHECK(show_lesson(db, recent)["status"] == "active");
     auto again = run_zoomtrack({"--db", db, "reconcile"});
     CHECK(again.out == "nothing to change\n");
   }
@@ -192,7 +184,7 @@ TEST_CASE("reconcile without Zoom settles by time alone and says so", "[e2e][rec
     auto r = run_zoomtrack({"--db", db, "reconcile", "--stale-after", "1h", "--quiet"}, {{"ZOOMTRACK_STALE_AFTER", "12h"}});
     REQUIRE(r.exit_code == 0);
     CHECK(r.out.empty());
-    CHECK(show(db, recent)["status"] == "needs_review");
+    CHECK(show_lesson(db, recent)["status"] == "needs_review");
   }
   SECTION("ZOOMTRACK_GRACE holds finalising back") {
     auto r = run_zoomtrack({"--db", db, "reconcile", "--json"}, {{"ZOOMTRACK_GRACE", "2h"}, {"ZOOMTRACK_STALE_AFTER", "12h"}});
@@ -246,7 +238,7 @@ TEST_CASE("reconcile running every moment next to serve loses no click or checko
   auto final_run = run_zoomtrack({"--db", db, "reconcile", "--grace", "0s"});
   CHECK(final_run.exit_code == 0);
   for (const auto& link : links) {
-    auto lesson = show(db, link["id"]);
+    auto lesson = show_lesson(db, link["id"]);
     CHECK(lesson["status"] == "final");
     CHECK(lesson["end_source"] == "leave_url");
     CHECK(lesson["clicks"].size() == 1);

@@ -39,19 +39,12 @@ json create_link(const std::string& db, const std::string& id = meeting, const s
   return json::parse(r.out);
 }
 
-json show(const std::string& db, int64_t id) {
-  auto r = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(id), "--json"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
-}
-
 // The student's click; returns the lesson's start.
 TimePoint click(const ServeProcess& serve, const std::string& db, const json& link) {
   auto res = serve.client().Get(("/t/" + link["track_token"].get<std::string>()).c_str(), {{"User-Agent", "Mozilla/5.0"}});
   REQUIRE(res);
   REQUIRE(res->status == 302);
-  return *zt::parse_utc(show(db, link["id"]).at("started_at").get<std::string>());
+  return *zt::parse_utc(show_lesson(db, link["id"]).at("started_at").get<std::string>());
 }
 
 std::string event(const std::string& name, TimePoint at, bool host, const std::string& connection = "",
@@ -201,7 +194,7 @@ TEST_CASE("the real meeting's payloads, signed as sent, drive a lesson", "[e2e][
       REQUIRE(res);
       CHECK(res->status == 200);
     }
-    auto lesson = show(db, id);
+    auto lesson = show_lesson(db, id);
     CHECK(lesson["status"] == "final");
     CHECK(lesson["end_source"] == "webhook");
     CHECK(lesson["ended_at"] == iso(start + 73s));
@@ -216,7 +209,7 @@ TEST_CASE("the real meeting's payloads, signed as sent, drive a lesson", "[e2e][
   }
   SECTION("posted raw, their 2022 times touch no lesson but are kept") {
     for (const auto& file : files) CHECK(post(serve, shared_fixture("zoom/" + file))->status == 200);
-    auto lesson = show(db, id);
+    auto lesson = show_lesson(db, id);
     CHECK(lesson["status"] == "active");
     CHECK(lesson["ended_at"].is_null());
     auto stored = events(db);
@@ -242,7 +235,7 @@ TEST_CASE("a delivery repeated five times is applied once", "[e2e][webhook]") {
   }
   CHECK(events(db, "applied").size() == 1);
   CHECK(events(db, "duplicate").size() == 4);
-  auto lesson = show(db, link["id"]);
+  auto lesson = show_lesson(db, link["id"]);
   CHECK(lesson["duration_s"] == 2400);
   CHECK(lesson["segments"].size() == 1);
 }
@@ -268,7 +261,7 @@ TEST_CASE("shuffled deliveries of the same meeting give identical lessons", "[e2
     if (order == 1) std::reverse(bodies.begin(), bodies.end());
     if (order == 2) std::shuffle(bodies.begin(), bodies.end(), random);
     for (const auto& body : bodies) REQUIRE(post(serve, body)->status == 200);
-    auto lesson = show(db, link["id"]);
+    auto lesson = show_lesson(db, link["id"]);
     auto end = *zt::parse_utc(lesson["ended_at"].get<std::string>());
     rows.push_back({{"status", lesson["status"]}, {"end_source", lesson["end_source"]},
                     {"duration_s", lesson["duration_s"]}, {"end_after_start", (end - s).count()}});
@@ -297,20 +290,20 @@ TEST_CASE("webhook send walks a lesson: guests, breakout moves and a rejoin with
   sent({"meeting.participant_joined", "--meeting", meeting, "--at", iso(s + 10s), "--participant-name", "Hana"});
   CHECK(sent({"meeting.participant_left", "--meeting", meeting, "--at", iso(s + 20min), "--participant-name", "Hana"})
             .find("ignored") != std::string::npos);
-  CHECK(show(db, id)["status"] == "active");  // the student leaving ends nothing
+  CHECK(show_lesson(db, id)["status"] == "active");  // the student leaving ends nothing
 
   sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 25min), "--connection-id", "1",
         "--leave-reason", "left the meeting. Reason : join breakout room"});
   sent({"meeting.participant_joined", "--meeting", meeting, "--host", "--at", iso(s + 25min), "--connection-id", "2"});
-  CHECK(show(db, id)["status"] == "active");  // the host moved into a breakout room
+  CHECK(show_lesson(db, id)["status"] == "active");  // the host moved into a breakout room
 
   sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 40min), "--connection-id", "2"});
-  CHECK(show(db, id)["ended_at"] == iso(s + 40min));
+  CHECK(show_lesson(db, id)["ended_at"] == iso(s + 40min));
   sent({"meeting.participant_joined", "--meeting", meeting, "--host", "--at", iso(s + 44min), "--connection-id", "3"});
-  CHECK(show(db, id)["status"] == "active");  // back within the grace period: the same lesson
+  CHECK(show_lesson(db, id)["status"] == "active");  // back within the grace period: the same lesson
   sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 50min), "--connection-id", "3"});
 
-  auto lesson = show(db, id);
+  auto lesson = show_lesson(db, id);
   CHECK(lesson["status"] == "ended");
   CHECK(lesson["end_source"] == "webhook");
   CHECK(lesson["duration_s"] == 50 * 60);
@@ -347,8 +340,8 @@ TEST_CASE("back-to-back lessons on one meeting end by handover and are never pai
   auto s2 = click(serve, db, second);
   REQUIRE(post(serve, event("meeting.participant_left", s2 + 45min, true, "100"))->status == 200);
   REQUIRE(post(serve, event("meeting.ended", s2 + 45min, true))->status == 200);
-  auto a = show(db, first["id"]);
-  auto b = show(db, second["id"]);
+  auto a = show_lesson(db, first["id"]);
+  auto b = show_lesson(db, second["id"]);
   CHECK(a["end_source"] == "handover");
   CHECK(a["ended_at"] == b["started_at"]);
   CHECK(b["end_source"] == "webhook");
@@ -365,10 +358,10 @@ TEST_CASE("a webhook end outranks the checkout link, which stays on record", "[e
   int64_t id = link["id"];
   auto s = click(serve, db, link);
   REQUIRE(serve.client().Get(("/leave/" + link["leave_token"].get<std::string>()).c_str())->status == 200);
-  CHECK(show(db, id)["end_source"] == "leave_url");
+  CHECK(show_lesson(db, id)["end_source"] == "leave_url");
   auto r = send(serve, db, {"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 30s)});
   CHECK(r.exit_code == 0);
-  auto lesson = show(db, id);
+  auto lesson = show_lesson(db, id);
   CHECK(lesson["end_source"] == "webhook");
   CHECK(lesson["ended_at"] == iso(s + 30s));
   REQUIRE(lesson["end_signals"].size() == 1);
@@ -395,7 +388,7 @@ TEST_CASE("Amharic, Arabic, Korean and emoji, raw and escaped, verify and apply"
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(res->body.find("applied") != std::string::npos);
-  auto lesson = show(db, link["id"]);
+  auto lesson = show_lesson(db, link["id"]);
   CHECK(lesson["ended_at"] == iso(s + 5min));
   REQUIRE(lesson["segments"].size() == 1);
   CHECK(lesson["segments"][0]["name"] == name);

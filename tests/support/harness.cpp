@@ -194,4 +194,12 @@ std::string ServeProcess::log() const { return read_file(log_path_); }
 
 std::string token_of(const std::string& url) { return url.substr(url.rfind('/') + 1); }
 
+std::string path_of(const std::string& url) { return url.substr(url.find('/', url.find("://") + 3)); }
+
+nlohmann::json show_lesson(const std::string& db, int64_t id) {
+  auto r = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(id), "--json"});
+  if (r.exit_code != 0) throw std::runtime_error("sessions show " + std::to_string(id) + " failed: " + r.err);
+  return nlohmann::json::parse(r.out);
+}
+
 }  // namespace zt::test

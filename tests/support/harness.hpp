@@ -3,6 +3,8 @@
 // and a real `zoomtrack serve` on an ephemeral loopback port.
 #include <httplib.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -84,5 +86,9 @@ class ServeProcess {
 
 // The token at the end of a tracking or checkout URL.
 std::string token_of(const std::string& url);
+// The path of an absolute URL: "http://127.0.0.1:8080/t/abc" -> "/t/abc".
+std::string path_of(const std::string& url);
+// `zoomtrack --db DB sessions show ID --json`, run for real; throws if it fails.
+nlohmann::json show_lesson(const std::string& db, int64_t id);
 
 }  // namespace zt::test
