@@ -1,5 +1,10 @@
 #include "support/fake_zoom.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -208,9 +213,18 @@ void FakeZoom::routes() {
 }
 
 int closed_port() {
-  httplib::Server probe;
-  int port = probe.bind_to_any_port("127.0.0.1");
-  return port;  // the socket closes with `probe`: nothing listens there now
+  // Bind a plain socket to learn a free port, then close it: nothing listens there, so a connect
+  // is refused at once. (An httplib::Server that bound but never served keeps its socket
+  // listening, and a client would wait for its read timeout instead.)
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 }  // namespace zt::test
