@@ -149,7 +149,7 @@ std::vector<RetriedEvent> retry_stored_events(LessonService& service, bool dry_r
   for (const char* outcome : {"unmatched", "received"}) {
     for (const auto& event : store.list_webhook_events(outcome, false)) {
       bool ready = std::string(outcome) == "received" ? event.received_at <= settle_before
-                                                      : !store.lessons_on_meeting(event.meeting_id).empty();
+                                                      : store.has_lessons_on_meeting(event.meeting_id);
       if (!ready) continue;
       if (dry_run) {
         retried.push_back({event.id, outcome, "retry", std::nullopt});

@@ -467,9 +467,19 @@ std::vector<Lesson> Store::lessons_with_status(LessonStatus status) {
   });
 }
 
-std::vector<Lesson> Store::lessons_on_meeting(const std::string& meeting_id) {
+bool Store::has_lessons_on_meeting(const std::string& meeting_id) {
   return guarded(mutex_, [&] {
-    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? ORDER BY id",
+    SQLite::Statement q(*db_, "SELECT EXISTS (SELECT 1 FROM lessons WHERE meeting_id = ?)");
+    q.bind(1, meeting_id);
+    q.executeStep();
+    return q.getColumn(0).getInt() != 0;
+  });
+}
+
+std::vector<Lesson> Store::unstarted_lessons_on_meeting(const std::string& meeting_id) {
+  return guarded(mutex_, [&] {
+    SQLite::Statement q(*db_, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? AND "
+                                          "started_at IS NULL AND status = 'created' ORDER BY id",
                                           lesson_columns));
     q.bind(1, meeting_id);
     return read_lessons(q);

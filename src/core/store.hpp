@@ -69,7 +69,8 @@ class Store {
                                                  TimePoint to);
   std::vector<Lesson> lessons_with_status(LessonStatus status);
   // Every lesson on a meeting, whatever its status, by id: whether a webhook has a lesson at all.
-  std::vector<Lesson> lessons_on_meeting(const std::string& meeting_id);
+  bool has_lessons_on_meeting(const std::string& meeting_id);
+  std::vector<Lesson> unstarted_lessons_on_meeting(const std::string& meeting_id);  // status created
   void update_lesson_state(int64_t id, LessonStatus status, const std::optional<TimePoint>& started,
                            const std::optional<TimePoint>& ended,
                            const std::optional<EndSource>& source);

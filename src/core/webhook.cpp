@@ -100,7 +100,7 @@ Segment segment_of(const json& event, const json& object, bool is_join) {
 // (or a start) before any lesson began belongs to the first lesson after it. Before any click,
 // the one lesson on the meeting still waiting for its click, if there is exactly one.
 std::optional<int64_t> lesson_for_event(const std::vector<Lesson>& started_lessons,
-                                        const std::vector<Lesson>& on_meeting, TimePoint t,
+                                        const std::vector<Lesson>& waiting, TimePoint t,
                                         bool precedes_lessons) {
   const Lesson* found = nullptr;
   for (const auto& lesson : started_lessons) {
@@ -116,11 +116,7 @@ std::optional<int64_t> lesson_for_event(const std::vector<Lesson>& started_lesso
   }
   if (found) return found->id;
   if (!started_lessons.empty()) return std::nullopt;
-  std::vector<int64_t> waiting;
-  for (const auto& lesson : on_meeting) {
-    if (lesson.status == LessonStatus::created) waiting.push_back(lesson.id);
-  }
-  return waiting.size() == 1 ? std::optional<int64_t>(waiting.front()) : std::nullopt;
+  return waiting.size() == 1 ? std::optional<int64_t>(waiting.front().id) : std::nullopt;
 }
 
 std::string describe_lesson(const Lesson& lesson) {
@@ -293,14 +289,13 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   auto meeting_id = meeting_id_of(object);
   auto uuid = text_field(object, "uuid");
   if (uuid.empty()) bad_event("payload.object.uuid is missing");
-  auto on_meeting = store.lessons_on_meeting(meeting_id);
-  if (on_meeting.empty()) {
+  if (!store.has_lessons_on_meeting(meeting_id)) {
     // Nothing is written: the raw event is kept, and apply_stored_event retries it later.
     return {"unmatched", fmt::format("no lesson uses meeting {}", meeting_id), {}};
   }
 
   TimePoint t{};
-  bool concerns_teacher = true;
+  std::optional<Segment> segment;
   if (name == ended) {
     auto end = time_field(object, "end_time");
     if (!end) end = event_time_fallback(event);
@@ -309,18 +304,23 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     store.record_meeting_end(meeting_id, uuid, t);
   } else {
     bool is_join = name == joined;
-    auto segment = segment_of(event, object, is_join);
-    t = is_join ? *segment.join_time : *segment.leave_time;
-    if (is_join) store.record_join(meeting_id, segment);
-    else store.record_leave(meeting_id, segment);
-    concerns_teacher = std::any_of(on_meeting.begin(), on_meeting.end(), [&](const Lesson& l) {
-      return is_teacher(segment, l.teacher_zoom_email, l.teacher_name);
-    });
+    segment = segment_of(event, object, is_join);
+    t = is_join ? *segment->join_time : *segment->leave_time;
+    if (is_join) store.record_join(meeting_id, *segment);
+    else store.record_leave(meeting_id, *segment);
   }
 
+  // Only lessons near the event, and those still waiting for their click, can concern it: a
+  // personal meeting id reused for years must not make every event read its whole history.
+  auto waiting = store.unstarted_lessons_on_meeting(meeting_id);
   auto nearby = store.lessons_started_on_meeting(meeting_id, t - refresh_window, t + refresh_window);
+  auto teaches = [&](const Lesson& l) { return is_teacher(*segment, l.teacher_zoom_email, l.teacher_name); };
+  // The meeting's host is the teacher whatever lesson it is; an email or name needs a lesson.
+  bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
+                          std::any_of(nearby.begin(), nearby.end(), teaches) ||
+                          std::any_of(waiting.begin(), waiting.end(), teaches);
   for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
-  auto lesson_id = lesson_for_event(nearby, on_meeting, t, name == joined);
+  auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
 
   if (!concerns_teacher) {
     // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
