@@ -276,7 +276,9 @@ Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, cons
 void LessonService::audit_transition(const Lesson& before, const LessonState& after, const Cause& cause) {
   store_.insert_audit(before.id, {0, clock_.now(), cause.who, cause.source, "transition",
                                   describe(state_of(before)), describe(after), cause.reason});
-  if (on_transition_) on_transition_(before, after, cause);
+  if (on_transition_) {
+    store_.after_commit([hook = on_transition_, before, after, cause] { hook(before, after, cause); });
+  }
 }
 
 }  // namespace zt

@@ -27,8 +27,8 @@ struct Cause {
   std::string who = "zoomtrack";
 };
 
-// Told about every transition as it is audited, inside the write's transaction: serve logs them.
-// It must not throw or use the store.
+// Told about every transition once it is committed (never about one rolled back): serve logs
+// them. It must not throw.
 using TransitionHook = std::function<void(const Lesson& before, const LessonState& after, const Cause& cause)>;
 
 struct ClickRequest {

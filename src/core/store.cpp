@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <iterator>
 
 #include "core/error.hpp"
 
@@ -275,7 +276,14 @@ struct Store::PendingWrite {
 namespace {
 // Set while this thread runs a batch, so that a nested write joins it instead of waiting for it.
 thread_local bool inside_write = false;
+// What the body now running asked to do once its changes are committed.
+thread_local std::vector<std::function<void()>>* body_after_commit = nullptr;
 }  // namespace
+
+void Store::after_commit(std::function<void()> action) {
+  if (body_after_commit) body_after_commit->push_back(std::move(action));
+  else action();
+}
 
 void Store::write(const std::function<void()>& body) {
   if (inside_write) return body();
@@ -304,21 +312,29 @@ void Store::write(const std::function<void()>& body) {
 void Store::commit_batch(const std::vector<PendingWrite*>& batch) {
   std::lock_guard lock(mutex_);
   inside_write = true;
+  std::vector<std::function<void()>> committed_actions;
   try {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     for (auto* pending : batch) {
+      std::vector<std::function<void()>> actions;
+      body_after_commit = &actions;
       db_->exec("SAVEPOINT body");
       try {
         (*pending->body)();
         db_->exec("RELEASE body");
+        std::move(actions.begin(), actions.end(), std::back_inserter(committed_actions));
       } catch (...) {
         pending->error = std::current_exception();
         db_->exec("ROLLBACK TO body");
         db_->exec("RELEASE body");
       }
+      body_after_commit = nullptr;
     }
     tx.commit();
+    inside_write = false;
+    for (auto& action : committed_actions) action();
   } catch (const SQLite::Exception& e) {
+    body_after_commit = nullptr;
     // The transaction itself failed (busy past the timeout, disk full): nothing was committed.
     std::exception_ptr failure;
     try {

@@ -52,6 +52,9 @@ class Store {
   // (group commit), each body in its own savepoint, so a failing body undoes only itself.
   // A write inside a body joins the body's transaction.
   void write(const std::function<void()>& body);
+  // Runs `action` once the current write's changes are committed; never if they roll back.
+  // Outside a write it runs at once. Actions must not throw or write to the store.
+  void after_commit(std::function<void()> action);
 
   bool healthy();
 

@@ -205,3 +205,23 @@ TEST_CASE("concurrent writers share commits and a failing one undoes only itself
   CHECK(failures == 40);
   CHECK(count_rows(f.store, "clicks") == 200 - 40);
 }
+
+TEST_CASE("after-commit actions run for committed writes only", "[core][store]") {
+  Fixture f;
+  auto lesson = f.create();
+  std::vector<std::string> ran;
+  f.store.write([&] { f.store.after_commit([&] { ran.push_back("kept"); }); });
+  CHECK_THROWS(f.store.write([&] {
+    f.store.after_commit([&] { ran.push_back("rolled back"); });
+    throw Error(ErrorCode::conflict, "no");
+  }));
+  f.store.after_commit([&] { ran.push_back("outside"); });
+  CHECK(ran == std::vector<std::string>{"kept", "outside"});
+
+  std::vector<LessonStatus> logged;
+  f.service.set_transition_hook([&](const Lesson&, const LessonState& after, const Cause&) {
+    logged.push_back(after.status);
+  });
+  f.service.record_click(lesson.track_token, f.person());
+  CHECK(logged == std::vector<LessonStatus>{LessonStatus::active});
+}
