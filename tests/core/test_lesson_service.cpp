@@ -8,17 +8,14 @@
 #include "core/lesson_service.hpp"
 #include "core/report.hpp"
 #include "support/harness.hpp"
+#include "support/service_on_disk.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
-  test::TempDir dir;
-  Store store{dir.file("zt.db")};
-  FixedClock clock{*parse_utc("2026-11-25T09:00:00Z")};
-  LessonService service{store, clock, ServiceOptions{"https://lessons.example.org", 600s, std::chrono::days{7}}};
+struct Fixture : test::ServiceOnDisk {
 
   Lesson create(const std::string& teacher = "t1", const std::string& url = "https://zoom.us/j/86431910364?pwd=x") {
     NewLesson n;

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/webhook.hpp"
 #include "support/harness.hpp"
+#include "support/service_on_disk.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -30,11 +31,8 @@ ErrorCode code_of(const std::function<void()>& f) {
   return ErrorCode::runtime;
 }
 
-struct Fixture {
-  test::TempDir dir;
-  Store store{dir.file("zt.db")};
-  FixedClock clock{at("2026-11-25T08:50:00Z")};
-  LessonService service{store, clock, ServiceOptions{"https://lessons.example.org", 600s, std::chrono::days{7}}};
+struct Fixture : test::ServiceOnDisk {
+  Fixture() : ServiceOnDisk("2026-11-25T08:50:00Z") {}
   WebhookIngest ingest{service, WebhookOptions{secret, 7200s}};
 
   Lesson create(const std::string& teacher_name = "", const std::string& id = meeting) {

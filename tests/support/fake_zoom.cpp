@@ -140,6 +140,16 @@ const FakeInstance* FakeZoom::find(const std::string& meeting, bool& failed) con
   return latest;  // a numeric id means the latest instance
 }
 
+// The instance a /past_meetings/{id or uuid} request names, or nullptr after answering 404 as
+// Zoom does (for an unknown meeting or one the test made fail).
+const FakeInstance* FakeZoom::find_or_404(const httplib::Request& req, httplib::Response& res) const {
+  bool failed = false;
+  auto* instance = find(meeting_of(req), failed);
+  if (instance && !failed) return instance;
+  send_json(res, 404, {{"code", 3001}, {"message", "Meeting does not exist."}});
+  return nullptr;
+}
+
 void FakeZoom::routes() {
   server_.Post("/oauth/token", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mutex_);
@@ -174,12 +184,8 @@ void FakeZoom::routes() {
   server_.Get(R"(/v2/past_meetings/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     std::lock_guard lock(mutex_);
-    bool failed = false;
-    auto* i = find(meeting_of(req), failed);
-    if (!i || failed) {
-      send_json(res, 404, {{"code", 3001}, {"message", "Meeting does not exist."}});
-      return;
-    }
+    auto* i = find_or_404(req, res);
+    if (!i) return;
     send_json(res, 200, {{"uuid", i->uuid}, {"id", std::stoll(i->meeting_id)}, {"host_id", i->host_id},
                          {"type", 2}, {"topic", "Lesson"}, {"user_name", "Teacher"},
                          {"start_time", i->start_time}, {"duration", 0},
@@ -189,12 +195,8 @@ void FakeZoom::routes() {
   server_.Get(R"(/v2/past_meetings/([^/]+)/participants)", [this](const httplib::Request& req, httplib::Response& res) {
     if (!authorized(req, res)) return;
     std::lock_guard lock(mutex_);
-    bool failed = false;
-    auto* i = find(meeting_of(req), failed);
-    if (!i || failed) {
-      send_json(res, 404, {{"code", 3001}, {"message", "Meeting does not exist."}});
-      return;
-    }
+    auto* i = find_or_404(req, res);
+    if (!i) return;
     size_t offset = 0;
     if (req.has_param("next_page_token")) offset = std::stoul(req.get_param_value("next_page_token").substr(5));
     auto asked = req.has_param("page_size") ? std::stoul(req.get_param_value("page_size")) : 30;

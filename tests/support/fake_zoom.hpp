@@ -60,6 +60,7 @@ class FakeZoom {
   void routes();
   bool authorized(const httplib::Request& req, httplib::Response& res);
   const FakeInstance* find(const std::string& meeting, bool& failed) const;
+  const FakeInstance* find_or_404(const httplib::Request& req, httplib::Response& res) const;
 
   httplib::Server server_;
   std::thread thread_;
