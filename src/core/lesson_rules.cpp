@@ -121,6 +121,10 @@ int end_source_rank(EndSource source) {
   return 5;
 }
 
+bool comes_from_zoom(EndSource source) {
+  return end_source_rank(source) < end_source_rank(EndSource::leave_url);
+}
+
 bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
                 const std::string& teacher_name) {
   if (!segment.participant_id.empty() && segment.participant_id == segment.host_id) return true;

@@ -21,6 +21,9 @@ int64_t minutes_for(int64_t seconds, MinuteRounding rounding);
 
 // Lower is more trusted: webhook < zoom_api < leave_url < manual.
 int end_source_rank(EndSource source);
+// An end Zoom itself reported (webhook or zoom_api): staff need --force to override it, and the
+// Zoom API is not asked again.
+bool comes_from_zoom(EndSource source);
 
 // Zoom's participant id equals the meeting's host_id for a signed-in host; otherwise the email or
 // display name configured for the lesson's teacher identifies them.

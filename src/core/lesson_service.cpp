@@ -201,8 +201,7 @@ Lesson LessonService::end_manually(int64_t id, TimePoint at, const std::string& 
                   fmt::format("--at {} is before the lesson's start {}", format_utc(at),
                               format_utc(*lesson.started_at)));
     }
-    bool trusted_end = lesson.end_source && (*lesson.end_source == EndSource::webhook ||
-                                             *lesson.end_source == EndSource::zoom_api);
+    bool trusted_end = lesson.end_source && comes_from_zoom(*lesson.end_source);
     if (trusted_end && !force) {
       throw Error(ErrorCode::conflict,
                   fmt::format("lesson {} has a {} end at {}; a manual end would override Zoom's",

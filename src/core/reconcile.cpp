@@ -25,7 +25,8 @@ bool asks_zoom(const Lesson& lesson) {
     // Zoom's record outranks our checkout page and a staff estimate, so it may still upgrade
     // them before the lesson is final.
     case LessonStatus::ended:
-      return lesson.end_source == EndSource::leave_url || lesson.end_source == EndSource::manual;
+      return lesson.end_source && *lesson.end_source != EndSource::handover &&
+             !comes_from_zoom(*lesson.end_source);
     default: return false;
   }
 }

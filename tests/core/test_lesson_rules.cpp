@@ -71,6 +71,10 @@ TEST_CASE("end sources rank webhook over zoom_api over leave_url over manual", "
   CHECK(end->at == at("2026-11-25T10:01:00Z"));
   CHECK(end_source_rank(EndSource::webhook) < end_source_rank(EndSource::zoom_api));
   CHECK(end_source_rank(EndSource::leave_url) < end_source_rank(EndSource::manual));
+  CHECK(comes_from_zoom(EndSource::webhook));
+  CHECK(comes_from_zoom(EndSource::zoom_api));
+  CHECK_FALSE(comes_from_zoom(EndSource::leave_url));
+  CHECK_FALSE(comes_from_zoom(EndSource::manual));
 }
 
 TEST_CASE("within a source the later leave wins", "[core][rules]") {
