@@ -106,7 +106,7 @@ LessonState run_meeting(const std::vector<ZoomEventSpec>& events, size_t before_
 }  // namespace
 
 TEST_CASE("the signature vector from a real delivery verifies over its exact bytes", "[core][webhook]") {
-  auto body = test::shared_fixture("zoom/url_validation.signed.json");
+  auto body = test::fixture("zoom/url_validation.signed.json");
   const std::string key = "4fv1RkqGQUq5sWbEz6hA5A";
   const std::string signature = "v0=93a1a675965ceb9c5a50c5dfb31f20e50f763be37a54ef74cd2d16a1a8e5c0d6";
   TimePoint sent{1720705455s};
@@ -170,7 +170,7 @@ TEST_CASE("the real meeting's deliveries end its lesson at the host's leave", "[
   // In the order Zoom delivered them: meeting.ended before the host's participant_left.
   for (const char* file : {"real-1-meeting.started.json", "real-2-participant_joined.host.json",
                            "real-3-meeting.ended.json", "real-4-participant_left.host.json"}) {
-    outcomes.push_back(f.post(test::shared_fixture(std::string("zoom/") + file)).outcome);
+    outcomes.push_back(f.post(test::fixture(std::string("zoom/") + file)).outcome);
   }
   CHECK(outcomes == std::vector<std::string>{"ignored", "applied", "applied", "applied"});
   auto ended = f.service.get(lesson.id);

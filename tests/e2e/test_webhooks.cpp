@@ -90,7 +90,7 @@ TEST_CASE("url_validation is answered with Zoom's published vector on both paths
   TempDir dir;
   auto db = dir.file("zt.db");
   ServeProcess serve(db, {{"ZOOMTRACK_WEBHOOK_SECRET", "4fv1RkqGQUq5sWbEz6hA5A"}});
-  auto body = shared_fixture("zoom/url_validation.signed.json");
+  auto body = fixture("zoom/url_validation.signed.json");
   for (const char* path : {"/webhooks/zoom", "/api/zoom/webhook"}) {
     INFO(path);
     auto res = post(serve, body, "4fv1RkqGQUq5sWbEz6hA5A", unix_now(), path);
@@ -187,7 +187,7 @@ TEST_CASE("the real meeting's payloads, signed as sent, drive a lesson", "[e2e][
   SECTION("times moved to this lesson: ended at the host's leave, final by meeting.ended") {
     for (const auto& file : files) {
       // The pretty-printed bytes with raw UTF-8 ("Šimonek") are what gets signed and sent.
-      auto body = shared_fixture("zoom/" + file);
+      auto body = fixture("zoom/" + file);
       replace_all(body, "2022-03-23T12:33:26Z", iso(start + 60s));
       replace_all(body, "2022-03-23T12:33:39Z", iso(start + 73s));
       auto res = post(serve, body);
@@ -208,7 +208,7 @@ TEST_CASE("the real meeting's payloads, signed as sent, drive a lesson", "[e2e][
     CHECK(outcomes == std::vector<std::string>{"ignored", "applied", "applied", "applied"});
   }
   SECTION("posted raw, their 2022 times touch no lesson but are kept") {
-    for (const auto& file : files) CHECK(post(serve, shared_fixture("zoom/" + file))->status == 200);
+    for (const auto& file : files) CHECK(post(serve, fixture("zoom/" + file))->status == 200);
     auto lesson = show_lesson(db, id);
     CHECK(lesson["status"] == "active");
     CHECK(lesson["ended_at"].is_null());

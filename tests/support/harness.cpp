@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <stdexcept>
 #include <thread>
 
 extern char** environ;
@@ -104,8 +105,14 @@ void write_file(const std::string& path, const std::string& content) {
   out << content;
 }
 
-std::string shared_fixture(const std::string& relative) {
-  return read_file(std::string(ZOOMTRACK_SHARED_DIR) + "/fixtures/" + relative);
+std::string fixture(const std::string& relative) {
+  auto path = std::string(ZOOMTRACK_SOURCE_DIR) + "/tests/fixtures/" + relative;
+  std::ifstream in(path, std::ios::binary);
+  // A missing fixture must not pass for an empty body: it would fail as a signature bug.
+  if (!in) throw std::runtime_error("missing test fixture: " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 RunResult run_zoomtrack(const std::vector<std::string>& args, const Env& env,

@@ -56,7 +56,7 @@ RunResult run_program(const std::vector<std::string>& argv, const Env& env = {},
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
-std::string shared_fixture(const std::string& relative);  // ../shared/fixtures/...
+std::string fixture(const std::string& relative);  // tests/fixtures/...; throws when missing
 
 // A `zoomtrack serve` child process on 127.0.0.1 with an ephemeral port; stopped with SIGTERM.
 // With --tls-cert/--tls-key it serves HTTPS, and client() does not verify the certificate.
