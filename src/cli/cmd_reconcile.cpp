@@ -13,7 +13,7 @@ namespace zt::cli {
 namespace {
 
 struct ReconcileFlags {
-  std::optional<std::string> grace, stale_after;
+  std::optional<std::string> grace, stale_after, max_lesson;
   bool zoom_api = false;
   bool dry_run = false;
   bool json = false;
@@ -58,7 +58,7 @@ void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
 }
 
 void run_reconcile(Context& ctx, const ReconcileFlags& f) {
-  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}});
+  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson}});
   ReconcileOptions options;
   options.stale_after = parse_duration(config.get("stale_after"));
   options.dry_run = f.dry_run;
@@ -86,6 +86,7 @@ void add_reconcile_command(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<ReconcileFlags>();
   auto* cmd = app.add_subcommand("reconcile", "settle lessons that only time or Zoom's records can settle");
   cmd->add_option("--grace", f->grace, "an end becomes final this long after it (env ZOOMTRACK_GRACE, default 10m)");
+  cmd->add_option("--max-lesson", f->max_lesson, "a longer lesson goes to needs_review (env ZOOMTRACK_MAX_LESSON, default 6h)");
   cmd->add_option("--stale-after", f->stale_after,
                   "a started lesson with no end this long after its start needs review (env ZOOMTRACK_STALE_AFTER, default 4h)");
   cmd->add_flag("--zoom-api", f->zoom_api,

@@ -1,5 +1,4 @@
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "core/report.hpp"
@@ -23,17 +22,16 @@ void run_report(Context& ctx, const ReportOptions& o) {
   request.rounding = parse_minute_rounding(o.minutes);
   if (o.from) request.from = parse_time_arg(*o.from, request.tz);
   if (o.to) request.to = parse_time_arg(*o.to, request.tz);
-  auto report = build_report(ctx.store(), request);
   auto format = o.format.format();
-  auto table = report.table;
-  if (format == Format::table && !table.rows.empty()) table.rows.push_back(report.total);
+  auto produce = [&](std::ostream& out) {
+    StreamingTable rows(out, format);
+    rows.finish(write_report(ctx.store(), request, rows));
+  };
   if (o.output.empty()) {
-    write_table(std::cout, table, format);
+    produce(std::cout);
     return;
   }
-  std::ostringstream text;
-  write_table(text, table, format);
-  write_file_atomically(o.output, text.str());
+  write_file_atomically(o.output, produce);
   ctx.info("wrote " + o.output);
 }
 

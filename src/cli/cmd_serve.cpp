@@ -2,7 +2,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -15,7 +17,7 @@ namespace {
 
 struct ServeOptions {
   std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
-      webhook_secret_file, webhook_max_age, grace;
+      webhook_secret_file, webhook_max_age, grace, max_lesson;
 };
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
@@ -55,12 +57,45 @@ http::ServerOptions server_options(Context& ctx) {
   return options;
 }
 
+// Stores spooled clicks as soon as the database takes writes again: checks once a second.
+class SpoolReplayer {
+ public:
+  explicit SpoolReplayer(LessonService& lessons) : thread_([this, &lessons] { run(lessons); }) {}
+  ~SpoolReplayer() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run(LessonService& lessons) {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::seconds{1}, [this] { return stopping_; })) {
+      if (lessons.spooled_clicks() == 0) continue;
+      try {
+        auto replayed = lessons.replay_spool();
+        std::cerr << fmt::format("zoomtrack: replayed {} spooled clicks into the database\n", replayed);
+      } catch (const Error&) {
+        // Still cannot write: the clicks stay spooled and /healthz says so.
+      }
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // Signals are taken by one thread with sigwait, so handlers never run inside httplib's threads.
 void serve(Context& ctx, const ServeOptions& o) {
   ctx.config({{"listen", o.listen}, {"base_url", o.base_url}, {"tls_cert", o.tls_cert},
               {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
-              {"grace", o.grace}});
+              {"grace", o.grace}, {"max_lesson", o.max_lesson}});
   auto options = server_options(ctx);
   if (options.log_requests) {
     ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
@@ -68,6 +103,9 @@ void serve(Context& ctx, const ServeOptions& o) {
       http::log_transition(before, after, cause, json);
     });
   }
+  ctx.lessons().set_warning_hook([](const std::string& message) {
+    std::cerr << "zoomtrack: WARNING: " + message + "\n";
+  });
   auto secret = effective_webhook_secret(ctx.config());
   options.webhook_secret = secret.value;
   if (secret.value.empty()) {
@@ -100,7 +138,9 @@ void serve(Context& ctx, const ServeOptions& o) {
   ctx.info(fmt::format("zoomtrack: listening on {}://{}:{} (links on {}, database {})",
                        options.tls_cert.empty() ? "http" : "https", options.host, port,
                        ctx.config().get("base_url"), ctx.store().path()));
+  SpoolReplayer replayer(ctx.lessons());
   bool ok = server.run();
+  replayer.stop();
   if (signal_thread.joinable()) {
     if (!ok) pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
@@ -124,6 +164,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token")->type_name("FILE");
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
+  cmd->add_option("--max-lesson", o->max_lesson, "a longer lesson goes to needs_review, never paid as is (default 6h)");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"

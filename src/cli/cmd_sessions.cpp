@@ -33,28 +33,27 @@ std::string duration_cell(const Lesson& l) {
   return d ? std::to_string(*d) : "";
 }
 
-Table lessons_table(const std::vector<Lesson>& lessons, bool full) {
-  Table t;
+// `sessions list`: the short columns for people, every column for --csv.
+void list_columns(RowSink& rows, bool full) {
   if (full) {
-    t.columns = {"id", "status", "teacher", "teacher_name", "student", "student_name", "meeting_id",
-                 "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at"};
-    t.numeric = {true, false, false, false, false, false, false, false, false, false, false, true, false};
+    rows.columns({"id", "status", "teacher", "teacher_name", "student", "student_name", "meeting_id",
+                  "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at"},
+                 {true, false, false, false, false, false, false, false, false, false, false, true, false});
   } else {
-    t.columns = {"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s"};
-    t.numeric = {true, false, false, false, false, false, false, true};
+    rows.columns({"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s"},
+                 {true, false, false, false, false, false, false, true});
   }
-  for (const auto& l : lessons) {
-    auto source = l.end_source ? to_string(*l.end_source) : "";
-    if (full) {
-      t.rows.push_back({std::to_string(l.id), to_string(l.status), l.teacher, l.teacher_name, l.student,
-                        l.student_name, l.meeting_id, format_utc(l.created_at), format_utc(l.started_at),
-                        format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at)});
-    } else {
-      t.rows.push_back({std::to_string(l.id), to_string(l.status), l.teacher, l.student,
-                        format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l)});
-    }
+}
+
+std::vector<std::string> list_row(const Lesson& l, bool full) {
+  auto source = l.end_source ? to_string(*l.end_source) : "";
+  if (full) {
+    return {std::to_string(l.id), to_string(l.status), l.teacher, l.teacher_name, l.student,
+            l.student_name, l.meeting_id, format_utc(l.created_at), format_utc(l.started_at),
+            format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at)};
   }
-  return t;
+  return {std::to_string(l.id), to_string(l.status), l.teacher, l.student,
+          format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l)};
 }
 
 void list_lessons(Context& ctx, const ListOptions& o) {
@@ -65,12 +64,17 @@ void list_lessons(Context& ctx, const ListOptions& o) {
   filter.student = o.student;
   if (o.from) filter.from = parse_time_arg(*o.from, tz);
   if (o.to) filter.to = parse_time_arg(*o.to, tz);
-  auto lessons = ctx.lessons().list(filter);
+  // Streamed: memory does not grow with the number of lessons.
   if (o.format.json) {
-    std::cout << nlohmann::json(lessons).dump(2) << "\n";
+    JsonArrayStream out(std::cout);
+    ctx.lessons().for_each(filter, [&](const Lesson& l) { out.element(l); });
+    out.finish();
     return;
   }
-  write_table(std::cout, lessons_table(lessons, o.format.csv), o.format.format());
+  StreamingTable rows(std::cout, o.format.format());
+  list_columns(rows, o.format.csv);
+  ctx.lessons().for_each(filter, [&](const Lesson& l) { rows.row(list_row(l, o.format.csv)); });
+  rows.finish();
 }
 
 void print_detail(const LessonDetail& d) {

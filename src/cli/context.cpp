@@ -72,7 +72,12 @@ void Context::describe_settings(const std::string& file) const {
 }
 
 Store& Context::store() {
-  if (!store_) store_ = std::make_unique<Store>(config().get("db"));
+  if (!store_) {
+    StoreOptions options;
+    auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(config().get("busy_timeout")));
+    options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(busy.count(), 3600 * 1000));
+    store_ = std::make_unique<Store>(config().get("db"), options);
+  }
   return *store_;
 }
 
@@ -86,6 +91,7 @@ LessonService& Context::lessons() {
                   fmt::format("base URL '{}' must start with http:// or https://", options.base_url));
     }
     options.grace = parse_duration(config().get("grace"));
+    options.max_lesson = parse_duration(config().get("max_lesson"));
     lessons_ = std::make_unique<LessonService>(store(), clock_, options);
     lessons_->set_transition_hook(transition_hook_);
   }

@@ -27,16 +27,54 @@ std::string csv_cell(const std::string& value, bool numeric) {
   return quoted + "\"";
 }
 
+namespace {
+
+void write_csv_row(std::ostream& out, const std::vector<std::string>& row, const std::vector<bool>* numeric) {
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i) out << ',';
+    out << csv_cell(row[i], numeric ? (*numeric)[i] : false);
+  }
+  out << "\r\n";
+}
+
+void write_json_element(std::ostream& out, const nlohmann::json& element);
+
+nlohmann::json row_to_json(const Table& header, const std::vector<std::string>& row) {
+  nlohmann::json object = nlohmann::json::object();
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (!header.numeric[i]) object[header.columns[i]] = row[i];
+    else if (row[i].empty()) object[header.columns[i]] = nullptr;
+    else object[header.columns[i]] = std::stoll(row[i]);
+  }
+  return object;
+}
+
+}  // namespace
+
+// One element of a JSON array as nlohmann's dump(2) of the whole array prints it.
+void JsonArrayStream::element(const nlohmann::json& element) {
+  out_ << (count_++ == 0 ? "[\n" : ",\n");
+  write_json_element(out_, element);
+}
+
+void JsonArrayStream::finish() { out_ << (count_ == 0 ? "[]\n" : "\n]\n"); }
+
+namespace {
+
+void write_json_element(std::ostream& out, const nlohmann::json& element) {
+  auto text = element.dump(2);
+  out << "  ";
+  for (char c : text) {
+    out << c;
+    if (c == '\n') out << "  ";
+  }
+}
+
+}  // namespace
+
 void write_csv(std::ostream& out, const Table& table) {
-  auto write_row = [&](const std::vector<std::string>& row, bool header) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (i) out << ',';
-      out << csv_cell(row[i], header ? false : table.numeric[i]);
-    }
-    out << "\r\n";
-  };
-  write_row(table.columns, true);
-  for (const auto& row : table.rows) write_row(row, false);
+  write_csv_row(out, table.columns, nullptr);
+  for (const auto& row : table.rows) write_csv_row(out, row, &table.numeric);
 }
 
 void write_text_table(std::ostream& out, const Table& table) {
@@ -62,34 +100,62 @@ void write_text_table(std::ostream& out, const Table& table) {
 
 nlohmann::json table_to_json(const Table& table) {
   auto rows = nlohmann::json::array();
-  for (const auto& row : table.rows) {
-    nlohmann::json object = nlohmann::json::object();
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (!table.numeric[i]) object[table.columns[i]] = row[i];
-      else if (row[i].empty()) object[table.columns[i]] = nullptr;
-      else object[table.columns[i]] = std::stoll(row[i]);
-    }
-    rows.push_back(std::move(object));
-  }
+  for (const auto& row : table.rows) rows.push_back(row_to_json(table, row));
   return rows;
 }
 
 void write_table(std::ostream& out, const Table& table, Format format) {
-  switch (format) {
-    case Format::csv: write_csv(out, table); break;
-    case Format::json: out << table_to_json(table).dump(2) << "\n"; break;
-    case Format::table: write_text_table(out, table); break;
-  }
+  StreamingTable stream(out, format);
+  stream.columns(table.columns, table.numeric);
+  for (const auto& row : table.rows) stream.row(row);
+  stream.finish();
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void StreamingTable::columns(const std::vector<std::string>& names, const std::vector<bool>& numeric) {
+  table_.columns = names;
+  table_.numeric = numeric;
+  if (format_ == Format::csv) write_csv_row(out_, names, nullptr);
+}
+
+void StreamingTable::row(const std::vector<std::string>& cells) {
+  switch (format_) {
+    case Format::csv: write_csv_row(out_, cells, &table_.numeric); break;
+    case Format::json:
+      out_ << (rows_ == 0 ? "[\n" : ",\n");
+      write_json_element(out_, row_to_json(table_, cells));
+      break;
+    case Format::table: table_.rows.push_back(cells); break;
+  }
+  ++rows_;
+}
+
+void StreamingTable::finish(const std::vector<std::string>& total) {
+  switch (format_) {
+    case Format::csv: break;
+    case Format::json: out_ << (rows_ == 0 ? "[]\n" : "\n]\n"); break;
+    case Format::table:
+      if (!table_.rows.empty() && !total.empty()) table_.rows.push_back(total);
+      write_text_table(out_, table_);
+      break;
+  }
+  out_.flush();
+}
+
+void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path temp = target;
   temp += fmt::format(".tmp-{}-{}", ::getpid(), random_token(6));
   {
     std::ofstream out(temp, std::ios::binary);
-    out << content;
+    try {
+      produce(out);
+    } catch (...) {
+      out.close();
+      std::error_code ignored;
+      fs::remove(temp, ignored);
+      throw;
+    }
     out.flush();
     if (!out) {
       std::error_code ignored;
@@ -103,6 +169,10 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     fs::remove(temp, ec);
     throw Error(ErrorCode::runtime, fmt::format("cannot write {}: {}", path, ec.message()));
   }
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  write_file_atomically(path, [&](std::ostream& out) { out << content; });
 }
 
 }  // namespace zt::cli

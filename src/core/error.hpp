@@ -14,6 +14,7 @@ enum class ErrorCode {
   unauthorized,      // a webhook signature or timestamp did not verify
   too_large,         // a body over the limit
   busy,              // the database stayed locked past the busy timeout
+  storage,           // the database cannot take a write now: read-only, disk full, I/O error
   unavailable,       // a remote service (Zoom) failed
   runtime,           // anything else: I/O, a corrupt or newer database
 };

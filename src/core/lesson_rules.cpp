@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -163,8 +165,23 @@ bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after) {
          now >= *state.started_at + stale_after;
 }
 
+void check_not_in_future(TimePoint t, TimePoint now, const std::string& what) {
+  if (t > now + max_clock_ahead) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{} {} is in the future (now {})", what, format_utc(t), format_utc(now)),
+                "a time can be at most 5 minutes ahead of this server's clock");
+  }
+}
+
+std::string too_long_reason(const LessonState& state, Seconds max_lesson) {
+  if (state.status != LessonStatus::needs_review || !state.started_at || !state.ended_at) return "";
+  if (*state.ended_at - *state.started_at <= max_lesson) return "";
+  return fmt::format("lesson of {} is longer than the {} maximum: check it before paying",
+                     format_duration(*state.ended_at - *state.started_at), format_duration(max_lesson));
+}
+
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
-                           Seconds grace) {
+                           Seconds grace, Seconds max_lesson) {
   if (current.status == LessonStatus::void_ || current.status == LessonStatus::expired) {
     return state_of(current);
   }
@@ -184,6 +201,10 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
   }
   next.ended_at = end->at;
   next.end_source = end->source;
+  if (end->at - *facts.start > max_lesson) {
+    next.status = LessonStatus::needs_review;
+    return next;
+  }
   bool settled = current.status == LessonStatus::final || end->meeting_over || now >= end->at + grace;
   next.status = settled ? LessonStatus::final : LessonStatus::ended;
   return next;

@@ -11,6 +11,13 @@
 namespace zt {
 
 inline constexpr Seconds default_grace{600};
+inline constexpr Seconds default_max_lesson{6 * 3600};
+// How far ahead of our clock a reported time may be: clocks drift, years do not.
+inline constexpr Seconds max_clock_ahead{300};
+
+// An end (or any reported time) later than now + 5 minutes cannot have happened yet. Throws
+// Error(invalid_argument) naming `what` so that no source can pay time that has not passed.
+void check_not_in_future(TimePoint t, TimePoint now, const std::string& what);
 
 // end - start in whole seconds, never negative.
 int64_t duration_seconds(TimePoint start, TimePoint end);
@@ -71,7 +78,11 @@ bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after);
 
 // The lesson's state given its facts. Void and expired lessons keep theirs; an ended lesson is
 // final once Zoom says the meeting is over or `grace` has passed since the end.
+// A lesson longer than `max_lesson` is not paid as is: it goes to needs_review.
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
-                           Seconds grace);
+                           Seconds grace, Seconds max_lesson = default_max_lesson);
+
+// Why resolve_lesson sent a lesson to needs_review for its length; empty when it did not.
+std::string too_long_reason(const LessonState& state, Seconds max_lesson);
 
 }  // namespace zt

@@ -47,7 +47,7 @@ void to_json(nlohmann::json& j, const LessonDetail& d) {
 }
 
 LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)) {}
+    : store_(store), clock_(clock), options_(std::move(options)), spool_(spool_path_for(store.path())) {}
 
 Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
   check_field("teacher", row.teacher, true);
@@ -98,35 +98,81 @@ std::vector<Lesson> LessonService::create_lessons(const std::vector<NewLesson>& 
   return lessons;
 }
 
+namespace {
+// What the spool is for: the database is there but cannot take a write now.
+bool is_write_failure(const Error& e) { return e.code() == ErrorCode::storage || e.code() == ErrorCode::busy; }
+}  // namespace
+
 ClickOutcome LessonService::record_click(const std::string& token, const ClickRequest& request) {
   ClickOutcome outcome;
   outcome.kind = classify_click(request.is_head, request.user_agent, request.explicit_open);
   auto now = clock_.now();
-  store_.write([&] {
-    auto lesson = store_.find_lesson_by_track_token(token);
-    if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
-    store_.insert_click(lesson->id, {0, now, request.ip, request.user_agent, to_string(outcome.kind),
-                                     request.is_head ? "HEAD" : "GET"});
-    if (link_expired(*lesson, now)) {
-      *lesson = set_status(*lesson, LessonStatus::expired, {"click", "link expired before the first click"});
-    }
+  // Read before writing: an unknown token writes nothing, and the lookup needs no write lock.
+  auto lesson = store_.find_lesson_by_track_token(token);
+  if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
+  Click click{0, now, request.ip, request.user_agent, to_string(outcome.kind), request.is_head ? "HEAD" : "GET"};
+  try {
+    store_.write([&] { outcome.lesson = apply_click(lesson->id, click, ""); });
+  } catch (const Error& e) {
+    if (!is_write_failure(e)) throw;
+    spool_.append({random_token(), token, click});
+    outcome.spooled = true;
     outcome.lesson = *lesson;
-  });
+    if (link_expired(outcome.lesson, now)) outcome.lesson.status = LessonStatus::expired;
+    if (on_warning_) {
+      on_warning_(fmt::format("click on lesson {} spooled to {} ({}): it is stored once the database takes writes",
+                              lesson->id, spool_.path(), e.what()));
+    }
+  }
   // The click is logged even for a dead link; it never revives one.
   if (outcome.lesson.status == LessonStatus::void_ || outcome.lesson.status == LessonStatus::expired) {
     throw Error(ErrorCode::gone, fmt::format("this lesson link is {}", to_string(outcome.lesson.status)));
   }
-  if (outcome.kind == ClickKind::real && !outcome.lesson.started_at) {
-    // Only the first real click can change anything: a later one never moves the start.
+  return outcome;
+}
+
+Lesson LessonService::apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id) {
+  // Re-read inside the write: a click committed just before in the same batch may have started it.
+  auto lesson = require(lesson_id);
+  if (!store_.insert_click(lesson.id, click, spool_id)) return lesson;  // replayed before
+  if (link_expired(lesson, click.at)) {
+    return set_status(lesson, LessonStatus::expired, {"click", "link expired before the first click"});
+  }
+  // The earliest real click is the start: a later one never moves it, a spooled earlier one does.
+  bool may_start = click.kind == to_string(ClickKind::real) &&
+                   (!lesson.started_at || click.at < *lesson.started_at);
+  if (!may_start) return lesson;
+  lesson = refresh(lesson, {"click", "student opened the tracking link"});
+  if (auto previous = store_.previous_lesson_on_meeting(lesson)) {
+    refresh(*previous, {"handover", fmt::format("lesson {} started on the same meeting", lesson.id)});
+  }
+  return lesson;
+}
+
+size_t LessonService::replay_spool() {
+  return spool_.replay([&](const std::vector<SpooledClick>& clicks) {
     store_.write([&] {
-      outcome.lesson = refresh(outcome.lesson, {"click", "student opened the tracking link"});
-      if (auto previous = store_.previous_lesson_on_meeting(outcome.lesson)) {
-        refresh(*previous, {"handover", fmt::format("lesson {} started on the same meeting",
-                                                    outcome.lesson.id)});
+      for (const auto& spooled : clicks) {
+        // The token was found when the click was spooled, and lessons are never deleted.
+        if (auto lesson = store_.find_lesson_by_track_token(spooled.track_token)) {
+          apply_click(lesson->id, spooled.click, spooled.id);
+        }
       }
     });
+  });
+}
+
+StorageHealth LessonService::check_storage() {
+  StorageHealth health;
+  try {
+    if (spool_.pending() > 0) replay_spool();
+    store_.probe_write(clock_.now());
+    health.takes_writes = true;
+  } catch (const Error& e) {
+    health.problem = e.what();
   }
-  return outcome;
+  health.spooled_clicks = spool_.pending();
+  return health;
 }
 
 Lesson LessonService::record_leave(const std::string& token) {
@@ -196,6 +242,7 @@ Lesson LessonService::end_manually(int64_t id, TimePoint at, const std::string& 
     if (!lesson.started_at) {
       throw Error(ErrorCode::conflict, fmt::format("lesson {} has no start: the student never clicked", id));
     }
+    check_not_in_future(at, now, "--at");
     if (at < *lesson.started_at) {
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("--at {} is before the lesson's start {}", format_utc(at),
@@ -238,7 +285,9 @@ LessonFacts LessonService::facts_for(const Lesson& lesson) {
   Lesson started = lesson;
   started.started_at = facts.start;
   facts.next_start = store_.next_start_on_meeting(started);
-  for (auto& segment : store_.segments_between(lesson.meeting_id, *facts.start, facts.next_start)) {
+  for (auto& segment : store_.teacher_segments_between(lesson.meeting_id, *facts.start, facts.next_start,
+                                                       lesson.teacher_zoom_email, lesson.teacher_name)) {
+    // The store found them through indexes; the rule that decides stays is_teacher.
     if (is_teacher(segment, lesson.teacher_zoom_email, lesson.teacher_name)) {
       segment.is_host = true;
       facts.teacher_segments.push_back(std::move(segment));
@@ -250,10 +299,11 @@ LessonFacts LessonService::facts_for(const Lesson& lesson) {
 }
 
 Lesson LessonService::refresh(const Lesson& lesson, const Cause& cause) {
-  auto next = resolve_lesson(lesson, facts_for(lesson), clock_.now(), options_.grace);
+  auto next = resolve_lesson(lesson, facts_for(lesson), clock_.now(), options_.grace, options_.max_lesson);
   if (next == state_of(lesson)) return lesson;
   store_.update_lesson_state(lesson.id, next.status, next.started_at, next.ended_at, next.end_source);
-  audit_transition(lesson, next, cause);
+  auto too_long = too_long_reason(next, options_.max_lesson);
+  audit_transition(lesson, next, too_long.empty() ? cause : Cause{cause.source, too_long, cause.who});
   Lesson updated = lesson;
   updated.status = next.status;
   updated.started_at = next.started_at;

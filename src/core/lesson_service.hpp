@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/click_filter.hpp"
+#include "core/click_spool.hpp"
 #include "core/lesson.hpp"
 #include "core/lesson_rules.hpp"
 #include "core/store.hpp"
@@ -18,6 +19,7 @@ struct ServiceOptions {
   std::string base_url = "http://127.0.0.1:8080";
   Seconds grace = default_grace;
   Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
+  Seconds max_lesson = default_max_lesson;  // longer lessons go to needs_review, never paid as is
 };
 
 // Why a lesson changed, for the audit trail.
@@ -30,6 +32,8 @@ struct Cause {
 // Told about every transition once it is committed (never about one rolled back): serve logs
 // them. It must not throw.
 using TransitionHook = std::function<void(const Lesson& before, const LessonState& after, const Cause& cause)>;
+// Told what an operator must know at once (a click spooled because the database cannot write).
+using WarningHook = std::function<void(const std::string& message)>;
 
 struct ClickRequest {
   bool is_head = false;
@@ -40,7 +44,15 @@ struct ClickRequest {
 
 struct ClickOutcome {
   ClickKind kind = ClickKind::preview;
-  Lesson lesson;  // after the click
+  Lesson lesson;         // after the click
+  bool spooled = false;  // the database could not take it: it waits in the click spool
+};
+
+// Whether the database takes writes now, and how many clicks wait in the spool.
+struct StorageHealth {
+  bool takes_writes = false;
+  size_t spooled_clicks = 0;
+  std::string problem;  // why it does not take writes
 };
 
 struct LessonDetail {
@@ -61,8 +73,15 @@ class LessonService {
   std::vector<Lesson> create_lessons(const std::vector<NewLesson>& rows);
 
   // Throws not_found for an unknown token (writing nothing) and gone for a void or expired
-  // lesson. The click is committed before this returns.
+  // lesson. The click, and the lesson's start for the first real one, are committed in one
+  // transaction before this returns; when the database cannot take it, the click is spooled.
   ClickOutcome record_click(const std::string& track_token, const ClickRequest& request);
+
+  // Stores the spooled clicks, each once, and empties the spool. Returns how many it replayed.
+  size_t replay_spool();
+  // Replays the spool when it holds clicks, then probes the database with a write.
+  StorageHealth check_storage();
+  size_t spooled_clicks() const { return spool_.pending(); }
 
   // The teacher's checkout. Throws not_found, gone, or conflict when the student never clicked.
   Lesson record_leave(const std::string& leave_token);
@@ -70,6 +89,10 @@ class LessonService {
   Lesson get(int64_t id);
   LessonDetail detail(int64_t id);
   std::vector<Lesson> list(const LessonFilter& filter);
+  // The same, one at a time: memory does not grow with the number of lessons.
+  void for_each(const LessonFilter& filter, const std::function<void(const Lesson&)>& visit) {
+    store_.for_each_lesson(filter, visit);
+  }
 
   // Staff corrections, audited. A manual end over a webhook or Zoom API end needs `force`.
   Lesson end_manually(int64_t id, TimePoint at, const std::string& reason, const std::string& who,
@@ -83,6 +106,7 @@ class LessonService {
 
   // A setter rather than a ServiceOptions field, so that brace-initialised options stay valid.
   void set_transition_hook(TransitionHook hook) { on_transition_ = std::move(hook); }
+  void set_warning_hook(WarningHook hook) { on_warning_ = std::move(hook); }
 
   LessonFacts facts_for(const Lesson& lesson);
   Store& store() { return store_; }
@@ -91,6 +115,8 @@ class LessonService {
 
  private:
   Lesson build_lesson(const NewLesson& row, TimePoint now);
+  // Inside a write: stores one click and, for the earliest real one, the lesson's start.
+  Lesson apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);
   Lesson require(int64_t id);
 
@@ -98,6 +124,8 @@ class LessonService {
   const Clock& clock_;
   ServiceOptions options_;
   TransitionHook on_transition_;
+  WarningHook on_warning_;
+  ClickSpool spool_;
 };
 
 }  // namespace zt

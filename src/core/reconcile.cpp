@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -129,15 +130,63 @@ std::vector<Segment> fetch_from_zoom(ZoomApi& api, const Lesson& lesson) {
   return segments;
 }
 
-std::vector<Lesson> candidates(Store& store) {
-  std::vector<Lesson> lessons;
+// Lessons that time or Zoom may still change, by id, one page at a time: memory stays flat.
+void for_each_open_lesson(Store& store, const std::function<void(const Lesson&)>& visit) {
+  std::vector<int64_t> ids;
   for (auto status : {LessonStatus::created, LessonStatus::active, LessonStatus::ended,
                       LessonStatus::needs_review}) {
-    auto some = store.lessons_with_status(status);
-    lessons.insert(lessons.end(), some.begin(), some.end());
+    for (int64_t after = 0;;) {
+      auto page = store.lesson_ids_with_status(status, after, 10000);
+      if (page.empty()) break;
+      after = page.back();
+      ids.insert(ids.end(), page.begin(), page.end());
+    }
   }
-  std::sort(lessons.begin(), lessons.end(), [](const Lesson& a, const Lesson& b) { return a.id < b.id; });
-  return lessons;
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids) {
+    if (auto lesson = store.find_lesson(id)) visit(*lesson);
+  }
+}
+
+// A write holds SQLite's lock for every other writer (serve's clicks): each batch of lessons
+// ends when it has taken this long, so that clicks keep flowing between batches.
+constexpr std::chrono::milliseconds batch_budget{50};
+
+// Applies the planned lessons in short transactions, each lesson re-planned inside its batch.
+void apply_in_batches(LessonService& service, const std::vector<int64_t>& ids, Seconds stale_after,
+                      std::vector<ReconcileChange>& changes) {
+  for (size_t next = 0; next < ids.size();) {
+    size_t begin = next;
+    std::vector<ReconcileChange> batch;
+    service.store().write([&] {
+      next = begin;
+      batch.clear();
+      auto started = std::chrono::steady_clock::now();
+      do {
+        if (auto change = apply_lesson(service, ids[next], {}, stale_after)) batch.push_back(*change);
+        ++next;
+      } while (next < ids.size() && std::chrono::steady_clock::now() - started < batch_budget);
+    });
+    changes.insert(changes.end(), batch.begin(), batch.end());
+  }
+}
+
+// Zoom's records go through the same rule as webhooks: a time ahead of our clock never counts.
+std::vector<Segment> believable(std::vector<Segment> segments, TimePoint now, int64_t lesson_id,
+                                std::vector<ReconcileProblem>& problems) {
+  std::erase_if(segments, [&](const Segment& s) {
+    for (const auto& t : {s.join_time, s.leave_time}) {
+      if (!t) continue;
+      try {
+        check_not_in_future(*t, now, "Zoom's participant record time");
+      } catch (const Error& e) {
+        problems.push_back({lesson_id, e.what()});
+        return true;
+      }
+    }
+    return false;
+  });
+  return segments;
 }
 
 // An event is worth another try once a lesson exists for its meeting, or when it was stored but
@@ -168,36 +217,49 @@ std::vector<RetriedEvent> retry_stored_events(LessonService& service, bool dry_r
 ReconcileResult reconcile(LessonService& service, const ReconcileOptions& options) {
   ReconcileResult result;
   result.dry_run = options.dry_run;
+  // Clicks spooled while the database could not write come first: they may start lessons.
+  if (!options.dry_run) result.replayed_clicks = service.replay_spool();
   // Before the time rules run, so that a late match gives a lesson its webhook end first.
   result.retried_events = retry_stored_events(service, options.dry_run);
-  auto lessons = candidates(service.store());
-  size_t zoom_total = options.zoom_api
-                          ? std::count_if(lessons.begin(), lessons.end(), [](auto& l) { return asks_zoom(l); })
-                          : 0;
-  for (const auto& lesson : lessons) {
+  // Planned without a lock; only the lessons with something to write take the write lock, in
+  // short batches, and each is planned again inside its transaction.
+  std::vector<int64_t> to_apply;
+  std::vector<Lesson> for_zoom;
+  for_each_open_lesson(service.store(), [&](const Lesson& lesson) {
+    if (options.zoom_api && asks_zoom(lesson)) {
+      for_zoom.push_back(lesson);
+      return;
+    }
+    auto plan = plan_lesson(service, lesson, {}, options.stale_after);
+    if (plan.next == state_of(lesson)) return;
+    if (options.dry_run) result.changes.push_back(change_between(lesson, plan.next, plan.reason));
+    else to_apply.push_back(lesson.id);
+  });
+  for (const auto& lesson : for_zoom) {
     std::vector<Segment> from_zoom;
-    if (options.zoom_api && !result.zoom_api_stopped && asks_zoom(lesson)) {
+    if (!result.zoom_api_stopped) {
       try {
-        from_zoom = fetch_from_zoom(*options.zoom_api, lesson);
+        from_zoom = believable(fetch_from_zoom(*options.zoom_api, lesson), service.clock().now(),
+                               lesson.id, result.problems);
       } catch (const ZoomApiError& e) {
         if (e.stops_the_run()) result.zoom_api_stopped = e.what();
         else result.problems.push_back({lesson.id, e.what()});
       }
       ++result.zoom_api_checked;
-      if (options.progress) options.progress(result.zoom_api_checked, zoom_total);
+      if (options.progress) options.progress(result.zoom_api_checked, for_zoom.size());
     }
-    // Planned without a lock; only a lesson with something to write takes the write lock, and
-    // it is planned again inside the transaction.
     auto plan = plan_lesson(service, lesson, from_zoom, options.stale_after);
-    bool changes = plan.next != state_of(lesson);
     std::optional<ReconcileChange> change;
     if (options.dry_run) {
-      if (changes) change = change_between(lesson, plan.next, plan.reason);
-    } else if (changes || !from_zoom.empty()) {
+      if (plan.next != state_of(lesson)) change = change_between(lesson, plan.next, plan.reason);
+    } else if (plan.next != state_of(lesson) || !from_zoom.empty()) {
       change = apply_lesson(service, lesson.id, from_zoom, options.stale_after);
     }
     if (change) result.changes.push_back(*change);
   }
+  apply_in_batches(service, to_apply, options.stale_after, result.changes);
+  std::sort(result.changes.begin(), result.changes.end(),
+            [](const auto& a, const auto& b) { return a.lesson_id < b.lesson_id; });
   return result;
 }
 
@@ -238,6 +300,7 @@ void to_json(nlohmann::json& j, const ReconcileResult& r) {
                        {"lesson_id", e.lesson_id ? nlohmann::json(*e.lesson_id) : nlohmann::json(nullptr)}});
   }
   summary["retried_events"] = r.retried_events.size();
+  summary["replayed_clicks"] = r.replayed_clicks;
   j = {{"dry_run", r.dry_run}, {"retried_events", retried}, {"changes", r.changes}, {"summary", summary}};
 }
 

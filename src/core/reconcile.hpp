@@ -51,6 +51,7 @@ struct ReconcileProblem {
 
 struct ReconcileResult {
   bool dry_run = false;
+  size_t replayed_clicks = 0;  // from the click spool
   std::vector<RetriedEvent> retried_events;
   std::vector<ReconcileChange> changes;
   std::vector<ReconcileProblem> problems;

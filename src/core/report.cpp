@@ -51,21 +51,21 @@ std::vector<std::string> lesson_row(const Lesson& l, const ReportRequest& r) {
           paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : ""};
 }
 
-Totals totals_of(const std::vector<Lesson>& lessons, MinuteRounding rounding) {
-  Totals all;
-  for (const auto& l : lessons) all.add(l, rounding);
-  return all;
-}
+const std::vector<std::string> lesson_columns{"id", "teacher", "student", "date", "start_local", "end_local",
+                                              "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes"};
+const std::vector<bool> lesson_numeric{true, false, false, false, false, false,
+                                       false, false, false, false, true, true};
 
-Report by_lesson(const std::vector<Lesson>& lessons, const ReportRequest& r) {
-  Table t{{"id", "teacher", "student", "date", "start_local", "end_local", "start_utc",
-                 "end_utc", "end_source", "status", "duration_s", "minutes"},
-                {true, false, false, false, false, false, false, false, false, false, true, true},
-                {}};
-  for (const auto& l : lessons) t.rows.push_back(lesson_row(l, r));
-  auto all = totals_of(lessons, r.rounding);
-  return {t, {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds),
-             std::to_string(all.minutes)}};
+std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
+                                   RowSink& rows) {
+  rows.columns(lesson_columns, lesson_numeric);
+  Totals all;
+  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
+    if (!is_listed(l)) return;
+    all.add(l, r.rounding);
+    rows.row(lesson_row(l, r));
+  });
+  return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes)};
 }
 
 std::vector<std::string> person_row(const std::string& name, const Totals& totals) {
@@ -73,30 +73,37 @@ std::vector<std::string> person_row(const std::string& name, const Totals& total
           std::to_string(totals.minutes), std::to_string(totals.needs_review)};
 }
 
-Report by_person(const std::vector<Lesson>& lessons, const ReportRequest& r, bool teacher) {
+std::vector<std::string> by_person(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
+                                   RowSink& rows, bool teacher) {
   std::map<std::string, Totals> groups;
-  for (const auto& l : lessons) groups[teacher ? l.teacher : l.student].add(l, r.rounding);
-  Table t{{teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review"},
-                {false, true, true, true, true},
-                {}};
-  for (const auto& [name, totals] : groups) t.rows.push_back(person_row(name, totals));
-  return {t, person_row("TOTAL", totals_of(lessons, r.rounding))};
+  Totals all;
+  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
+    if (!is_listed(l)) return;
+    groups[teacher ? l.teacher : l.student].add(l, r.rounding);
+    all.add(l, r.rounding);
+  });
+  rows.columns({teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review"},
+               {false, true, true, true, true});
+  for (const auto& [name, totals] : groups) rows.row(person_row(name, totals));
+  return person_row("TOTAL", all);
 }
 
-Report by_day(const std::vector<Lesson>& lessons, const ReportRequest& r) {
+std::vector<std::string> day_row(const std::string& date, const std::string& teacher, const Totals& totals) {
+  return {date, teacher, std::to_string(totals.lessons), std::to_string(totals.seconds),
+          std::to_string(totals.minutes)};
+}
+
+std::vector<std::string> by_day(Store& store, TimePoint from, TimePoint to, const ReportRequest& r, RowSink& rows) {
   std::map<std::tuple<std::string, std::string>, Totals> groups;
-  for (const auto& l : lessons) {
+  Totals all;
+  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
+    if (!is_listed(l)) return;
     groups[{to_local(*l.started_at, r.tz).date, l.teacher}].add(l, r.rounding);
-  }
-  Table t{{"date", "teacher", "lessons", "duration_s", "minutes"},
-                {false, false, true, true, true},
-                {}};
-  auto row = [](const std::string& date, const std::string& teacher, const Totals& totals) {
-    return std::vector<std::string>{date, teacher, std::to_string(totals.lessons),
-                                    std::to_string(totals.seconds), std::to_string(totals.minutes)};
-  };
-  for (const auto& [key, totals] : groups) t.rows.push_back(row(std::get<0>(key), std::get<1>(key), totals));
-  return {t, row("TOTAL", "", totals_of(lessons, r.rounding))};
+    all.add(l, r.rounding);
+  });
+  rows.columns({"date", "teacher", "lessons", "duration_s", "minutes"}, {false, false, true, true, true});
+  for (const auto& [key, totals] : groups) rows.row(day_row(std::get<0>(key), std::get<1>(key), totals));
+  return day_row("TOTAL", "", all);
 }
 
 }  // namespace
@@ -109,22 +116,24 @@ ReportGrouping parse_report_grouping(const std::string& text) {
   throw Error(ErrorCode::invalid_argument, "--by must be lesson, teacher, student or day");
 }
 
-Report build_report(Store& store, const ReportRequest& r) {
+std::vector<std::string> write_report(Store& store, const ReportRequest& r, RowSink& rows) {
   check_time_zone(r.tz);
   auto from = r.from.value_or(TimePoint{});
   auto to = r.to.value_or(TimePoint{std::chrono::sys_days{std::chrono::year{9999} / 1 / 1}});
   if (from >= to) throw Error(ErrorCode::invalid_argument, "--from must be before --to");
-  std::vector<Lesson> lessons;
-  for (auto& l : store.lessons_started_between(from, to)) {
-    if (is_listed(l)) lessons.push_back(std::move(l));
-  }
   switch (r.by) {
-    case ReportGrouping::lesson: return by_lesson(lessons, r);
-    case ReportGrouping::teacher: return by_person(lessons, r, true);
-    case ReportGrouping::student: return by_person(lessons, r, false);
-    case ReportGrouping::day: return by_day(lessons, r);
+    case ReportGrouping::lesson: return by_lesson(store, from, to, r, rows);
+    case ReportGrouping::teacher: return by_person(store, from, to, r, rows, true);
+    case ReportGrouping::student: return by_person(store, from, to, r, rows, false);
+    case ReportGrouping::day: return by_day(store, from, to, r, rows);
   }
   return {};
+}
+
+Report build_report(Store& store, const ReportRequest& r) {
+  TableSink rows;
+  auto total = write_report(store, r, rows);
+  return {std::move(rows.table), std::move(total)};
 }
 
 }  // namespace zt

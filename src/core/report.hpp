@@ -29,6 +29,10 @@ struct Report {
   std::vector<std::string> total;
 };
 
+// Streams the report's rows into `rows` as the lessons are read (--by lesson) or once their
+// groups are summed (the other groupings, whose state is one total per group); returns the total.
+std::vector<std::string> write_report(Store& store, const ReportRequest& request, RowSink& rows);
+// The same, collected.
 Report build_report(Store& store, const ReportRequest& request);
 
 }  // namespace zt

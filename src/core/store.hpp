@@ -1,6 +1,8 @@
 #pragma once
-// The only owner of SQL. One SQLite file in WAL mode; every multi-statement write runs inside
-// Store::write, one IMMEDIATE transaction, so readers never see half a change.
+// The only owner of SQL. One SQLite file in WAL mode. Writes go through one writer connection
+// inside Store::write (one IMMEDIATE transaction, group-committed), so readers never see half a
+// change; reads outside a write use a pool of reader connections and never wait for the
+// writer's fsync.
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -14,6 +16,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace zt {
@@ -28,6 +31,8 @@ struct LessonFilter {
 
 struct StoreOptions {
   int busy_timeout_ms = 10000;
+  // Off for the commands that only read: a mistyped --db must not create an empty database.
+  bool create = true;
 };
 
 // The counts /metrics and healthz read.
@@ -38,7 +43,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -55,8 +60,13 @@ class Store {
   // Runs `action` once the current write's changes are committed; never if they roll back.
   // Outside a write it runs at once. Actions must not throw or write to the store.
   void after_commit(std::function<void()> action);
+  // Inside a write: runs `body` in its own savepoint. When it throws, only its changes (and its
+  // after_commit actions) are undone and the exception is rethrown; the write goes on.
+  void attempt(const std::function<void()>& body);
 
   bool healthy();
+  // A write that changes nothing but must reach the disk: does the database take writes now?
+  void probe_write(TimePoint now);
 
   // Lessons.
   int64_t insert_lesson(const Lesson& lesson);
@@ -64,13 +74,18 @@ class Store {
   std::optional<Lesson> find_lesson_by_track_token(const std::string& token);
   std::optional<Lesson> find_lesson_by_leave_token(const std::string& token);
   std::vector<Lesson> list_lessons(const LessonFilter& filter);
-  std::vector<Lesson> lessons_started_between(TimePoint from, TimePoint to);
+  // Streams the lessons one at a time (memory does not grow with their number), by id.
+  void for_each_lesson(const LessonFilter& filter, const std::function<void(const Lesson&)>& visit);
+  // Streams lessons that started in [from, to), by start.
+  void for_each_lesson_started_between(TimePoint from, TimePoint to,
+                                       const std::function<void(const Lesson&)>& visit);
+  // Ids of lessons in `status`, after `after_id`, by id, at most `limit`: reconcile's batches.
+  std::vector<int64_t> lesson_ids_with_status(LessonStatus status, int64_t after_id, int limit);
   // The neighbours of a lesson on its meeting, ordered by (started_at, id).
   std::optional<TimePoint> next_start_on_meeting(const Lesson& lesson);
   std::optional<Lesson> previous_lesson_on_meeting(const Lesson& lesson);
   std::vector<Lesson> lessons_started_on_meeting(const std::string& meeting_id, TimePoint from,
                                                  TimePoint to);
-  std::vector<Lesson> lessons_with_status(LessonStatus status);
   // Every lesson on a meeting, whatever its status, by id: whether a webhook has a lesson at all.
   bool has_lessons_on_meeting(const std::string& meeting_id);
   std::vector<Lesson> unstarted_lessons_on_meeting(const std::string& meeting_id);  // status created
@@ -79,8 +94,9 @@ class Store {
                            const std::optional<EndSource>& source);
   std::vector<LessonCount> count_lessons_by_status();
 
-  // Clicks and end signals.
-  void insert_click(int64_t lesson_id, const Click& click);
+  // Clicks and end signals. A click replayed from the spool carries its spool id: inserting it
+  // a second time returns false and stores nothing.
+  bool insert_click(int64_t lesson_id, const Click& click, const std::string& spool_id = "");
   std::vector<Click> clicks_for(int64_t lesson_id);
   std::optional<TimePoint> first_real_click(int64_t lesson_id);
   void insert_end_signal(int64_t lesson_id, const EndSignal& signal);
@@ -91,6 +107,12 @@ class Store {
   void record_leave(const std::string& meeting_id, const Segment& segment);
   std::vector<Segment> segments_between(const std::string& meeting_id, TimePoint from,
                                         const std::optional<TimePoint>& to);
+  // The teacher's connections only (the host, or the lesson's teacher email or name), through
+  // indexes: a meeting's crowd of other participants costs nothing here.
+  std::vector<Segment> teacher_segments_between(const std::string& meeting_id, TimePoint from,
+                                                const std::optional<TimePoint>& to,
+                                                const std::string& teacher_email,
+                                                const std::string& teacher_name);
   void record_meeting_end(const std::string& meeting_id, const std::string& meeting_uuid,
                           TimePoint end_time);
   std::vector<TimePoint> meeting_ends_between(const std::string& meeting_id, TimePoint from,
@@ -110,16 +132,32 @@ class Store {
   void insert_audit(int64_t lesson_id, const AuditEntry& entry);
   std::vector<AuditEntry> audit_for(int64_t lesson_id);
 
- private:
-  void migrate();
-  std::optional<Lesson> find_lesson_where(const char* sql, const std::string& value);
+  // A connection and a statement borrowed from it: defined in store_internal.hpp, for the
+  // store's own files only.
+  class Connection;
+  class Query;
 
+ private:
   struct PendingWrite;
+
+  void migrate();
+  std::optional<Lesson> find_lesson_where(const char* column, const std::string& value);
   void commit_batch(const std::vector<PendingWrite*>& batch);
+  // Runs `body` on the writer inside this thread's write, else on a pooled reader connection.
+  template <class F>
+  auto read(F&& body);
+  // Runs `body` on the writer: inside this thread's write, or in a write of its own.
+  template <class F>
+  auto change(F&& body);
+  std::unique_ptr<Connection> open_reader();
 
   std::string path_;
-  std::unique_ptr<SQLite::Database> db_;
-  std::recursive_mutex mutex_;  // the connection
+  StoreOptions options_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex writer_mutex_;  // the writer connection, held by the batch being committed
+
+  std::mutex readers_mutex_;  // the idle reader connections below
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
 
   std::mutex queue_mutex_;  // the group-commit queue below
   std::condition_variable queue_changed_;

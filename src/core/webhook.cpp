@@ -234,13 +234,17 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
   }
   record.body = std::string(delivery.body);
   record.outcome = "received";
-  bool first = false;
+  // One transaction: the raw event and its effect are committed together, or not at all.
+  WebhookResult result;
   auto& store = lessons_.store();
-  store.write([&] { first = store.insert_webhook_event(record); });
-  if (!first) {
-    return {200, {{"status", "duplicate"}, {"event_id", record.id}}, "duplicate", record.id, {}};
-  }
-  return apply_and_record(record.id, event);
+  store.write([&] {
+    if (!store.insert_webhook_event(record)) {
+      result = {200, {{"status", "duplicate"}, {"event_id", record.id}}, "duplicate", record.id, {}};
+      return;
+    }
+    result = apply_and_record(record.id, event);
+  });
+  return result;
 }
 
 WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
@@ -261,16 +265,18 @@ WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
 WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
   auto& store = lessons_.store();
   Applied applied;
-  try {
-    store.write([&] {
-      applied = apply(event);
-      store.set_webhook_outcome(id, applied.outcome, applied.detail, applied.lesson_id);
-    });
-  } catch (const std::exception& e) {
-    // Stored but not applied: answer 200 anyway, or Zoom retries a delivery that cannot succeed.
-    applied = {"error", e.what(), std::nullopt};
-    store.write([&] { store.set_webhook_outcome(id, applied.outcome, applied.detail, std::nullopt); });
-  }
+  store.write([&] {
+    try {
+      store.attempt([&] { applied = apply(event); });
+    } catch (const Error& e) {
+      // Stored but not applied: answer 200 anyway, or Zoom retries a delivery that cannot succeed.
+      if (e.code() == ErrorCode::storage || e.code() == ErrorCode::busy) throw;
+      applied = {"error", e.what(), std::nullopt};
+    } catch (const std::exception& e) {
+      applied = {"error", e.what(), std::nullopt};
+    }
+    store.set_webhook_outcome(id, applied.outcome, applied.detail, applied.lesson_id);
+  });
   json body{{"status", applied.outcome}, {"event_id", id}};
   if (applied.lesson_id) body["lesson_id"] = *applied.lesson_id;
   return {200, body, applied.outcome, id, applied.lesson_id};
@@ -301,11 +307,13 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     if (!end) end = event_time_fallback(event);
     if (!end) bad_event("meeting.ended without end_time");
     t = *end;
+    check_not_in_future(t, lessons_.clock().now(), "end_time");
     store.record_meeting_end(meeting_id, uuid, t);
   } else {
     bool is_join = name == joined;
     segment = segment_of(event, object, is_join);
     t = is_join ? *segment->join_time : *segment->leave_time;
+    check_not_in_future(t, lessons_.clock().now(), is_join ? "join_time" : "leave_time");
     if (is_join) store.record_join(meeting_id, *segment);
     else store.record_leave(meeting_id, *segment);
   }
@@ -319,13 +327,14 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
                           std::any_of(waiting.begin(), waiting.end(), teaches);
-  for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
   auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
-
   if (!concerns_teacher) {
     // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
     return {"ignored", "participant is not the teacher: segment kept, no lesson changes", lesson_id};
   }
+  // Only the teacher's connections and the meeting's end move a lesson: a crowd of students
+  // joining and leaving costs no lesson a refresh.
+  for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
   std::string detail = "recorded";
   for (const auto& lesson : nearby) {
     if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);

@@ -25,9 +25,12 @@ void Metrics::record_webhook(const std::string& outcome) {
   ++webhooks_[outcome];
 }
 
-std::string Metrics::render(const std::vector<LessonCount>& lessons) {
+std::string Metrics::render(const std::vector<LessonCount>& lessons, size_t spooled_clicks) {
   std::lock_guard lock(mutex_);
   std::string out;
+  out += "# HELP zoomtrack_spooled_clicks Clicks waiting in the spool for the database to take writes.\n";
+  out += "# TYPE zoomtrack_spooled_clicks gauge\n";
+  out += fmt::format("zoomtrack_spooled_clicks {}\n", spooled_clicks);
   out += "# HELP zoomtrack_http_requests_total HTTP requests by route template and status.\n";
   out += "# TYPE zoomtrack_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {

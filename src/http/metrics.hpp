@@ -17,7 +17,8 @@ class Metrics {
   void record_click(const std::string& kind);
   void record_webhook(const std::string& outcome);
   // Lesson counts come from the store at scrape time, so they are never stale.
-  std::string render(const std::vector<LessonCount>& lessons);
+  // So is the number of clicks waiting in the spool.
+  std::string render(const std::vector<LessonCount>& lessons, size_t spooled_clicks);
 
  private:
   static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025,

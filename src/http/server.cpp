@@ -26,6 +26,10 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   return server;
 }
 
+constexpr const char* try_again_text =
+    "Something went wrong on our side. Please try the link again in a minute; if it keeps "
+    "failing, tell the school.";
+
 // The heading of an error page: what a student or teacher needs to know at a glance.
 const char* page_title_for(ErrorCode code) {
   switch (code) {
@@ -46,6 +50,7 @@ int status_for(ErrorCode code) {
     case ErrorCode::gone: return 410;
     case ErrorCode::too_large: return 413;
     case ErrorCode::busy:
+    case ErrorCode::storage:
     case ErrorCode::unavailable: return 503;
     case ErrorCode::runtime: break;
   }
@@ -60,11 +65,16 @@ Handler Server::Impl::wrap(const std::string& route_name, Handler handler) {
       if (res.status == -1) res.status = 200;
     } catch (const Error& e) {
       res.status = status_for(e.code());
-      res.set_content(message_page(page_title_for(e.code()), e.what()),
-                      "text/html; charset=utf-8");
+      if (res.status >= 500) {
+        // Students and teachers never read our internals: say what they can do; log the rest.
+        std::cerr << "zoomtrack: error: " << route_name << ": " << e.what() << "\n";
+        res.set_content(message_page("Sorry", try_again_text), "text/html; charset=utf-8");
+      } else {
+        res.set_content(message_page(page_title_for(e.code()), e.what()), "text/html; charset=utf-8");
+      }
     } catch (const std::exception& e) {
       res.status = 500;
-      res.set_content(message_page("Sorry", "Something went wrong on our side."), "text/html; charset=utf-8");
+      res.set_content(message_page("Sorry", try_again_text), "text/html; charset=utf-8");
       std::cerr << "zoomtrack: error: " << route_name << ": " << e.what() << "\n";
     }
     // httplib calls the error handler for every status >= 400; a body marks the response as

@@ -1,0 +1,326 @@
+// The store's lessons, clicks, end signals and audit trail.
+#include <fmt/format.h>
+
+#include "core/store_internal.hpp"
+
+namespace zt {
+namespace {
+
+constexpr const char* lesson_columns =
+    "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
+    "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
+    "started_at, ended_at, end_source";
+
+Lesson read_lesson(SQLite::Statement& q) {
+  Lesson l;
+  l.id = q.getColumn(0).getInt64();
+  l.teacher = q.getColumn(1).getString();
+  l.teacher_name = q.getColumn(2).getString();
+  l.teacher_zoom_email = q.getColumn(3).getString();
+  l.student = q.getColumn(4).getString();
+  l.student_name = q.getColumn(5).getString();
+  l.zoom_url = q.getColumn(6).getString();
+  l.meeting_id = q.getColumn(7).getString();
+  l.track_token = q.getColumn(8).getString();
+  l.leave_token = q.getColumn(9).getString();
+  l.base_url = q.getColumn(10).getString();
+  l.status = parse_lesson_status(q.getColumn(11).getString());
+  l.created_at = required_time(q.getColumn(12));
+  l.scheduled_at = time_column(q.getColumn(13));
+  l.expires_at = time_column(q.getColumn(14));
+  l.started_at = time_column(q.getColumn(15));
+  l.ended_at = time_column(q.getColumn(16));
+  if (!q.getColumn(17).isNull()) l.end_source = parse_end_source(q.getColumn(17).getString());
+  return l;
+}
+
+std::vector<Lesson> read_lessons(SQLite::Statement& q) {
+  std::vector<Lesson> lessons;
+  while (q.executeStep()) lessons.push_back(read_lesson(q));
+  return lessons;
+}
+
+}  // namespace
+
+int64_t Store::insert_lesson(const Lesson& l) {
+  return change([&](Connection& c) {
+    Query q(c, "INSERT INTO lessons (teacher, teacher_name, teacher_zoom_email, student, "
+                        "student_name, zoom_url, meeting_id, track_token, leave_token, base_url, "
+                        "status, created_at, scheduled_at, expires_at) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    q->bind(1, l.teacher);
+    q->bind(2, l.teacher_name);
+    q->bind(3, l.teacher_zoom_email);
+    q->bind(4, l.student);
+    q->bind(5, l.student_name);
+    q->bind(6, l.zoom_url);
+    q->bind(7, l.meeting_id);
+    q->bind(8, l.track_token);
+    q->bind(9, l.leave_token);
+    q->bind(10, l.base_url);
+    q->bind(11, to_string(l.status));
+    q->bind(12, format_utc(l.created_at));
+    bind_time(*q, 13, l.scheduled_at);
+    bind_time(*q, 14, l.expires_at);
+    q->exec();
+    return c.db.getLastInsertRowid();
+  });
+}
+
+std::optional<Lesson> Store::find_lesson_where(const char* column, const std::string& value) {
+  return read([&](Connection& c) -> std::optional<Lesson> {
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} = ?", lesson_columns, column));
+    q->bind(1, value);
+    if (!q->executeStep()) return std::nullopt;
+    return read_lesson(*q);
+  });
+}
+
+std::optional<Lesson> Store::find_lesson(int64_t id) {
+  return find_lesson_where("id", std::to_string(id));
+}
+
+std::optional<Lesson> Store::find_lesson_by_track_token(const std::string& token) {
+  return find_lesson_where("track_token", token);
+}
+
+std::optional<Lesson> Store::find_lesson_by_leave_token(const std::string& token) {
+  return find_lesson_where("leave_token", token);
+}
+
+std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
+  std::vector<Lesson> lessons;
+  for_each_lesson(filter, [&](const Lesson& l) { lessons.push_back(l); });
+  return lessons;
+}
+
+void Store::for_each_lesson(const LessonFilter& f, const std::function<void(const Lesson&)>& visit) {
+  read([&](Connection& c) {
+    Query q(c, fmt::format(
+        "SELECT {} FROM lessons WHERE (?1 IS NULL OR status = ?1) AND (?2 = '' OR teacher = ?2) "
+        "AND (?3 = '' OR student = ?3) AND (?4 IS NULL OR COALESCE(started_at, created_at) >= ?4) "
+        "AND (?5 IS NULL OR COALESCE(started_at, created_at) < ?5) ORDER BY id",
+        lesson_columns));
+    if (f.status) q->bind(1, to_string(*f.status));
+    else q->bind(1);
+    q->bind(2, f.teacher);
+    q->bind(3, f.student);
+    bind_time(*q, 4, f.from);
+    bind_time(*q, 5, f.to);
+    while (q->executeStep()) visit(read_lesson(*q));
+  });
+}
+
+void Store::for_each_lesson_started_between(TimePoint from, TimePoint to,
+                                            const std::function<void(const Lesson&)>& visit) {
+  read([&](Connection& c) {
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE started_at >= ? AND started_at < ? "
+                           "ORDER BY started_at, id",
+                           lesson_columns));
+    q->bind(1, format_utc(from));
+    q->bind(2, format_utc(to));
+    while (q->executeStep()) visit(read_lesson(*q));
+  });
+}
+
+std::vector<int64_t> Store::lesson_ids_with_status(LessonStatus status, int64_t after_id, int limit) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT id FROM lessons WHERE status = ? AND id > ? ORDER BY id LIMIT ?");
+    q->bind(1, to_string(status));
+    q->bind(2, after_id);
+    q->bind(3, limit);
+    std::vector<int64_t> ids;
+    while (q->executeStep()) ids.push_back(q->getColumn(0).getInt64());
+    return ids;
+  });
+}
+
+std::optional<TimePoint> Store::next_start_on_meeting(const Lesson& lesson) {
+  return read([&](Connection& c) -> std::optional<TimePoint> {
+    Query q(c, "SELECT MIN(started_at) FROM lessons WHERE meeting_id = ?1 "
+                              "AND id <> ?3 AND status <> 'void' "
+                              "AND (started_at > ?2 OR (started_at = ?2 AND id > ?3))");
+    q->bind(1, lesson.meeting_id);
+    bind_time(*q, 2, lesson.started_at);
+    q->bind(3, lesson.id);
+    q->executeStep();
+    return time_column(q->getColumn(0));
+  });
+}
+
+std::optional<Lesson> Store::previous_lesson_on_meeting(const Lesson& lesson) {
+  return read([&](Connection& c) -> std::optional<Lesson> {
+    Query q(c, fmt::format(
+        "SELECT {} FROM lessons WHERE meeting_id = ?1 AND id <> ?3 AND status <> 'void' "
+        "AND (started_at < ?2 OR (started_at = ?2 AND id < ?3)) "
+        "ORDER BY started_at DESC, id DESC LIMIT 1",
+        lesson_columns));
+    q->bind(1, lesson.meeting_id);
+    bind_time(*q, 2, lesson.started_at);
+    q->bind(3, lesson.id);
+    if (!q->executeStep()) return std::nullopt;
+    return read_lesson(*q);
+  });
+}
+
+std::vector<Lesson> Store::lessons_started_on_meeting(const std::string& meeting_id,
+                                                      TimePoint from, TimePoint to) {
+  return read([&](Connection& c) {
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? AND "
+                                          "started_at >= ? AND started_at <= ? "
+                                          "ORDER BY started_at, id",
+                                          lesson_columns));
+    q->bind(1, meeting_id);
+    q->bind(2, format_utc(from));
+    q->bind(3, format_utc(to));
+    return read_lessons(*q);
+  });
+}
+
+bool Store::has_lessons_on_meeting(const std::string& meeting_id) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT EXISTS (SELECT 1 FROM lessons WHERE meeting_id = ?)");
+    q->bind(1, meeting_id);
+    q->executeStep();
+    return q->getColumn(0).getInt() != 0;
+  });
+}
+
+std::vector<Lesson> Store::unstarted_lessons_on_meeting(const std::string& meeting_id) {
+  return read([&](Connection& c) {
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? AND "
+                                          "started_at IS NULL AND status = 'created' ORDER BY id",
+                                          lesson_columns));
+    q->bind(1, meeting_id);
+    return read_lessons(*q);
+  });
+}
+
+void Store::update_lesson_state(int64_t id, LessonStatus status,
+                                const std::optional<TimePoint>& started,
+                                const std::optional<TimePoint>& ended,
+                                const std::optional<EndSource>& source) {
+  change([&](Connection& c) {
+    Query q(c, "UPDATE lessons SET status = ?, started_at = ?, ended_at = ?, "
+                              "end_source = ? WHERE id = ?");
+    q->bind(1, to_string(status));
+    bind_time(*q, 2, started);
+    bind_time(*q, 3, ended);
+    if (source) q->bind(4, to_string(*source));
+    else q->bind(4);
+    q->bind(5, id);
+    q->exec();
+  });
+}
+
+std::vector<LessonCount> Store::count_lessons_by_status() {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT status, COUNT(*) FROM lessons GROUP BY status ORDER BY status");
+    std::vector<LessonCount> counts;
+    while (q->executeStep()) counts.push_back({q->getColumn(0).getString(), q->getColumn(1).getInt64()});
+    return counts;
+  });
+}
+
+bool Store::insert_click(int64_t lesson_id, const Click& click, const std::string& spool_id) {
+  return change([&](Connection& c) {
+    Query q(c, "INSERT INTO clicks (lesson_id, at, ip, user_agent, kind, method, spool_id) "
+               "VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING");
+    q->bind(1, lesson_id);
+    q->bind(2, format_utc(click.at));
+    q->bind(3, click.ip);
+    q->bind(4, click.user_agent);
+    q->bind(5, click.kind);
+    q->bind(6, click.method);
+    if (spool_id.empty()) q->bind(7);
+    else q->bind(7, spool_id);
+    return q->exec() == 1;
+  });
+}
+
+std::vector<Click> Store::clicks_for(int64_t lesson_id) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT id, at, ip, user_agent, kind, method FROM clicks "
+                              "WHERE lesson_id = ? ORDER BY id");
+    q->bind(1, lesson_id);
+    std::vector<Click> clicks;
+    while (q->executeStep()) {
+      clicks.push_back({q->getColumn(0).getInt64(), required_time(q->getColumn(1)),
+                        q->getColumn(2).getString(), q->getColumn(3).getString(),
+                        q->getColumn(4).getString(), q->getColumn(5).getString()});
+    }
+    return clicks;
+  });
+}
+
+std::optional<TimePoint> Store::first_real_click(int64_t lesson_id) {
+  return read([&](Connection& c) -> std::optional<TimePoint> {
+    Query q(c, "SELECT MIN(at) FROM clicks WHERE lesson_id = ? AND kind = 'real'");
+    q->bind(1, lesson_id);
+    q->executeStep();
+    return time_column(q->getColumn(0));
+  });
+}
+
+void Store::insert_end_signal(int64_t lesson_id, const EndSignal& s) {
+  change([&](Connection& c) {
+    Query q(c, "INSERT INTO end_signals (lesson_id, source, at, received_at, forced, "
+                              "detail) VALUES (?,?,?,?,?,?)");
+    q->bind(1, lesson_id);
+    q->bind(2, to_string(s.source));
+    q->bind(3, format_utc(s.at));
+    q->bind(4, format_utc(s.received_at));
+    q->bind(5, s.forced ? 1 : 0);
+    q->bind(6, s.detail);
+    q->exec();
+  });
+}
+
+std::vector<EndSignal> Store::end_signals_for(int64_t lesson_id) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT id, source, at, received_at, forced, detail FROM end_signals "
+                              "WHERE lesson_id = ? ORDER BY id");
+    q->bind(1, lesson_id);
+    std::vector<EndSignal> signals;
+    while (q->executeStep()) {
+      signals.push_back({q->getColumn(0).getInt64(), parse_end_source(q->getColumn(1).getString()),
+                         required_time(q->getColumn(2)), required_time(q->getColumn(3)),
+                         q->getColumn(4).getInt() != 0, q->getColumn(5).getString()});
+    }
+    return signals;
+  });
+}
+
+void Store::insert_audit(int64_t lesson_id, const AuditEntry& a) {
+  change([&](Connection& c) {
+    Query q(c, "INSERT INTO audit (lesson_id, at, who, source, action, old_value, "
+                              "new_value, reason) VALUES (?,?,?,?,?,?,?,?)");
+    q->bind(1, lesson_id);
+    q->bind(2, format_utc(a.at));
+    q->bind(3, a.who);
+    q->bind(4, a.source);
+    q->bind(5, a.action);
+    q->bind(6, a.old_value);
+    q->bind(7, a.new_value);
+    q->bind(8, a.reason);
+    q->exec();
+  });
+}
+
+std::vector<AuditEntry> Store::audit_for(int64_t lesson_id) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT id, at, who, source, action, old_value, new_value, reason "
+                              "FROM audit WHERE lesson_id = ? ORDER BY id");
+    q->bind(1, lesson_id);
+    std::vector<AuditEntry> entries;
+    while (q->executeStep()) {
+      entries.push_back({q->getColumn(0).getInt64(), required_time(q->getColumn(1)),
+                         q->getColumn(2).getString(), q->getColumn(3).getString(),
+                         q->getColumn(4).getString(), q->getColumn(5).getString(),
+                         q->getColumn(6).getString(), q->getColumn(7).getString()});
+    }
+    return entries;
+  });
+}
+
+}  // namespace zt

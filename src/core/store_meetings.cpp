@@ -1,0 +1,256 @@
+// The store's Zoom side: participant segments, meeting ends and webhook deliveries.
+#include <fmt/format.h>
+
+#include "core/store_internal.hpp"
+
+namespace zt {
+namespace {
+
+Segment read_segment(SQLite::Statement& q) {
+  Segment s;
+  s.source = q.getColumn(0).getString();
+  s.meeting_uuid = q.getColumn(1).getString();
+  s.connection_id = q.getColumn(2).getString();
+  s.participant_id = q.getColumn(3).getString();
+  s.host_id = q.getColumn(4).getString();
+  s.email = q.getColumn(5).getString();
+  s.name = q.getColumn(6).getString();
+  s.join_time = time_column(q.getColumn(7));
+  s.leave_time = time_column(q.getColumn(8));
+  s.leave_reason = q.getColumn(9).getString();
+  return s;
+}
+
+WebhookEventRecord read_event(SQLite::Statement& q, bool with_body) {
+  WebhookEventRecord e;
+  e.id = q.getColumn(0).getInt64();
+  e.delivery_key = q.getColumn(1).getString();
+  e.received_at = required_time(q.getColumn(2));
+  e.event = q.getColumn(3).getString();
+  e.event_ts = q.getColumn(4).getInt64();
+  e.meeting_id = q.getColumn(5).getString();
+  e.meeting_uuid = q.getColumn(6).getString();
+  e.outcome = q.getColumn(7).getString();
+  e.detail = q.getColumn(8).getString();
+  if (!q.getColumn(9).isNull()) e.lesson_id = q.getColumn(9).getInt64();
+  if (with_body) e.body = q.getColumn(10).getString();
+  return e;
+}
+
+}  // namespace
+
+namespace {
+
+constexpr const char* upsert_segment_sql =
+    "INSERT INTO segments (source, meeting_id, meeting_uuid, connection_id, participant_id, "
+    "host_id, email, name, join_time, leave_time, leave_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT (source, meeting_uuid, connection_id) DO UPDATE SET "
+    "participant_id = CASE WHEN excluded.participant_id <> '' THEN excluded.participant_id "
+    "  ELSE participant_id END, "
+    "host_id = CASE WHEN excluded.host_id <> '' THEN excluded.host_id ELSE host_id END, "
+    "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE email END, "
+    "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
+    "join_time = COALESCE(excluded.join_time, join_time), "
+    "leave_time = COALESCE(excluded.leave_time, leave_time), "
+    "leave_reason = CASE WHEN excluded.leave_reason <> '' THEN excluded.leave_reason "
+    "  ELSE leave_reason END";
+
+void upsert_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s,
+                    bool is_join) {
+  Store::Query q(c, upsert_segment_sql);
+  q->bind(1, s.source);
+  q->bind(2, meeting_id);
+  q->bind(3, s.meeting_uuid);
+  q->bind(4, s.connection_id);
+  q->bind(5, s.participant_id);
+  q->bind(6, s.host_id);
+  q->bind(7, s.email);
+  q->bind(8, s.name);
+  bind_time(*q, 9, is_join ? s.join_time : std::nullopt);
+  bind_time(*q, 10, is_join ? std::nullopt : s.leave_time);
+  q->bind(11, is_join ? std::string() : s.leave_reason);
+  q->exec();
+}
+
+}  // namespace
+
+void Store::record_join(const std::string& meeting_id, const Segment& segment) {
+  change([&](Connection& c) { upsert_segment(c, meeting_id, segment, true); });
+}
+
+void Store::record_leave(const std::string& meeting_id, const Segment& segment) {
+  change([&](Connection& c) { upsert_segment(c, meeting_id, segment, false); });
+}
+
+std::vector<Segment> Store::segments_between(const std::string& meeting_id, TimePoint from,
+                                             const std::optional<TimePoint>& to) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT source, meeting_uuid, connection_id, participant_id, host_id, "
+                        "email, name, join_time, leave_time, leave_reason FROM segments "
+                        "WHERE meeting_id = ?1 AND (leave_time IS NULL OR leave_time >= ?2) "
+                        "AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3) "
+                        "ORDER BY join_time, id");
+    q->bind(1, meeting_id);
+    q->bind(2, format_utc(from));
+    bind_time(*q, 3, to);
+    std::vector<Segment> segments;
+    while (q->executeStep()) segments.push_back(read_segment(*q));
+    return segments;
+  });
+}
+
+namespace {
+// A lesson is shorter than a day: a connection that began earlier than this before the lesson's
+// start is not the lesson's, and the indexes need a lower bound to stay flat in history.
+constexpr std::chrono::days connection_lookback{1};
+
+constexpr const char* segment_columns =
+    "source, meeting_uuid, connection_id, participant_id, host_id, email, name, join_time, "
+    "leave_time, leave_reason";
+}  // namespace
+
+std::vector<Segment> Store::teacher_segments_between(const std::string& meeting_id, TimePoint from,
+                                                     const std::optional<TimePoint>& to,
+                                                     const std::string& teacher_email,
+                                                     const std::string& teacher_name) {
+  // One indexed range per way of recognising the teacher; UNION drops a connection found twice.
+  static const std::string sql = fmt::format(
+      "SELECT {0}, id FROM segments WHERE meeting_id = ?1 AND is_host = 1 AND at >= ?4 AND at < ?5 {1} "
+      "UNION SELECT {0}, id FROM segments WHERE ?6 <> '' AND meeting_id = ?1 AND email = ?6 COLLATE NOCASE "
+      "AND at >= ?4 AND at < ?5 {1} "
+      "UNION SELECT {0}, id FROM segments WHERE ?7 <> '' AND meeting_id = ?1 AND name = ?7 "
+      "AND at >= ?4 AND at < ?5 {1} "
+      "ORDER BY join_time, id",
+      segment_columns,
+      "AND (leave_time IS NULL OR leave_time >= ?2) AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3)");
+  return read([&](Connection& c) {
+    Query q(c, sql);
+    q->bind(1, meeting_id);
+    q->bind(2, format_utc(from));
+    bind_time(*q, 3, to);
+    q->bind(4, format_utc(from - connection_lookback));
+    // A leave whose join we never saw is filed under its leave time, which may follow `to`.
+    q->bind(5, to ? format_utc(*to + connection_lookback) : std::string("9999"));
+    q->bind(6, teacher_email);
+    q->bind(7, teacher_name);
+    std::vector<Segment> segments;
+    while (q->executeStep()) segments.push_back(read_segment(*q));
+    return segments;
+  });
+}
+
+void Store::record_meeting_end(const std::string& meeting_id, const std::string& meeting_uuid,
+                               TimePoint end_time) {
+  change([&](Connection& c) {
+    Query q(c, "INSERT INTO meeting_ends (meeting_uuid, meeting_id, end_time) "
+                              "VALUES (?,?,?) ON CONFLICT (meeting_uuid) DO UPDATE SET "
+                              "end_time = MAX(end_time, excluded.end_time)");
+    q->bind(1, meeting_uuid);
+    q->bind(2, meeting_id);
+    q->bind(3, format_utc(end_time));
+    q->exec();
+  });
+}
+
+std::vector<TimePoint> Store::meeting_ends_between(const std::string& meeting_id, TimePoint from,
+                                                   const std::optional<TimePoint>& to) {
+  return read([&](Connection& c) {
+    Query q(c, "SELECT end_time FROM meeting_ends WHERE meeting_id = ?1 "
+                              "AND end_time >= ?2 AND (?3 IS NULL OR end_time <= ?3) "
+                              "ORDER BY end_time");
+    q->bind(1, meeting_id);
+    q->bind(2, format_utc(from));
+    bind_time(*q, 3, to);
+    std::vector<TimePoint> ends;
+    while (q->executeStep()) ends.push_back(required_time(q->getColumn(0)));
+    return ends;
+  });
+}
+
+bool Store::insert_webhook_event(WebhookEventRecord& e) {
+  return change([&](Connection& c) {
+    Query first(c, "SELECT id FROM webhook_events WHERE delivery_key = ? "
+                                  "AND duplicate_of IS NULL");
+    first->bind(1, e.delivery_key);
+    std::optional<int64_t> original;
+    if (first->executeStep()) original = first->getColumn(0).getInt64();
+    if (original) e.outcome = "duplicate";
+
+    Query q(c, "INSERT INTO webhook_events (delivery_key, duplicate_of, received_at, "
+                        "event, event_ts, meeting_id, meeting_uuid, body, outcome, detail, "
+                        "lesson_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+    q->bind(1, e.delivery_key);
+    if (original) q->bind(2, *original);
+    else q->bind(2);
+    q->bind(3, format_utc(e.received_at));
+    q->bind(4, e.event);
+    q->bind(5, e.event_ts);
+    q->bind(6, e.meeting_id);
+    q->bind(7, e.meeting_uuid);
+    // A duplicate's body is the original's: keep one copy.
+    q->bind(8, original ? std::string() : e.body);
+    q->bind(9, e.outcome);
+    q->bind(10, original ? fmt::format("same delivery as event {}", *original) : e.detail);
+    if (e.lesson_id) q->bind(11, *e.lesson_id);
+    else q->bind(11);
+    q->exec();
+    e.id = c.db.getLastInsertRowid();
+    return !original;
+  });
+}
+
+void Store::set_webhook_outcome(int64_t id, const std::string& outcome, const std::string& detail,
+                                std::optional<int64_t> lesson_id) {
+  change([&](Connection& c) {
+    Query q(c, "UPDATE webhook_events SET outcome = ?, detail = ?, lesson_id = ? "
+                              "WHERE id = ?");
+    q->bind(1, outcome);
+    q->bind(2, detail);
+    if (lesson_id) q->bind(3, *lesson_id);
+    else q->bind(3);
+    q->bind(4, id);
+    q->exec();
+  });
+}
+
+namespace {
+constexpr const char* event_columns =
+    "id, delivery_key, received_at, event, event_ts, meeting_id, meeting_uuid, outcome, detail, "
+    "lesson_id, body";
+}
+
+std::vector<WebhookEventRecord> Store::list_webhook_events(const std::string& outcome,
+                                                           bool with_body) {
+  return read([&](Connection& c) {
+    Query q(c, fmt::format("SELECT {} FROM webhook_events WHERE ?1 = '' OR "
+                                          "outcome = ?1 ORDER BY id",
+                                          event_columns));
+    q->bind(1, outcome);
+    std::vector<WebhookEventRecord> events;
+    while (q->executeStep()) events.push_back(read_event(*q, with_body));
+    return events;
+  });
+}
+
+std::vector<WebhookEventRecord> Store::webhook_events_for(int64_t lesson_id) {
+  return read([&](Connection& c) {
+    Query q(c, fmt::format("SELECT {} FROM webhook_events WHERE lesson_id = ? "
+                                          "ORDER BY id",
+                                          event_columns));
+    q->bind(1, lesson_id);
+    std::vector<WebhookEventRecord> events;
+    while (q->executeStep()) events.push_back(read_event(*q, false));
+    return events;
+  });
+}
+
+std::optional<WebhookEventRecord> Store::find_webhook_event(int64_t id) {
+  return read([&](Connection& c) -> std::optional<WebhookEventRecord> {
+    Query q(c, fmt::format("SELECT {} FROM webhook_events WHERE id = ?", event_columns));
+    q->bind(1, id);
+    if (!q->executeStep()) return std::nullopt;
+    return read_event(*q, true);
+  });
+}
+
+}  // namespace zt
