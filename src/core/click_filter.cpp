@@ -71,7 +71,10 @@ std::string joined_crawler_list() {
 }
 
 // Compiled once, at first use, and shared by every thread: RE2 matching is thread-safe and runs
-// in time linear in the User-Agent's length, whatever a hostile client sends.
+// in time linear in the User-Agent's length, whatever a hostile client sends. Not PCRE2: its JIT
+// still tries the 1500 alternatives one by one at every offset (about 850 us per User-Agent,
+// measured), where RE2's DFA reads each byte once (about 1 us); and upstream checks the list
+// against RE2's syntax (Go's regexp).
 struct Matchers {
   RE2 in_app{in_app_browser, options()};
   RE2 rendering{rendering_engine, options()};
