@@ -228,6 +228,13 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
     CHECK(reason("Mozilla/5.0 (X11; U; Linux x86_64; fr; rv:1.9.1.9) Gecko/20100428 Lightning/1.0b1 "
                  "SeaMonkey/2.0.4") == AgentReason::browser);
   }
+  SECTION("bytes that are not UTF-8, and NULs, are just bytes") {
+    using namespace std::string_literals;
+    CHECK(reason("Mozilla/5.0 (X11; Linux x86_64) \xff\xfe\x80 Gecko/20100101 Firefox/121.0"s) ==
+          AgentReason::browser);
+    CHECK(reason("Mozilla/5.0 (X11) Gecko/20100101 Firefox/121.0\0 curl/8.0"s) == AgentReason::fetcher_rule);
+    CHECK(reason("\xc3\x28 GoogleBot/2.1"s) == AgentReason::no_browser_engine);
+  }
   SECTION("a hostile, huge User-Agent is classified in linear time") {
     std::string huge = "Mozilla/5.0 AppleWebKit/537.36 " + std::string(64 * 1024, 'a') + " Chrome/1";
     CHECK(reason(huge) == AgentReason::browser);
