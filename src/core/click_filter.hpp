@@ -1,5 +1,8 @@
 #pragma once
-// The one place that decides whether a request to a tracking URL is a person or a preview bot.
+// The one place that decides whether a request to a tracking or checkout URL comes from a person or
+// from a link-preview fetcher (chat unfurlers, crawlers, scanners, HTTP libraries, headless browsers).
+// No other file decides this.
+#include <span>
 #include <string_view>
 
 namespace zt {
@@ -11,5 +14,21 @@ const char* to_string(ClickKind kind);
 // HEAD requests and link-preview fetchers (Telegram, WhatsApp, Slack, ...) are previews; a GET
 // with `explicit_open` (the preview page's "Join the lesson" link) is always real.
 ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open);
+
+// Why a User-Agent alone is a person or a fetcher, in the order the rules are tried.
+enum class AgentReason {
+  empty,              // fetcher: browsers always send a User-Agent
+  in_app_browser,     // person: a chat or social app's own browser (FBAV, Instagram, Viber, "; wv)", ...)
+  no_browser_engine,  // fetcher: no Mozilla/, WebKit, Gecko, Trident, Presto, Chrome, Opera, ... token
+  fetcher_rule,       // fetcher: a URL or e-mail inside, an HTTP library, a headless browser, bot/crawler/...
+  crawler_list,       // fetcher: a pattern of the vendored crawler-user-agents list
+  browser,            // person: none of the above
+};
+
+const char* to_string(AgentReason reason);
+AgentReason classify_user_agent(std::string_view user_agent);
+
+// The vendored crawler-user-agents patterns compiled in (third_party/crawler-user-agents), in order.
+std::span<const char* const> crawler_list_patterns();
 
 }  // namespace zt
