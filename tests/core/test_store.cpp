@@ -1,0 +1,113 @@
+// The store's connections: reads on their own connections see every committed write and never a
+// half-done one; a failing part of a write rolls back alone.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/webhook.hpp"
+#include "support/service_on_disk.hpp"
+
+using namespace zt;
+using namespace std::chrono_literals;
+
+namespace {
+
+Lesson create(test::ServiceOnDisk& f, const std::string& student = "s1") {
+  NewLesson n;
+  n.teacher = "t1";
+  n.student = student;
+  n.zoom_url = "https://zoom.us/j/86431910364?pwd=x";
+  return f.service.create_lessons({n}).front();
+}
+
+}  // namespace
+
+TEST_CASE("reader connections see every committed write, and pooled ones hold no old snapshot", "[core][store]") {
+  test::ServiceOnDisk f;
+  auto lesson = create(f);
+  // A read outside a write goes to a reader connection, which is then kept for the next read.
+  CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::created);
+  f.service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"});
+  CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
+
+  // From other threads, each with its own reader, while a writer commits.
+  std::vector<std::thread> readers;
+  std::atomic<int> seen{0};
+  for (int i = 0; i < 4; ++i) {
+    readers.emplace_back([&] {
+      if (f.store.find_lesson_by_track_token(lesson.track_token)->status == LessonStatus::active) ++seen;
+    });
+  }
+  for (auto& t : readers) t.join();
+  CHECK(seen == 4);
+}
+
+TEST_CASE("a read never sees a write that is not committed yet", "[core][store]") {
+  test::ServiceOnDisk f;
+  auto lesson = create(f);
+  std::optional<LessonStatus> seen_from_outside;
+  f.store.write([&] {
+    f.store.update_lesson_state(lesson.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+    // Inside the write, this thread reads its own change...
+    CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::void_);
+    // ...another thread, on a reader connection, does not wait for the writer and sees the last commit.
+    std::thread other([&] { seen_from_outside = f.store.find_lesson(lesson.id)->status; });
+    other.join();
+  });
+  CHECK(seen_from_outside == LessonStatus::created);
+  CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::void_);
+}
+
+TEST_CASE("an attempt that throws rolls back alone; the rest of the write commits", "[core][store]") {
+  test::ServiceOnDisk f;
+  auto kept = create(f, "kept");
+  auto undone = create(f, "undone");
+  f.store.write([&] {
+    f.store.update_lesson_state(kept.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+    CHECK_THROWS_AS(f.store.attempt([&] {
+      f.store.update_lesson_state(undone.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+      throw Error(ErrorCode::invalid_argument, "bad");
+    }),
+                    Error);
+  });
+  CHECK(f.store.find_lesson(kept.id)->status == LessonStatus::void_);
+  CHECK(f.store.find_lesson(undone.id)->status == LessonStatus::created);
+}
+
+TEST_CASE("a webhook whose apply fails halfway is stored raw with outcome error, its effect undone", "[core][store][webhook]") {
+  test::ServiceOnDisk f("2026-11-25T09:00:00Z");
+  auto lesson = create(f);
+  f.service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"});
+  WebhookIngest ingest(f.service, WebhookOptions{"secret", 7200s});
+  // The leave is recorded as a segment, then refused as a time that has not happened yet.
+  auto body = build_zoom_event({"meeting.participant_left", "86431910364", *parse_utc("2026-11-25T11:00:00Z"),
+                                true, "", "", "", "", "100", ""});
+  auto ts = std::to_string(f.clock.now().time_since_epoch().count());
+  auto result = ingest.receive({body, ts, zoom_signature("secret", ts, body)});
+  CHECK(result.status == 200);
+  CHECK(result.outcome == "error");
+  auto stored = f.store.find_webhook_event(*result.event_id);
+  REQUIRE(stored);
+  CHECK(stored->outcome == "error");
+  CHECK(stored->detail.find("in the future") != std::string::npos);
+  CHECK(stored->body == body);
+  SQLite::Database db(f.store.path());
+  CHECK(db.execAndGet("SELECT COUNT(*) FROM segments").getInt() == 0);
+  CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
+}
+
+TEST_CASE("the teacher's connections are found through indexes, not by reading the meeting's crowd", "[core][store]") {
+  test::ServiceOnDisk f;
+  SQLite::Database db(f.store.path());
+  auto plan = [&](const char* where) {
+    std::string text;
+    SQLite::Statement q(db, std::string("EXPLAIN QUERY PLAN SELECT * FROM segments WHERE ") + where);
+    while (q.executeStep()) text += q.getColumn(3).getString() + "\n";
+    return text;
+  };
+  CHECK(plan("meeting_id = '1' AND is_host = 1 AND at >= '2026' AND at < '2027'").find("segments_by_host") != std::string::npos);
+  CHECK(plan("meeting_id = '1' AND email = 'a@b' COLLATE NOCASE AND at >= '2026' AND at < '2027'").find("segments_by_email") != std::string::npos);
+  CHECK(plan("meeting_id = '1' AND name = 'T' AND at >= '2026' AND at < '2027'").find("segments_by_name") != std::string::npos);
+}
