@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "core/click_spool.hpp"
 #include "core/error.hpp"
 #include "core/webhook.hpp"
 #include "support/harness.hpp"
@@ -62,6 +63,12 @@ struct Fixture : test::ServiceOnDisk {
     spec.leave_reason = reason;
     return post(build_zoom_event(spec));
   }
+  // Delivered two seconds after it happened: the clock moves there first.
+  WebhookResult live(const std::string& event, const char* when, bool host, const std::string& connection = "",
+                     const std::string& reason = "") {
+    clock.set(at(when) + 2s);
+    return send(event, when, host, connection, reason);
+  }
   int64_t rows(const char* table) {
     SQLite::Database db(store.path());
     return db.execAndGet(std::string("SELECT COUNT(*) FROM ") + table).getInt64();
@@ -90,6 +97,8 @@ std::vector<ZoomEventSpec> meeting_events() {
           spec("meeting.ended", "2026-11-25T10:01:05Z", true, "")};
 }
 
+// Zoom delivers after the fact: the first `before_click` events just after they happened and
+// before the student's click at 09:00, every other one at 10:05, after the meeting ended.
 LessonState run_meeting(const std::vector<ZoomEventSpec>& events, size_t before_click, int copies = 1) {
   Fixture f;
   auto lesson = f.create();
@@ -100,6 +109,21 @@ LessonState run_meeting(const std::vector<ZoomEventSpec>& events, size_t before_
   for (int copy = 0; copy < copies; ++copy) {
     for (size_t i = before_click; i < events.size(); ++i) f.post(build_zoom_event(events[i]));
   }
+  return state_of(f.service.get(lesson.id));
+}
+
+// Every delivery stored before the click: the student's click at 09:00 could not be written and
+// waited in the click spool, replayed at 10:05 after the whole meeting had been delivered.
+LessonState run_meeting_click_spooled(const std::vector<ZoomEventSpec>& events) {
+  Fixture f;
+  auto lesson = f.create();
+  f.clock.set(at("2026-11-25T09:00:00Z"));
+  ClickSpool(spool_path_for(f.store.path()))
+      .append({"spooled-1", lesson.track_token, Click{0, f.clock.now(), "203.0.113.5", "Mozilla/5.0", "real", "GET"}});
+  f.clock.set(at("2026-11-25T10:05:00Z"));
+  for (const auto& event : events) f.post(build_zoom_event(event));
+  CHECK(f.service.get(lesson.id).status == LessonStatus::created);
+  CHECK(f.service.replay_spool() == 1);
   return state_of(f.service.get(lesson.id));
 }
 
@@ -202,7 +226,13 @@ TEST_CASE("the lesson comes out the same whatever the order, copies or click tim
   }
   SECTION("every delivery three times") { CHECK(run_meeting(events, 0, 3) == expected); }
   SECTION("the host joined before the student's click") { CHECK(run_meeting(events, 2) == expected); }
-  SECTION("everything arrived before the click") { CHECK(run_meeting(events, events.size()) == expected); }
+  SECTION("everything arrived before the click, which waited in the spool") {
+    CHECK(run_meeting_click_spooled(events) == expected);
+    std::mt19937 random(20261126);
+    auto shuffled = events;
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    CHECK(run_meeting_click_spooled(shuffled) == expected);
+  }
 }
 
 TEST_CASE("a redelivery is stored as a duplicate and applied once", "[core][webhook]") {
@@ -211,6 +241,7 @@ TEST_CASE("a redelivery is stored as a duplicate and applied once", "[core][webh
   f.click(lesson, at("2026-11-25T09:00:00Z"));
   auto body = build_zoom_event({"meeting.participant_left", meeting, at("2026-11-25T09:45:00Z"), true,
                                 "", "", "", "", "100", ""});
+  f.clock.set(at("2026-11-25T09:45:03Z"));  // delivered just after the leave
   CHECK(f.post(body).outcome == "applied");
   for (int i = 0; i < 4; ++i) {
     f.clock.advance(5min);  // Zoom's retries may carry a fresh timestamp
@@ -264,6 +295,7 @@ TEST_CASE("a teacher known only by display name ends the lesson", "[core][webhoo
   f.click(lesson, at("2026-11-25T09:00:00Z"));
   ZoomEventSpec spec{"meeting.participant_left", meeting, at("2026-11-25T09:40:00Z"), false, "", "", "አበበ ከበደ",
                      "", "300", ""};
+  f.clock.set(at("2026-11-25T09:40:02Z"));
   CHECK(f.post(build_zoom_event(spec)).outcome == "applied");
   CHECK(f.service.get(lesson.id).ended_at == at("2026-11-25T09:40:00Z"));
 }
@@ -276,12 +308,14 @@ TEST_CASE("the host's rejoin within grace and breakout moves continue the lesson
   f.send("meeting.participant_joined", "2026-11-25T08:59:00Z", true, "100");
   f.send("meeting.participant_left", "2026-11-25T09:20:00Z", true, "100", "left the meeting. Reason : join breakout room");
   CHECK(f.service.get(lesson.id).status == LessonStatus::active);
-  f.send("meeting.participant_joined", "2026-11-25T09:40:00Z", true, "101");
-  f.send("meeting.participant_left", "2026-11-25T09:50:00Z", true, "101", "got disconnected from the meeting. Reason : Client Close.");
+  // From here each event is delivered two seconds after it happened, as Zoom does.
+  f.live("meeting.participant_joined", "2026-11-25T09:40:00Z", true, "101");
+  f.live("meeting.participant_left", "2026-11-25T09:50:00Z", true, "101", "got disconnected from the meeting. Reason : Client Close.");
   CHECK(f.service.get(lesson.id).ended_at == at("2026-11-25T09:50:00Z"));
-  f.send("meeting.participant_joined", "2026-11-25T09:55:00Z", true, "102");
+  CHECK(f.service.get(lesson.id).status == LessonStatus::ended);
+  f.live("meeting.participant_joined", "2026-11-25T09:55:00Z", true, "102");
   CHECK(f.service.get(lesson.id).status == LessonStatus::active);
-  f.send("meeting.participant_left", "2026-11-25T10:05:00Z", true, "102");
+  f.live("meeting.participant_left", "2026-11-25T10:05:00Z", true, "102");
   auto done = f.service.get(lesson.id);
   CHECK(done.ended_at == at("2026-11-25T10:05:00Z"));
   CHECK(done.end_source == EndSource::webhook);

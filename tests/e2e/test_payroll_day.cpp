@@ -5,6 +5,7 @@
 
 #include "core/time.hpp"
 #include "support/harness.hpp"
+#include "support/past_lessons.hpp"
 
 using namespace zt::test;
 using nlohmann::json;
@@ -52,17 +53,22 @@ struct Day {
 
 TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and paid", "[e2e][payroll]") {
   Day day;
-  // Zoom reports the teacher leaving a meeting no lesson uses yet: stored, unmatched.
-  auto early = day.send({"meeting.participant_left", "--meeting", "5550001111", "--host", "--at", day.later(40)});
+  // Zoom reports the teacher leaving, twenty minutes ago, a meeting no lesson uses yet: stored,
+  // unmatched.
+  auto early = day.send({"meeting.participant_left", "--meeting", "5550001111", "--host", "--at", day.later(-20)});
   REQUIRE(early.exit_code == 0);
   CHECK(early.out.find("unmatched") != std::string::npos);
 
-  auto by_webhook = day.link("t.webhook", "5550001111");
+  // Then the lesson on that meeting reaches the database: its student clicked an hour ago.
+  int64_t by_webhook = 0;
+  {
+    zt::test::PastLesson lesson{"t.webhook", "s.t.webhook", "https://zoom.us/j/5550001111", "", ""};
+    by_webhook = PastLessons(day.db).held(lesson, day.later(-60));
+  }
   auto by_checkout = day.link("t.checkout", "5550002222");
   auto silent = day.link("t.silent", "5550003333");
   auto unclicked = day.link("t.unclicked", "5550004444",
                             {"--expires-at", zt::format_utc(zt::SystemClock().now() + std::chrono::seconds(1))});
-  day.get(by_webhook["tracking_url"]);
   day.get(by_checkout["tracking_url"]);
   day.get(silent["tracking_url"]);
   day.get(by_checkout["checkout_url"]);
@@ -72,7 +78,7 @@ TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and 
   auto dry = run_zoomtrack({"--db", day.db, "reconcile", "--stale-after", "0s", "--dry-run", "--json"}, day.env);
   REQUIRE(dry.exit_code == 0);
   CHECK(json::parse(dry.out)["retried_events"].size() == 1);
-  CHECK(day.show(by_webhook["id"])["status"] == "active");
+  CHECK(day.show(by_webhook)["status"] == "active");
 
   auto run = run_zoomtrack({"--db", day.db, "reconcile", "--stale-after", "0s", "--json"}, day.env);
   INFO(run.err);
@@ -81,11 +87,12 @@ TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and 
   REQUIRE(result["retried_events"].size() == 1);
   CHECK(result["retried_events"][0]["from"] == "unmatched");
   CHECK(result["retried_events"][0]["to"] == "applied");
-  CHECK(result["retried_events"][0]["lesson_id"] == by_webhook["id"]);
+  CHECK(result["retried_events"][0]["lesson_id"] == by_webhook);
 
-  auto webhook_lesson = day.show(by_webhook["id"]);
+  auto webhook_lesson = day.show(by_webhook);
   CHECK(webhook_lesson["end_source"] == "webhook");
-  CHECK(webhook_lesson["ended_at"] == day.later(40));
+  CHECK(webhook_lesson["ended_at"] == day.later(-20));
+  CHECK(webhook_lesson["status"] == "final");
   CHECK(day.show(by_checkout["id"])["end_source"] == "leave_url");
   CHECK(day.show(silent["id"])["status"] == "needs_review");
   CHECK(day.show(unclicked["id"])["status"] == "expired");

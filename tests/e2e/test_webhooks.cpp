@@ -6,6 +6,7 @@
 #include "core/time.hpp"
 #include "core/webhook.hpp"
 #include "support/harness.hpp"
+#include "support/past_lessons.hpp"
 
 using namespace zt::test;
 using nlohmann::json;
@@ -77,6 +78,21 @@ RunResult send(const ServeProcess& serve, const std::string& db, std::vector<std
 }
 
 std::string iso(TimePoint t) { return zt::format_utc(t); }
+
+struct HeldLesson {
+  int64_t id;
+  TimePoint start;
+};
+
+// A lesson whose student clicked `minutes_ago` minutes before now, written into the database as
+// serve wrote it then: the webhooks that serve receives afterwards report what happened since,
+// as Zoom delivers them, after the fact.
+HeldLesson clicked_ago(const std::string& db, int minutes_ago, const std::string& id = meeting) {
+  PastLessons past(db);
+  auto start = minutes_from_now(-minutes_ago);
+  auto lesson = past.held({"t.abebe", "s.hana", "https://zoom.us/j/" + id + "?pwd=Secret123", "", ""}, start);
+  return {lesson, *zt::parse_utc(start)};
+}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
@@ -223,9 +239,9 @@ TEST_CASE("the real meeting's payloads, signed as sent, drive a lesson", "[e2e][
 TEST_CASE("a delivery repeated five times is applied once", "[e2e][webhook]") {
   TempDir dir;
   auto db = dir.file("zt.db");
+  auto lesson_held = clicked_ago(db, 60);
   ServeProcess serve(db, with_secret);
-  auto link = create_link(db);
-  auto start = click(serve, db, link);
+  auto start = lesson_held.start;
   write_file(dir.file("left.json"), event("meeting.participant_left", start + 40min, true, "100"));
   for (int i = 0; i < 5; ++i) {
     auto r = send(serve, db, {"--body-file", dir.file("left.json")});
@@ -235,7 +251,7 @@ TEST_CASE("a delivery repeated five times is applied once", "[e2e][webhook]") {
   }
   CHECK(events(db, "applied").size() == 1);
   CHECK(events(db, "duplicate").size() == 4);
-  auto lesson = show_lesson(db, link["id"]);
+  auto lesson = show_lesson(db, lesson_held.id);
   CHECK(lesson["duration_s"] == 2400);
   CHECK(lesson["segments"].size() == 1);
 }
@@ -243,13 +259,15 @@ TEST_CASE("a delivery repeated five times is applied once", "[e2e][webhook]") {
 TEST_CASE("shuffled deliveries of the same meeting give identical lessons", "[e2e][webhook]") {
   TempDir dir;
   auto db = dir.file("zt.db");
+  // Each meeting ended nine minutes ago; its deliveries arrive now, in three different orders.
+  std::vector<HeldLesson> held;
+  for (int order = 0; order < 3; ++order) held.push_back(clicked_ago(db, 70, std::to_string(86431910370 + order)));
   ServeProcess serve(db, with_secret);
   std::mt19937 random(7);
   std::vector<json> rows;
   for (int order = 0; order < 3; ++order) {
     auto id = std::to_string(86431910370 + order);
-    auto link = create_link(db, id);
-    auto s = click(serve, db, link);
+    auto s = held[order].start;
     std::vector<std::string> bodies{
         event("meeting.participant_joined", s - 2min, true, "100", "", id),
         event("meeting.participant_joined", s + 30s, false, "200", "", id),
@@ -260,8 +278,13 @@ TEST_CASE("shuffled deliveries of the same meeting give identical lessons", "[e2
         event("meeting.ended", s + 61min + 5s, true, "", "", id)};
     if (order == 1) std::reverse(bodies.begin(), bodies.end());
     if (order == 2) std::shuffle(bodies.begin(), bodies.end(), random);
-    for (const auto& body : bodies) REQUIRE(post(serve, body)->status == 200);
-    auto lesson = show_lesson(db, link["id"]);
+    for (const auto& body : bodies) {
+      auto res = post(serve, body);
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      CHECK(res->body.find("\"error\"") == std::string::npos);
+    }
+    auto lesson = show_lesson(db, held[order].id);
     auto end = *zt::parse_utc(lesson["ended_at"].get<std::string>());
     rows.push_back({{"status", lesson["status"]}, {"end_source", lesson["end_source"]},
                     {"duration_s", lesson["duration_s"]}, {"end_after_start", (end - s).count()}});
@@ -274,10 +297,12 @@ TEST_CASE("shuffled deliveries of the same meeting give identical lessons", "[e2
 TEST_CASE("webhook send walks a lesson: guests, breakout moves and a rejoin within grace", "[e2e][webhook]") {
   TempDir dir;
   auto db = dir.file("zt.db");
+  // The lesson's last leave was a minute ago; the host's drop-out at s + 45 min (six minutes ago)
+  // is still within the ten-minute grace period when it arrives, so the rejoin continues the lesson.
+  auto held = clicked_ago(db, 51);
   ServeProcess serve(db, with_secret);
-  auto link = create_link(db);
-  int64_t id = link["id"];
-  auto s = click(serve, db, link);
+  int64_t id = held.id;
+  auto s = held.start;
   auto sent = [&](std::vector<std::string> args) {
     auto r = send(serve, db, args);
     INFO(r.err);
@@ -297,9 +322,10 @@ TEST_CASE("webhook send walks a lesson: guests, breakout moves and a rejoin with
   sent({"meeting.participant_joined", "--meeting", meeting, "--host", "--at", iso(s + 25min), "--connection-id", "2"});
   CHECK(show_lesson(db, id)["status"] == "active");  // the host moved into a breakout room
 
-  sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 40min), "--connection-id", "2"});
-  CHECK(show_lesson(db, id)["ended_at"] == iso(s + 40min));
-  sent({"meeting.participant_joined", "--meeting", meeting, "--host", "--at", iso(s + 44min), "--connection-id", "3"});
+  sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 45min), "--connection-id", "2"});
+  CHECK(show_lesson(db, id)["ended_at"] == iso(s + 45min));
+  CHECK(show_lesson(db, id)["status"] == "ended");
+  sent({"meeting.participant_joined", "--meeting", meeting, "--host", "--at", iso(s + 48min), "--connection-id", "3"});
   CHECK(show_lesson(db, id)["status"] == "active");  // back within the grace period: the same lesson
   sent({"meeting.participant_left", "--meeting", meeting, "--host", "--at", iso(s + 50min), "--connection-id", "3"});
 
@@ -332,16 +358,17 @@ TEST_CASE("an unknown meeting is stored as unmatched and answered 200", "[e2e][w
 TEST_CASE("back-to-back lessons on one meeting end by handover and are never paid twice", "[e2e][webhook]") {
   TempDir dir;
   auto db = dir.file("zt.db");
+  // Two lessons an hour apart on the teacher's one meeting, the second ending fifteen minutes ago.
+  auto first = clicked_ago(db, 120);
   ServeProcess serve(db, with_secret);
-  auto first = create_link(db);
-  auto second = create_link(db);
-  auto s1 = click(serve, db, first);
+  auto s1 = first.start;
   REQUIRE(post(serve, event("meeting.participant_joined", s1 - 1min, true, "100"))->status == 200);
-  auto s2 = click(serve, db, second);
+  auto second = clicked_ago(db, 60);
+  auto s2 = second.start;
   REQUIRE(post(serve, event("meeting.participant_left", s2 + 45min, true, "100"))->status == 200);
   REQUIRE(post(serve, event("meeting.ended", s2 + 45min, true))->status == 200);
-  auto a = show_lesson(db, first["id"]);
-  auto b = show_lesson(db, second["id"]);
+  auto a = show_lesson(db, first.id);
+  auto b = show_lesson(db, second.id);
   CHECK(a["end_source"] == "handover");
   CHECK(a["ended_at"] == b["started_at"]);
   CHECK(b["end_source"] == "webhook");
@@ -437,9 +464,9 @@ TEST_CASE("webhook send says what went wrong with its exit code", "[e2e][webhook
 TEST_CASE("events list shows stored events and filters by outcome", "[e2e][webhook][cli]") {
   TempDir dir;
   auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 30);
   ServeProcess serve(db, with_secret);
-  auto link = create_link(db);
-  auto s = click(serve, db, link);
+  auto s = held.start;
   REQUIRE(post(serve, event("meeting.participant_left", s + 10min, true, "1"))->status == 200);
   REQUIRE(post(serve, event("meeting.participant_left", s + 10min, true, "1", "", "11111111111"))->status == 200);
 
@@ -454,7 +481,7 @@ TEST_CASE("events list shows stored events and filters by outcome", "[e2e][webho
   for (const char* key : {"id", "received_at", "event", "meeting_id", "outcome", "lesson_id", "detail"}) {
     CHECK(all[0].contains(key));
   }
-  CHECK(all[0]["lesson_id"] == link["id"]);
+  CHECK(all[0]["lesson_id"] == held.id);
   auto applied = events(db, "applied");
   REQUIRE(applied.size() == 1);
   CHECK(applied[0]["meeting_id"] == meeting);
@@ -462,4 +489,33 @@ TEST_CASE("events list shows stored events and filters by outcome", "[e2e][webho
   auto bad = run_zoomtrack({"--db", db, "events", "list", "--status", "bogus"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("bogus not in {received,applied,unmatched,ignored,duplicate,error}") != std::string::npos);
+}
+
+TEST_CASE("a leave dated ten minutes ahead of serve's clock is stored as an error and ends nothing", "[e2e][webhook]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 30);
+  ServeProcess serve(db, with_secret);
+  auto ahead = zt::SystemClock().now() + 10min;
+  auto res = post(serve, event("meeting.participant_left", ahead, true, "1"));
+  REQUIRE(res);
+  CHECK(res->status == 200);  // stored and answered, so that Zoom does not retry it
+  CHECK(json::parse(res->body)["status"] == "error");
+  auto stored = events(db, "error");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0]["event"] == "meeting.participant_left");
+  CHECK(stored[0]["detail"].get<std::string>().find("leave_time " + iso(ahead) + " is in the future") !=
+        std::string::npos);
+  CHECK(events(db, "applied").empty());
+  auto lesson = show_lesson(db, held.id);
+  CHECK(lesson["status"] == "active");
+  CHECK(lesson["ended_at"].is_null());
+  CHECK(lesson["segments"].empty());
+
+  // The same leave dated a minute ago, as Zoom would send it, ends the lesson.
+  auto before = zt::SystemClock().now() - 1min;
+  REQUIRE(post(serve, event("meeting.participant_left", before, true, "1"))->status == 200);
+  lesson = show_lesson(db, held.id);
+  CHECK(lesson["ended_at"] == iso(before));
+  CHECK(lesson["end_source"] == "webhook");
 }
