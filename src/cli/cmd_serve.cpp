@@ -45,6 +45,7 @@ http::ServerOptions server_options(Context& ctx) {
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
   options.trusted_proxy = config.get("trusted_proxy");
+  options.time_zone = ctx.time_zone();
   auto log_format = config.get("log_format");
   if (log_format != "text" && log_format != "json") {
     throw Error(ErrorCode::invalid_argument, "--log-format must be text or json");

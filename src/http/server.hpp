@@ -17,6 +17,7 @@ struct ServerOptions {
   bool log_requests = true;
   std::string webhook_secret;  // empty: the webhook route answers 503 and says why
   Seconds webhook_max_age{7200};
+  std::string time_zone = "UTC";  // for times shown on pages
 };
 
 // One log line on stderr per lesson transition, text or JSON like the request lines:
