@@ -16,6 +16,8 @@ namespace {
 struct ServeOptions {
   std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
       webhook_secret_file, webhook_max_age, grace;
+  // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
+  std::string header_timeout = "10s";
 };
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
@@ -38,9 +40,13 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   return {host, port};
 }
 
-http::ServerOptions server_options(Context& ctx) {
+http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   const auto& config = ctx.config();
   http::ServerOptions options;
+  options.header_timeout = parse_duration(o.header_timeout);
+  if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
+    throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
+  }
   std::tie(options.host, options.port) = parse_listen(config.get("listen"));
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
@@ -62,7 +68,7 @@ void serve(Context& ctx, const ServeOptions& o) {
               {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
               {"grace", o.grace}});
-  auto options = server_options(ctx);
+  auto options = server_options(ctx, o);
   if (options.log_requests) {
     ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
                                                        const Cause& cause) {
@@ -125,6 +131,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token")->type_name("FILE");
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
+  cmd->add_option("--header-timeout", o->header_timeout,
+                  "a client must send a request's headers within this, in total (default 10s)");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"
