@@ -27,7 +27,7 @@ bool has(const std::string& text, const std::string& part) { return text.find(pa
 
 }  // namespace
 
-TEST_CASE("opening the checkout link ends nothing; its button's POST ends the lesson once", "[e2e][checkout]") {
+TEST_CASE("opening the checkout link ends nothing, and its button's POST ends the lesson", "[e2e][checkout]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   ServeProcess serve(db);
