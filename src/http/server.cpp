@@ -161,9 +161,10 @@ Server::Server(LessonService& lessons, ServerOptions options)
   s.new_task_queue = [] { return new_growing_pool(1024); };
   // httplib's default also sets SO_REUSEPORT, with which a second serve on the same port would
   // start and take half the requests. SO_REUSEADDR alone lets a restart bind past TIME_WAIT.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl_->listen_socket = sock;  // the last one tried is the one bound
   });
   register_lesson_routes(*impl_);
   register_webhook_routes(*impl_);
@@ -222,6 +223,10 @@ int Server::bind() {
     throw Error(ErrorCode::runtime, fmt::format("cannot listen on {}:{}: {}", o.host, o.port, error ? std::strerror(error) : "unknown error"),
                 "choose another address with --listen HOST:PORT");
   }
+  // httplib listens with a backlog of 5: a burst of new connections (a class opening its links at
+  // once, or a slowloris) overflows it, and a dropped SYN costs a student a 1 s retransmission.
+  // listen() again on the bound socket only raises the backlog.
+  ::listen(impl_->listen_socket, SOMAXCONN);
   return port;
 }
 
