@@ -150,8 +150,8 @@ Server::Server(LessonService& lessons, ServerOptions options)
   auto& s = *impl_->server;
   // Content-Length over this is refused before reading; chunked bodies are cut by the connection.
   s.set_payload_max_length(max_body + 1);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
+  // Read and write timeouts are the connection loop's (ConnectionLimits); this one is announced
+  // in the Keep-Alive header.
   s.set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
   // httplib writes headers and body separately: without this, Nagle and delayed ACKs add ~40 ms
   // to every answer that has a body on a kept-alive connection.
