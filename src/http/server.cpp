@@ -17,6 +17,7 @@ namespace {
 
 constexpr size_t max_body = 1024 * 1024;
 constexpr size_t max_path = 2048;  // tokens are 22 characters; longer paths are never ours
+constexpr size_t max_requests_per_connection = 1000;
 
 std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
@@ -25,6 +26,7 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   ConnectionLimits limits;
   limits.header_timeout = options.header_timeout;
   limits.idle_timeout = options.keep_alive_timeout;
+  limits.max_requests = max_requests_per_connection;
   // Chunk framing counts against the raw limit, so allow it some room over the payload limit.
   limits.max_body_bytes = max_body + 64 * 1024;
   if (options.tls_cert.empty()) return make_guarded_server(limits);
@@ -150,9 +152,10 @@ Server::Server(LessonService& lessons, ServerOptions options)
   auto& s = *impl_->server;
   // Content-Length over this is refused before reading; chunked bodies are cut by the connection.
   s.set_payload_max_length(max_body + 1);
-  // Read and write timeouts are the connection loop's (ConnectionLimits); this one is announced
-  // in the Keep-Alive header.
+  // Read and write timeouts are the connection loop's (ConnectionLimits), which also enforces
+  // these two; httplib announces them in the Keep-Alive header.
   s.set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
+  s.set_keep_alive_max_count(max_requests_per_connection);
   // httplib writes headers and body separately: without this, Nagle and delayed ACKs add ~40 ms
   // to every answer that has a body on a kept-alive connection.
   s.set_tcp_nodelay(true);
