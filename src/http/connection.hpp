@@ -13,7 +13,8 @@ namespace zt::http {
 
 struct ConnectionLimits {
   // From a request's first byte to the end of its headers, in total (nginx's
-  // client_header_timeout); a client that is slower is disconnected without an answer.
+  // client_header_timeout); a client that is slower is disconnected (httplib answers 400 first
+  // when the request line had arrived).
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
   // How long a kept-alive connection may wait for its next request.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(5)};

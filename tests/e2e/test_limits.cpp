@@ -215,3 +215,33 @@ TEST_CASE("a second serve on a port in use exits 1 and names the address", "[e2e
   CHECK(first.client().Get("/healthz")->status == 200);
   CHECK(first.stop() == 0);
 }
+
+TEST_CASE("a kept-alive connection carries pipelined requests, and oversized headers close it", "[e2e][limits]") {
+  TempDir dir;
+  ServeProcess serve(dir.file("zoomtrack.db"));
+
+  SECTION("two requests sent at once are both answered, in order") {
+    int fd = connect_to(serve.port());
+    REQUIRE(send_all(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                         "GET /nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    auto response = read_until_closed(fd, 10s);
+    ::close(fd);
+    auto first = response.find("HTTP/1.1 200 ");
+    auto second = response.find("HTTP/1.1 404 ");
+    CHECK(first == 0);
+    CHECK(second != std::string::npos);
+    CHECK(response.find("Keep-Alive: timeout=5, max=1000") != std::string::npos);
+  }
+
+  SECTION("more than 64 KiB of headers: 400 and closed") {
+    int fd = connect_to(serve.port());
+    std::string headers = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    while (headers.size() < 70 * 1024) headers += "X-Filler: " + std::string(1000, 'f') + "\r\n";
+    send_all(fd, headers);  // the server may close before it has all of it
+    auto response = read_until_closed(fd, 10s);
+    CHECK(closed_by_server(fd, 1s));
+    ::close(fd);
+    CHECK(response.rfind("HTTP/1.1 400 ", 0) == 0);
+  }
+  CHECK(serve.client().Get("/healthz")->status == 200);
+}
