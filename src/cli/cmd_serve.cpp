@@ -43,7 +43,11 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
 http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   const auto& config = ctx.config();
   http::ServerOptions options;
-  options.header_timeout = parse_duration(o.header_timeout);
+  try {
+    options.header_timeout = parse_duration(o.header_timeout);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::invalid_argument, std::string("--header-timeout: ") + e.what(), e.hint());
+  }
   if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
     throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
   }

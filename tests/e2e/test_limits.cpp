@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -244,4 +245,16 @@ TEST_CASE("a kept-alive connection carries pipelined requests, and oversized hea
     CHECK(response.rfind("HTTP/1.1 400 ", 0) == 0);
   }
   CHECK(serve.client().Get("/healthz")->status == 200);
+}
+
+TEST_CASE("a bad --header-timeout is refused naming the flag and creates nothing", "[e2e][limits]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  for (const char* bad : {"abc", "0s", "2h"}) {
+    INFO(bad);
+    auto r = run_zoomtrack({"--db", db, "serve", "--listen", "127.0.0.1:0", "--header-timeout", bad}, {}, "", 20);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("zoomtrack: error: --header-timeout") != std::string::npos);
+  }
+  CHECK(!std::filesystem::exists(db));
 }
