@@ -96,7 +96,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l log-format -x -a 'text json
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l webhook-secret-file -r -F -d 'file with the Zoom webhook secret token'
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l webhook-max-age -x -d 'oldest webhook timestamp accepted (default 2h)'
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l grace -x -d 'a teacher who rejoins within this continues the lesson (default 10m)'
-complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l header-timeout -x -d 'a client must send a request\'s headers within this, in total (default 10s)'
+complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l header-timeout -x -d 'a client must send a request\'s headers, then its body, each within this in total (default 10s)'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions'" -a list -d 'list lessons with start, end, source, duration and status'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions'" -a show -d 'one lesson with its clicks, webhook events, segments and audit trail'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions'" -a end -d 'set a lesson\'s end by hand (audited)'

@@ -136,7 +136,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->add_option("--header-timeout", o->header_timeout,
-                  "a client must send a request's headers within this, in total (default 10s)");
+                  "a client must send a request's headers, then its body, each within this in total (default 10s)");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"

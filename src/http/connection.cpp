@@ -160,6 +160,7 @@ class ConnectionStream final : public httplib::Stream {
     pos_ = len_ = 0;
     auto deadline = SteadyClock::now() + limits_.io_timeout;
     if (phase_ == Phase::headers) deadline = std::min(deadline, header_deadline_);
+    if (phase_ == Phase::body) deadline = std::min(deadline, body_deadline_);
     for (;;) {
       short want = POLLIN;
       if (ssl_) {
@@ -199,6 +200,7 @@ class ConnectionStream final : public httplib::Stream {
 
   void start_body() {
     phase_ = Phase::body;
+    body_deadline_ = SteadyClock::now() + limits_.body_timeout;
     body_read_ = 0;
     std::string lower(headers_.size(), '\0');
     std::transform(headers_.begin(), headers_.end(), lower.begin(),
@@ -215,6 +217,7 @@ class ConnectionStream final : public httplib::Stream {
   size_t pos_ = 0, len_ = 0;
   Phase phase_ = Phase::idle;
   SteadyClock::time_point header_deadline_{};
+  SteadyClock::time_point body_deadline_{};
   std::string headers_;
   bool body_announced_ = false;
   size_t body_read_ = 0;

@@ -16,6 +16,9 @@ struct ConnectionLimits {
   // client_header_timeout); a client that is slower is disconnected (httplib answers 400 first
   // when the request line had arrived).
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  // From the end of the headers to the end of the body, in total: a body sent a byte at a time
+  // cannot hold a worker either.
+  std::chrono::milliseconds body_timeout{std::chrono::seconds(10)};
   // How long a kept-alive connection may wait for its next request.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(5)};
   // Any one read of a body or write of a response.

@@ -25,6 +25,7 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   }
   ConnectionLimits limits;
   limits.header_timeout = options.header_timeout;
+  limits.body_timeout = options.header_timeout;
   limits.idle_timeout = options.keep_alive_timeout;
   limits.max_requests = max_requests_per_connection;
   // Chunk framing counts against the raw limit, so allow it some room over the payload limit.

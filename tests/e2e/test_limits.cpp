@@ -258,3 +258,19 @@ TEST_CASE("a bad --header-timeout is refused naming the flag and creates nothing
   }
   CHECK(!std::filesystem::exists(db));
 }
+
+TEST_CASE("a body sent a byte at a time is cut at the deadline", "[e2e][limits]") {
+  TempDir dir;
+  ServeProcess serve(dir.file("zoomtrack.db"), {{"ZOOMTRACK_WEBHOOK_SECRET", "s3cret"}}, {"--header-timeout", "2s"});
+  int fd = connect_to(serve.port());
+  REQUIRE(send_all(fd, "POST /webhooks/zoom HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Content-Length: 1000\r\n\r\n{"));
+  bool closed = false;
+  for (int i = 0; i < 40 && !closed; ++i) {  // 20 s at most; the deadline is 2 s after the headers
+    ::send(fd, " ", 1, MSG_NOSIGNAL);
+    closed = closed_by_server(fd, 500ms);
+  }
+  ::close(fd);
+  CHECK(closed);
+  CHECK(serve.client().Get("/healthz")->status == 200);
+}
