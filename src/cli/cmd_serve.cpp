@@ -18,6 +18,8 @@ namespace {
 struct ServeOptions {
   std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
       webhook_secret_file, webhook_max_age, grace, max_lesson;
+  // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
+  std::string header_timeout = "10s";
 };
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
@@ -40,13 +42,22 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   return {host, port};
 }
 
-http::ServerOptions server_options(Context& ctx) {
+http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   const auto& config = ctx.config();
   http::ServerOptions options;
+  try {
+    options.header_timeout = parse_duration(o.header_timeout);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::invalid_argument, std::string("--header-timeout: ") + e.what(), e.hint());
+  }
+  if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
+    throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
+  }
   std::tie(options.host, options.port) = parse_listen(config.get("listen"));
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
   options.trusted_proxy = config.get("trusted_proxy");
+  options.time_zone = ctx.time_zone();
   auto log_format = config.get("log_format");
   if (log_format != "text" && log_format != "json") {
     throw Error(ErrorCode::invalid_argument, "--log-format must be text or json");
@@ -96,7 +107,7 @@ void serve(Context& ctx, const ServeOptions& o) {
               {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
               {"grace", o.grace}, {"max_lesson", o.max_lesson}});
-  auto options = server_options(ctx);
+  auto options = server_options(ctx, o);
   if (options.log_requests) {
     ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
                                                        const Cause& cause) {
@@ -165,6 +176,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->add_option("--max-lesson", o->max_lesson, "a longer lesson goes to needs_review, never paid as is (default 6h)");
+  cmd->add_option("--header-timeout", o->header_timeout,
+                  "a client must send a request's headers, then its body, each within this in total (default 10s)");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"

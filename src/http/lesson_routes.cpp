@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "core/lesson_rules.hpp"
+#include "core/time_zone.hpp"
 #include "http/pages.hpp"
 #include "http/server_impl.hpp"
 
@@ -47,16 +48,62 @@ void track(Server::Impl& impl, const std::string& token, const httplib::Request&
   res.set_content(preview_page(fmt::format("/t/{}?open=1", token)), html);
 }
 
+int64_t lesson_minutes(const Lesson& lesson) {
+  return minutes_for(lesson.duration_s().value_or(0), MinuteRounding::round);
+}
+
+std::string student_of(const Lesson& lesson) {
+  return lesson.student_name.empty() ? "your student" : lesson.student_name;
+}
+
+std::string ended_page_for(const Lesson& lesson) { return ended_page(student_of(lesson), lesson_minutes(lesson)); }
+
+// "2026-11-25 12:00 +03:00", or "2026-11-25 09:00 UTC".
+std::string local_time(TimePoint t, const std::string& tz) {
+  auto iso = to_local(t, tz).iso;  // 2026-11-25T12:00:00+03:00
+  auto offset = iso.substr(19);
+  return fmt::format("{} {} {}", iso.substr(0, 10), iso.substr(11, 5), offset == "+00:00" ? "UTC" : offset);
+}
+
+Lesson require_checkout(Server::Impl& impl, const std::string& token) {
+  std::optional<Lesson> lesson;
+  if (plausible_token(token)) lesson = impl.lessons.store().find_lesson_by_leave_token(token);
+  if (!lesson) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
+  if (lesson->status == LessonStatus::void_ || lesson->status == LessonStatus::expired) {
+    throw Error(ErrorCode::gone, "This lesson was cancelled or has expired, so there is nothing to end.");
+  }
+  return *lesson;
+}
+
+// GET and HEAD: never end anything. Mail and chat scanners fetch every link they are shown.
+void checkout(Server::Impl& impl, const std::string& token, const httplib::Request& req, httplib::Response& res) {
+  auto lesson = require_checkout(impl, token);
+  no_store(res);
+  if (classify_click(req.method == "HEAD", req.get_header_value("User-Agent"), false) == ClickKind::preview) {
+    res.set_content(preview_page(""), html);
+    return;
+  }
+  if (lesson.status == LessonStatus::final) {
+    res.set_content(ended_page_for(lesson), html);
+    return;
+  }
+  CheckoutSummary summary{student_of(lesson), lesson.teacher_name.empty() ? lesson.teacher : lesson.teacher_name,
+                          lesson.scheduled_at ? local_time(*lesson.scheduled_at, impl.options.time_zone) : "", ""};
+  if (lesson.status == LessonStatus::created) {
+    summary.note = "The student has not opened the lesson link yet, so no minutes are counted so far.";
+  } else if (lesson.status == LessonStatus::ended) {
+    summary.note = fmt::format("Already ended: {}. If you went on teaching, end it again now.",
+                               minutes_text(lesson_minutes(lesson)));
+  }
+  res.set_content(checkout_page(summary), html);
+}
+
+// POST: the teacher pressed "End the lesson now". Pressing again shows the same result.
 void leave(Server::Impl& impl, const std::string& token, httplib::Response& res) {
   if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
   auto lesson = impl.lessons.record_leave(token);
   no_store(res);
-  auto minutes = minutes_for(lesson.duration_s().value_or(0), MinuteRounding::round);
-  res.set_content(leave_page(fmt::format("Lesson ended — {} min", minutes),
-                             fmt::format("Lesson with {} recorded: {} minutes.",
-                                         lesson.student_name.empty() ? lesson.student : lesson.student_name,
-                                         minutes)),
-                  html);
+  res.set_content(ended_page_for(lesson), html);
 }
 
 }  // namespace
@@ -69,6 +116,9 @@ void register_lesson_routes(Server::Impl& impl) {
     track(impl, req.get_param_value("token"), req, res);
   });
   impl.get(R"(/leave/([^/]*))", "/leave/{token}", [&impl](const auto& req, auto& res) {
+    checkout(impl, req.matches[1], req, res);
+  });
+  impl.post(R"(/leave/([^/]*))", "/leave/{token}", [&impl](const auto& req, auto& res) {
     leave(impl, req.matches[1], res);
   });
   // The original design ended lessons by a guessable numeric id; that must never work again.

@@ -21,6 +21,11 @@ h1{{font-size:1.5rem;margin:0 0 .75rem}}
 a.button{{display:inline-block;background:#0b5cff;color:#fff;text-decoration:none;
 padding:.75rem 1.25rem;border-radius:8px;font-weight:600;min-height:1.5rem}}
 a.button:focus{{outline:3px solid #1d2330;outline-offset:2px}}
+button.end{{display:block;width:100%;min-height:3.5rem;margin:1.25rem 0 .5rem;border:0;border-radius:10px;
+background:#c62828;color:#fff;font:inherit;font-size:1.25rem;font-weight:700;padding:1rem;cursor:pointer}}
+button.end:focus{{outline:3px solid #1d2330;outline-offset:2px}}
+dl{{margin:0}} dt{{color:#5a6275;font-size:.95rem}} dd{{margin:0 0 .5rem}}
+p.note{{background:#fff6e0;border-radius:8px;padding:.5rem .75rem}}
 </style>
 </head>
 <body>
@@ -61,6 +66,7 @@ std::string preview_page(const std::string& open_href) {
       "<meta property=\"og:title\" content=\"Lesson link\">\n"
       "<meta property=\"og:description\" content=\"Open this link to join your online lesson.\">\n"
       "<meta property=\"og:type\" content=\"website\">\n";
+  if (open_href.empty()) return render("Lesson link", head, "<p>This is a link for an online lesson.</p>\n");
   std::string body = fmt::format(
       "<p>This is the link to your online lesson.</p>\n"
       "<p><a class=\"button\" href=\"{}\">Join the lesson</a></p>\n",
@@ -68,8 +74,27 @@ std::string preview_page(const std::string& open_href) {
   return render("Lesson link", head, body);
 }
 
-std::string leave_page(const std::string& heading, const std::string& message) {
-  return render(heading, "", fmt::format("<p>{}</p>\n<p>You can close this page.</p>\n", html_escape(message)));
+std::string checkout_page(const CheckoutSummary& lesson) {
+  std::string body = "<dl>\n";
+  body += fmt::format("<dt>Lesson with</dt><dd>{}</dd>\n", html_escape(lesson.student));
+  body += fmt::format("<dt>Teacher</dt><dd>{}</dd>\n", html_escape(lesson.teacher));
+  if (!lesson.scheduled.empty()) {
+    body += fmt::format("<dt>Scheduled</dt><dd>{}</dd>\n", html_escape(lesson.scheduled));
+  }
+  body += "</dl>\n";
+  if (!lesson.note.empty()) body += fmt::format("<p class=\"note\">{}</p>\n", html_escape(lesson.note));
+  // No action attribute: the form posts to this very address, token included.
+  body += "<form method=\"post\"><button class=\"end\" type=\"submit\">End the lesson now</button></form>\n"
+          "<p>Your lesson minutes are counted up to the moment you press the button.</p>\n";
+  return render("End the lesson?", "", body);
+}
+
+std::string minutes_text(int64_t minutes) { return fmt::format("{} minute{}", minutes, minutes == 1 ? "" : "s"); }
+
+std::string ended_page(const std::string& student, int64_t minutes) {
+  auto message = fmt::format("Lesson with {} recorded: {}.", student, minutes_text(minutes));
+  return render(fmt::format("Lesson ended — {} min", minutes), "",
+                fmt::format("<p>{}</p>\n<p>You can close this page.</p>\n", html_escape(message)));
 }
 
 std::string message_page(const std::string& title, const std::string& message) {

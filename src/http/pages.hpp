@@ -1,5 +1,6 @@
 #pragma once
 // The few HTML pages people see. Every value shown is escaped here.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,8 +10,22 @@ std::string html_escape(std::string_view text);
 
 // What a chat app's link preview sees: Open Graph tags and a link that always counts as a click,
 // never the Zoom URL (its password must not land in a preview cache).
+// An empty `open_href` leaves the link out (the checkout link's preview offers no action).
 std::string preview_page(const std::string& open_href);
-std::string leave_page(const std::string& heading, const std::string& message);
+
+// What the teacher sees on opening the checkout link: the lesson, and one button that POSTs to
+// the same address. Opening the link ends nothing, so a scanner that fetches it does no harm.
+struct CheckoutSummary {
+  std::string student;    // the student's name, or "your student"
+  std::string teacher;
+  std::string scheduled;  // "2026-11-25 12:00 +03:00", or empty
+  std::string note;       // the lesson's state when it matters, or empty
+};
+std::string checkout_page(const CheckoutSummary& lesson);
+
+// After the POST: "Lesson ended — N min".
+std::string ended_page(const std::string& student, int64_t minutes);
+std::string minutes_text(int64_t minutes);  // "1 minute", "45 minutes"
 std::string message_page(const std::string& title, const std::string& message);
 
 }  // namespace zt::http

@@ -2,22 +2,36 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "http/connection.hpp"
 #include "http/pages.hpp"
 #include "http/server_impl.hpp"
 
 namespace zt::http {
 namespace {
 
+constexpr size_t max_body = 1024 * 1024;
+constexpr size_t max_path = 2048;  // tokens are 22 characters; longer paths are never ours
+constexpr size_t max_requests_per_connection = 1000;
+
 std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     throw Error(ErrorCode::invalid_argument, "--tls-cert and --tls-key go together");
   }
-  if (options.tls_cert.empty()) return std::make_unique<httplib::Server>();
-  auto server = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str());
+  ConnectionLimits limits;
+  limits.header_timeout = options.header_timeout;
+  limits.body_timeout = options.header_timeout;
+  limits.idle_timeout = options.keep_alive_timeout;
+  limits.max_requests = max_requests_per_connection;
+  // Chunk framing counts against the raw limit, so allow it some room over the payload limit.
+  limits.max_body_bytes = max_body + 64 * 1024;
+  if (options.tls_cert.empty()) return make_guarded_server(limits);
+  auto server = make_guarded_tls_server(limits, options.tls_cert.c_str(), options.tls_key.c_str());
   if (!server->is_valid()) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("cannot load the TLS certificate {} or key {}", options.tls_cert, options.tls_key),
@@ -147,24 +161,61 @@ Server::Server(LessonService& lessons, ServerOptions options)
                                                   impl_->options.tls_key);
   }
   auto& s = *impl_->server;
-  s.set_payload_max_length(1024 * 1024 + 1);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
-  s.set_keep_alive_max_count(1000);
+  // Content-Length over this is refused before reading; chunked bodies are cut by the connection.
+  s.set_payload_max_length(max_body + 1);
+  // Read and write timeouts are the connection loop's (ConnectionLimits), which also enforces
+  // these two; httplib announces them in the Keep-Alive header.
+  s.set_keep_alive_timeout(impl_->options.keep_alive_timeout.count());
+  s.set_keep_alive_max_count(max_requests_per_connection);
   // httplib writes headers and body separately: without this, Nagle and delayed ACKs add ~40 ms
   // to every answer that has a body on a kept-alive connection.
   s.set_tcp_nodelay(true);
-  // Clicks mostly wait for their group commit's fsync: more threads make larger batches.
-  s.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // A connection holds a thread while it waits (see connection.hpp); threads are cheap to start
+  // and clicks mostly wait for their group commit's fsync, so let there be many.
+  s.new_task_queue = [] { return new_growing_pool(1024); };
+  // httplib's default also sets SO_REUSEPORT, with which a second serve on the same port would
+  // start and take half the requests. SO_REUSEADDR alone lets a restart bind past TIME_WAIT.
+  s.set_socket_options([this](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl_->listen_socket = sock;  // the last one tried is the one bound
+  });
   register_lesson_routes(*impl_);
   register_webhook_routes(*impl_);
   register_ops_routes(*impl_);
+  s.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.size() > max_path) {
+      res.status = 404;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // httplib would read and discard an announced body over the limit, however large: refuse it
+    // at once, and close the connection rather than read it.
+    if (req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      auto length = req.get_header_value("Content-Length");
+      bool digits = !length.empty() && length.size() <= 19 && length.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoull(length) > max_body) {
+        res.status = digits ? 413 : 400;
+        res.set_header("Connection", "close");
+        close_connection_after_response();
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a route's response: wrap() counted and logged it
-    auto title = res.status == 404 ? "Not found" : "Sorry";
-    res.set_content(message_page(title, res.status == 404 ? "There is nothing at this address."
-                                                          : "The request could not be handled."),
-                    "text/html; charset=utf-8");
+    if (request_body_over_limit()) {
+      res.status = 413;
+      res.set_header("Connection", "close");
+    }
+    if (res.status == 413) {
+      res.set_content("request body is larger than 1 MiB\n", "text/plain; charset=utf-8");
+    } else {
+      auto title = res.status == 404 ? "Not found" : "Sorry";
+      res.set_content(message_page(title, res.status == 404 ? "There is nothing at this address."
+                                                            : "The request could not be handled."),
+                      "text/html; charset=utf-8");
+    }
     impl_->metrics.record_request("other", res.status, 0);
     impl_->log_request(req, "other", res.status, 0);
   });
@@ -174,12 +225,22 @@ Server::~Server() = default;
 
 int Server::bind() {
   auto& o = impl_->options;
+  errno = 0;
   int port = o.port == 0 ? impl_->server->bind_to_any_port(o.host)
                          : (impl_->server->bind_to_port(o.host, o.port) ? o.port : -1);
   if (port < 0) {
-    throw Error(ErrorCode::runtime, fmt::format("cannot listen on {}:{}", o.host, o.port),
-                "is another process using the port? choose one with --listen HOST:PORT");
+    int error = errno;
+    if (error == EADDRINUSE) {
+      throw Error(ErrorCode::runtime, fmt::format("cannot listen on {}:{}: the address is already in use", o.host, o.port),
+                  "is another zoomtrack serve running there? stop it, or choose another --listen HOST:PORT");
+    }
+    throw Error(ErrorCode::runtime, fmt::format("cannot listen on {}:{}: {}", o.host, o.port, error ? std::strerror(error) : "unknown error"),
+                "choose another address with --listen HOST:PORT");
   }
+  // httplib listens with a backlog of 5: a burst of new connections (a class opening its links at
+  // once, or a slowloris) overflows it, and a dropped SYN costs a student a 1 s retransmission.
+  // listen() again on the bound socket only raises the backlog.
+  ::listen(impl_->listen_socket, SOMAXCONN);
   return port;
 }
 

@@ -17,6 +17,12 @@ struct ServerOptions {
   bool log_requests = true;
   std::string webhook_secret;  // empty: the webhook route answers 503 and says why
   Seconds webhook_max_age{7200};
+  std::string time_zone = "UTC";  // for times shown on pages
+  // A client must send a request's line and headers within this, in total, and then its body
+  // within the same time again (--header-timeout).
+  Seconds header_timeout{10};
+  // A kept-alive connection waits this long for its next request.
+  Seconds keep_alive_timeout{5};
 };
 
 // One log line on stderr per lesson transition, text or JSON like the request lines:

@@ -21,6 +21,7 @@ struct Server::Impl {
   std::unique_ptr<httplib::Server> server;
   std::unique_ptr<TlsCredentials> tls;  // with --tls-cert: what the SSLServer presents
   Metrics metrics;
+  socket_t listen_socket = INVALID_SOCKET;
 
   Impl(LessonService& l, ServerOptions o) : lessons(l), options(std::move(o)) {}
 

@@ -56,7 +56,7 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
     CHECK(again->status == 302);
     CHECK(show_lesson(db, id)["started_at"] == started);
 
-    auto leave = http.Get(path_of(link["checkout_url"]));
+    auto leave = http.Post(path_of(link["checkout_url"]), "", "application/x-www-form-urlencoded");
     REQUIRE(leave);
     CHECK(leave->status == 200);
     CHECK(leave->body.find("Lesson ended — 0 min") != std::string::npos);
@@ -109,7 +109,10 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
   }
 
   SECTION("checkout before the student clicked is refused and counts nothing") {
-    auto res = http.Get(path_of(link["checkout_url"]));
+    auto page = http.Get(path_of(link["checkout_url"]), {{"User-Agent", "Mozilla/5.0"}});
+    CHECK(page->status == 200);
+    CHECK(page->body.find("has not opened the lesson link yet") != std::string::npos);
+    auto res = http.Post(path_of(link["checkout_url"]), "", "application/x-www-form-urlencoded");
     CHECK(res->status == 409);
     CHECK(show_lesson(db, id)["end_signals"].empty());
   }

@@ -102,14 +102,38 @@ TEST_CASE("the pages people see render in a phone-sized browser", "[e2e][browser
     for (const auto& click : lesson["clicks"]) CHECK(click["kind"] == "preview");
   }
 
-  SECTION("the checkout page after a real click, with the student's name escaped") {
+  SECTION("the checkout page after a real click: one button; its POST ends the lesson") {
     auto click = serve.client().Get("/t/" + link["track_token"].get<std::string>(), {{"User-Agent", "Mozilla/5.0"}});
     REQUIRE(click);
     REQUIRE(click->status == 302);
     CHECK(click->get_header_value("Location") == zoom_url);
-    auto dom = chromium.dom(link["checkout_url"]);
-    check_page_basics(dom, "Lesson ended — 0 min");
-    CHECK(has(dom, "Lesson with Hana &lt;Tesfaye&gt; recorded: 0 minutes."));
+    std::string checkout_url = link["checkout_url"];
+    auto dom = chromium.dom(checkout_url);
+    check_page_basics(dom, "End the lesson?");
+    CHECK(has(dom, "Hana &lt;Tesfaye&gt;"));
+    CHECK(has(dom, "<form method=\"post\"><button class=\"end\" type=\"submit\">End the lesson now</button></form>"));
+
+    auto png_path = dir.file("checkout.png");
+    chromium.run({"--screenshot=" + png_path, "--window-size=390,844"}, checkout_url);
+    auto png = read_file(png_path);
+    CHECK(png.size() > 2048);
+    REQUIRE(png.size() > 24);
+    CHECK(big_endian(png, 16) == 390);
+
+    auto id = std::to_string(link["id"].get<int64_t>());
+    auto status = [&] {
+      return json::parse(run_zoomtrack({"--db", db, "sessions", "show", id, "--json"}).out)["status"];
+    };
+    CHECK(status() == "active");  // the browser opened the page: nothing ended
+
+    // Headless Chromium cannot tap; a page of our own submits the same form as the browser would.
+    auto submitter = dir.file("submit.html");
+    write_file(submitter, "<!doctype html><form method=\"post\" action=\"" + checkout_url +
+                              "\"><button>End the lesson now</button></form><script>document.forms[0].submit()</script>");
+    auto ended = chromium.run({"--dump-dom", "--virtual-time-budget=10000"}, "file://" + submitter).out;
+    check_page_basics(ended, "Lesson ended — 0 min");
+    CHECK(has(ended, "Lesson with Hana &lt;Tesfaye&gt; recorded: 0 minutes."));
+    CHECK(status() == "ended");
   }
 
   SECTION("an unknown link shows a 404 page") {

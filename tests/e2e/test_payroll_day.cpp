@@ -38,6 +38,10 @@ struct Day {
     auto res = serve.client().Get(url.substr(url.find('/', 8)), {{"User-Agent", "Mozilla/5.0"}});
     REQUIRE(res);
   }
+  void post(const std::string& url) {
+    auto res = serve.client().Post(url.substr(url.find('/', 8)), "", "application/x-www-form-urlencoded");
+    REQUIRE(res);
+  }
   RunResult send(const std::vector<std::string>& args) {
     std::vector<std::string> all{"--db", db, "webhook", "send"};
     all.insert(all.end(), args.begin(), args.end());
@@ -71,7 +75,7 @@ TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and 
                             {"--expires-at", zt::format_utc(zt::SystemClock().now() + std::chrono::seconds(1))});
   day.get(by_checkout["tracking_url"]);
   day.get(silent["tracking_url"]);
-  day.get(by_checkout["checkout_url"]);
+  day.post(by_checkout["checkout_url"]);
   // The unclicked link's expiry must be in the past for reconcile; it was one second away.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
 

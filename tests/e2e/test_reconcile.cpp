@@ -222,7 +222,7 @@ TEST_CASE("reconcile running every moment next to serve loses no click or checko
   for (const auto& link : links) {
     auto click = http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
     clicked += click && click->status == 302;
-    auto leave = http.Get(path_of(link["checkout_url"]));
+    auto leave = http.Post(path_of(link["checkout_url"]), "", "application/x-www-form-urlencoded");
     checked_out += leave && leave->status == 200;
   }
   while (runs.size() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -1,9 +1,15 @@
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "support/harness.hpp"
 
@@ -94,4 +100,42 @@ TEST_CASE("serve refuses a certificate it cannot load", "[e2e][tls]") {
                           dir.file("cert.pem"), "--tls-key", dir.file("key.pem")}, {}, "", 20);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("zoomtrack: error: cannot load the TLS certificate") != std::string::npos);
+}
+
+TEST_CASE("over HTTPS, connections that never finish their handshake are closed by the header deadline",
+          "[e2e][tls][limits]") {
+  TempDir dir;
+  auto cert = dir.file("fullchain.pem"), key = dir.file("privkey.pem");
+  make_certificate(cert, key);
+  ServeProcess serve(dir.file("zoomtrack.db"), {}, {"--tls-cert", cert, "--tls-key", key, "--header-timeout", "2s"});
+  std::vector<int> stalled;
+  for (int i = 0; i < 50; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(serve.port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::send(fd, "\x16", 1, MSG_NOSIGNAL) == 1);  // the first byte of a ClientHello, then nothing
+    stalled.push_back(fd);
+  }
+  auto res = serve.client().Get("/healthz");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  int closed = 0;
+  for (int fd : stalled) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    char byte;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (::poll(&pfd, 1, 100) > 0) {
+        closed += ::recv(fd, &byte, 1, MSG_DONTWAIT) <= 0;
+        break;
+      }
+    }
+    ::close(fd);
+  }
+  CHECK(closed == 50);
+  CHECK(serve.stop() == 0);
 }
