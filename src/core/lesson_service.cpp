@@ -195,8 +195,8 @@ Lesson LessonService::record_leave(const std::string& token) {
       default:
         break;
     }
-    store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout URL opened"});
-    result = refresh(result, {"leave_url", "teacher opened the checkout link"});
+    store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout button pressed"});
+    result = refresh(result, {"leave_url", "teacher pressed \"End the lesson now\" on the checkout page"});
   });
   return result;
 }

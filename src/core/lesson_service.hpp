@@ -84,7 +84,13 @@ class LessonService {
   size_t spooled_clicks() const { return spool_.pending(); }
 
   // The teacher's checkout. Throws not_found, gone, or conflict when the student never clicked.
+  // Pressing again before the lesson is final moves the end to the later press (within a
+  // source the later leave wins); after it is final, nothing changes.
   Lesson record_leave(const std::string& leave_token);
+  // The lesson a checkout link names, for its confirmation page; nullopt for an unknown token.
+  std::optional<Lesson> find_by_leave_token(const std::string& leave_token) {
+    return store_.find_lesson_by_leave_token(leave_token);
+  }
 
   Lesson get(int64_t id);
   LessonDetail detail(int64_t id);

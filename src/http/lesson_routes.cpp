@@ -67,7 +67,7 @@ std::string local_time(TimePoint t, const std::string& tz) {
 
 Lesson require_checkout(Server::Impl& impl, const std::string& token) {
   std::optional<Lesson> lesson;
-  if (plausible_token(token)) lesson = impl.lessons.store().find_lesson_by_leave_token(token);
+  if (plausible_token(token)) lesson = impl.lessons.find_by_leave_token(token);
   if (!lesson) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
   if (lesson->status == LessonStatus::void_ || lesson->status == LessonStatus::expired) {
     throw Error(ErrorCode::gone, "This lesson was cancelled or has expired, so there is nothing to end.");

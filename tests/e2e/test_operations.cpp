@@ -70,7 +70,7 @@ TEST_CASE("serve logs each request by route template, never a token, and each le
   CHECK(log.find("Secret123") == std::string::npos);
   auto id = std::to_string(link["id"].get<int64_t>());
   auto created = log.find("lesson " + id + " created -> active (click: student opened the tracking link)");
-  auto ended = log.find("lesson " + id + " active -> ended (leave_url: teacher opened the checkout link)");
+  auto ended = log.find("lesson " + id + " active -> ended (leave_url: teacher pressed \"End the lesson now\" on the checkout page)");
   CHECK(created != std::string::npos);
   CHECK(ended != std::string::npos);
   CHECK(created < ended);

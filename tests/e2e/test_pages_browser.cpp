@@ -13,6 +13,10 @@ using nlohmann::json;
 
 namespace {
 
+const std::string phone_browser =
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+    "Mobile Safari/537.36";
+
 const std::string zoom_url = "https://zoom.us/j/86431910364?pwd=Secret123";
 const std::string telegram = "TelegramBot (like TwitterBot)";
 
@@ -26,7 +30,9 @@ struct Chromium {
                                   "--disable-component-update", "--disable-sync", "--disable-quic",
                                   "--user-data-dir=" + profile.file("profile"),
                                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"};
-    if (!user_agent.empty()) argv.push_back("--user-agent=" + user_agent);
+    // Headless Chromium's own User-Agent says HeadlessChrome, which is (rightly) a fetcher: pages
+    // for people are loaded as a phone's browser would.
+    argv.push_back("--user-agent=" + (user_agent.empty() ? phone_browser : user_agent));
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(url);
     auto r = run_program(argv, {{"HOME", profile.path().string()}}, "", 90);
