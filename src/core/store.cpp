@@ -355,14 +355,6 @@ void Store::attempt(const std::function<void()>& body) {
   }
 }
 
-bool Store::healthy() {
-  try {
-    return read([](Connection& c) { return c.db.execAndGet("SELECT 1").getInt() == 1; });
-  } catch (const Error&) {
-    return false;
-  }
-}
-
 void Store::probe_write(TimePoint now) {
   change([&](Connection& c) {
     Query q(c, "INSERT INTO write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at");

@@ -64,7 +64,6 @@ class Store {
   // after_commit actions) are undone and the exception is rethrown; the write goes on.
   void attempt(const std::function<void()>& body);
 
-  bool healthy();
   // A write that changes nothing but must reach the disk: does the database take writes now?
   void probe_write(TimePoint now);
 

@@ -24,6 +24,8 @@ TimePoint parse_time_arg(std::string_view text, const std::string& tz = "UTC");
 
 // "90s", "10m", "4h", "2d". Throws Error(invalid_argument).
 Seconds parse_duration(std::string_view text);
+// "2026-11-25T09:00:00" followed by `suffix` ("Z", "+03:00"): the one formatter of calendar times.
+std::string format_calendar(std::chrono::sys_days day, Seconds time_of_day, const char* suffix);
 std::string format_duration(Seconds d);  // the shortest exact form: "600s" -> "10m"
 
 // Core never reads the system clock directly: it is handed a Clock.

@@ -34,20 +34,26 @@ TimePoint start_of_local_day(const std::string& ymd, const std::string& tz) {
 }
 
 LocalTime to_local(TimePoint t, const std::string& tz) {
-  auto zoned = date::make_zoned(find_zone(tz), t);
-  auto info = zoned.get_info();
-  auto local = zoned.get_local_time();
+  // The zone is looked up once per name (reports ask for the same one a million times).
+  thread_local std::string cached_name;
+  thread_local const date::time_zone* cached_zone = nullptr;
+  if (!cached_zone || cached_name != tz) {
+    cached_zone = find_zone(tz);
+    cached_name = tz;
+  }
+  auto info = cached_zone->get_info(t);
+  auto local = t + info.offset;
   auto day = date::floor<date::days>(local);
-  date::year_month_day ymd{day};
-  date::hh_mm_ss hms{local - day};
   auto offset = std::chrono::duration_cast<std::chrono::minutes>(info.offset).count();
-  char sign = offset < 0 ? '-' : '+';
+  char suffix[] = "+00:00";
+  if (offset < 0) suffix[0] = '-';
   offset = std::abs(offset);
-  auto date_text = fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                               static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return {date_text, fmt::format("{}T{:02}:{:02}:{:02}{}{:02}:{:02}", date_text, hms.hours().count(),
-                                 hms.minutes().count(), hms.seconds().count(), sign, offset / 60,
-                                 offset % 60)};
+  suffix[1] = static_cast<char>('0' + offset / 600);
+  suffix[2] = static_cast<char>('0' + offset / 60 % 10);
+  suffix[4] = static_cast<char>('0' + offset % 60 / 10);
+  suffix[5] = static_cast<char>('0' + offset % 10);
+  auto iso = format_calendar(std::chrono::sys_days{day.time_since_epoch()}, local - day, suffix);
+  return {iso.substr(0, 10), std::move(iso)};
 }
 
 }  // namespace zt
