@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 #include "core/lesson_rules.hpp"
 
 namespace zt {
@@ -207,17 +208,28 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
   auto now = lessons_.clock().now();
   verify_zoom_signature(options_.secret, delivery.timestamp, delivery.signature, delivery.body, now,
                         options_.max_age);
-  json event = json::parse(delivery.body.begin(), delivery.body.end(), nullptr, false);
-  if (event.is_discarded()) bad_event("body is not JSON");
+  json event;
+  try {
+    // Bounded: a signed body nested 200,000 deep must be refused, not crash serve.
+    event = parse_json_bounded(delivery.body);
+  } catch (const Error& e) {
+    bad_event(std::string("body ") + e.what());
+  }
   if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
     bad_event("body is not a Zoom event: no \"event\" name");
   }
   auto name = event["event"].get<std::string>();
   if (name == "endpoint.url_validation") {
-    auto payload = event.value("payload", json::object());
-    auto token = payload.is_object() ? payload.value("plainToken", json()) : json();
-    if (!token.is_string() || token.get<std::string>().empty()) bad_event("url_validation without a plainToken");
-    return {200, url_validation_answer(options_.secret, token.get<std::string>()), "url_validation", {}, {}};
+    auto payload = event.find("payload");
+    const json* token = nullptr;
+    if (payload != event.end() && payload->is_object()) {
+      auto found = payload->find("plainToken");
+      if (found != payload->end()) token = &*found;
+    }
+    if (!token || !token->is_string() || token->get_ref<const std::string&>().empty()) {
+      bad_event("url_validation without a plainToken");
+    }
+    return {200, url_validation_answer(options_.secret, token->get<std::string>()), "url_validation", {}, {}};
   }
 
   WebhookEventRecord record;
@@ -250,9 +262,17 @@ WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
   if (record->outcome == "duplicate") {
     throw Error(ErrorCode::conflict, fmt::format("event {} is a duplicate delivery: {}", id, record->detail));
   }
-  json event = json::parse(record->body, nullptr, false);
-  if (event.is_discarded() || !event.is_object()) {
-    store.write([&] { store.set_webhook_outcome(id, "error", "stored body is not a JSON object", std::nullopt); });
+  json event;
+  std::string problem;
+  try {
+    // Events stored before bodies were bounded may nest arbitrarily deep.
+    event = parse_json_bounded(record->body);
+    if (!event.is_object()) problem = "stored body is not a JSON object";
+  } catch (const Error& e) {
+    problem = std::string("stored body ") + e.what();
+  }
+  if (!problem.empty()) {
+    store.write([&] { store.set_webhook_outcome(id, "error", problem, std::nullopt); });
     return {200, {{"status", "error"}, {"event_id", id}}, "error", id, {}};
   }
   return apply_and_record(id, event);
