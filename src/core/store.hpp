@@ -89,6 +89,9 @@ class Store {
   // Zoom participants and meeting instances, keyed by meeting, not by lesson.
   void record_join(const std::string& meeting_id, const Segment& segment);
   void record_leave(const std::string& meeting_id, const Segment& segment);
+  // One connection's segment as stored (merged from every delivery), if any.
+  std::optional<Segment> find_segment(const std::string& source, const std::string& meeting_uuid,
+                                      const std::string& connection_id);
   std::vector<Segment> segments_between(const std::string& meeting_id, TimePoint from,
                                         const std::optional<TimePoint>& to);
   void record_meeting_end(const std::string& meeting_id, const std::string& meeting_uuid,

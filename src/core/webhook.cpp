@@ -296,6 +296,28 @@ WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
   return {200, body, applied.outcome, id, applied.lesson_id};
 }
 
+// The lessons whose facts an event at `t` can change: a lesson reads the segments that overlap
+// its window [start, next start) and the meeting's ends inside it, and an open segment reads
+// into every later window. So: from the last lesson that started before the earliest time the
+// segment spanned (`before`: as stored before this event) or now spans, to the newest. For live
+// events that is the current lesson and any started after it.
+std::vector<Lesson> WebhookIngest::lessons_changed_by(const std::string& meeting_id, TimePoint t,
+                                                      const std::optional<Segment>& before) {
+  auto& store = lessons_.store();
+  auto earliest = t;
+  if (before) {
+    for (const auto& when : {before->join_time, before->leave_time}) {
+      if (when && *when < earliest) earliest = *when;
+    }
+  }
+  Lesson probe;  // id 0: previous_lesson_on_meeting then finds the last start strictly before
+  probe.meeting_id = meeting_id;
+  probe.started_at = earliest;
+  auto previous = store.previous_lesson_on_meeting(probe);
+  auto from = previous ? *previous->started_at : earliest;
+  return store.lessons_started_on_meeting(meeting_id, from, TimePoint{std::chrono::sys_days{std::chrono::year{9999} / 12 / 31}});
+}
+
 WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   auto name = event.value("event", std::string());
   if (name == started) {
@@ -316,6 +338,7 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
 
   TimePoint t{};
   std::optional<Segment> segment;
+  std::optional<Segment> before;
   if (name == ended) {
     auto end = time_field(object, "end_time");
     if (!end) end = event_time_fallback(event);
@@ -326,9 +349,12 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     bool is_join = name == joined;
     segment = segment_of(event, object, is_join);
     t = is_join ? *segment->join_time : *segment->leave_time;
+    // Read before the merge: the windows the segment leaves must be re-derived too.
+    before = store.find_segment(segment->source, segment->meeting_uuid, segment->connection_id);
     if (is_join) store.record_join(meeting_id, *segment);
     else store.record_leave(meeting_id, *segment);
   }
+  auto changed = lessons_changed_by(meeting_id, t, before);
 
   // Only lessons near the event, and those still waiting for their click, can concern it: a
   // personal meeting id reused for years must not make every event read its whole history.
@@ -339,7 +365,20 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
                           std::any_of(waiting.begin(), waiting.end(), teaches);
-  for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
+  // Every lesson whose facts this event changed is re-derived, however far from the event it
+  // started: a lesson left stale would keep a row that depends on the order events arrived.
+  // Those nearby are refreshed too, so that an end whose grace has run out becomes final.
+  for (const auto& lesson : nearby) {
+    if (std::none_of(changed.begin(), changed.end(), [&](const Lesson& l) { return l.id == lesson.id; })) {
+      changed.push_back(lesson);
+    }
+  }
+  for (auto& lesson : changed) {
+    lesson = lessons_.refresh(lesson, {"webhook", name});
+    for (auto& near : nearby) {
+      if (near.id == lesson.id) near = lesson;
+    }
+  }
   auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
 
   if (!concerns_teacher) {
