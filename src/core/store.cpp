@@ -690,6 +690,15 @@ void Store::record_meeting_end(const std::string& meeting_id, const std::string&
   });
 }
 
+std::optional<TimePoint> Store::meeting_end_of(const std::string& meeting_uuid) {
+  return guarded(mutex_, [&]() -> std::optional<TimePoint> {
+    SQLite::Statement q(*db_, "SELECT end_time FROM meeting_ends WHERE meeting_uuid = ?");
+    q.bind(1, meeting_uuid);
+    if (!q.executeStep()) return std::nullopt;
+    return required_time(q.getColumn(0));
+  });
+}
+
 std::vector<TimePoint> Store::meeting_ends_between(const std::string& meeting_id, TimePoint from,
                                                    const std::optional<TimePoint>& to) {
   return guarded(mutex_, [&] {

@@ -96,6 +96,8 @@ class Store {
                                         const std::optional<TimePoint>& to);
   void record_meeting_end(const std::string& meeting_id, const std::string& meeting_uuid,
                           TimePoint end_time);
+  // The end stored for one meeting instance (the latest reported), if any.
+  std::optional<TimePoint> meeting_end_of(const std::string& meeting_uuid);
   std::vector<TimePoint> meeting_ends_between(const std::string& meeting_id, TimePoint from,
                                               const std::optional<TimePoint>& to);
 

@@ -299,8 +299,9 @@ WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
 // The lessons whose facts an event at `t` can change: a lesson reads the segments that overlap
 // its window [start, next start) and the meeting's ends inside it, and an open segment reads
 // into every later window. So: from the last lesson that started before the earliest time the
-// segment spanned (`before`: as stored before this event) or now spans, to the newest. For live
-// events that is the current lesson and any started after it.
+// segment spanned (`before`: as stored before this event; for a meeting end, the instance's end
+// as stored before) or now spans, to the newest. For live events that is the current lesson
+// and any started after it.
 std::vector<Lesson> WebhookIngest::lessons_changed_by(const std::string& meeting_id, TimePoint t,
                                                       const std::optional<Segment>& before) {
   auto& store = lessons_.store();
@@ -344,6 +345,11 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     if (!end) end = event_time_fallback(event);
     if (!end) bad_event("meeting.ended without end_time");
     t = *end;
+    // A later copy of this instance's end moves it: the window it leaves is re-derived too.
+    if (auto stored = store.meeting_end_of(uuid)) {
+      before = Segment{};
+      before->leave_time = stored;
+    }
     store.record_meeting_end(meeting_id, uuid, t);
   } else {
     bool is_join = name == joined;

@@ -76,7 +76,10 @@ std::vector<ZoomEventSpec> meeting_day(uint32_t seed) {
                   "left the meeting. Reason : left the meeting");
     }
     if (!chance(15)) events.push_back(spec("meeting.ended", instance_end, true, "", uuid()));
-    if (chance(10)) events.push_back(spec("meeting.ended", instance_end + Seconds{between(1, 600)}, true, "", uuid()));
+    if (chance(15)) {  // another report of the same instance's end, seconds or hours later
+      auto later = chance(50) ? Seconds{between(1, 600)} : Seconds{between(1, 6) * 3600};
+      events.push_back(spec("meeting.ended", instance_end + later, true, "", uuid()));
+    }
     ++instance;
     t = instance_end + Seconds{between(1, 90) * 60};
   }
