@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "core/error.hpp"
 #include "core/webhook.hpp"
 #include "http/server.hpp"
@@ -27,14 +28,13 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   int port = -1;
   if (colon != std::string::npos) {
     try {
-      size_t used = 0;
-      port = std::stoi(listen.substr(colon + 1), &used);
-      if (used != listen.size() - colon - 1) port = -1;
-    } catch (const std::exception&) {
+      port = static_cast<int>(parse_decimal(std::string_view(listen).substr(colon + 1), "port", 0, 65535));
+    } catch (const Error&) {
     }
   }
-  if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("--listen '{}' is not HOST:PORT", listen),
+  if (colon == std::string::npos || colon == 0 || port < 0) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--listen '{}' is not HOST:PORT (a decimal port from 0 to 65535)", listen),
                 "for example 127.0.0.1:8080 (port 0 picks a free one)");
   }
   auto host = listen.substr(0, colon);

@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 
 #include "cli/commands.hpp"
+#include "cli/numbers.hpp"
 #include "core/error.hpp"
 
 namespace zt::cli {
@@ -16,11 +18,15 @@ struct ListOptions {
 };
 
 struct CorrectionOptions {
-  int64_t id = 0;
+  std::string id;  // decimal: see cli/numbers.hpp
   std::string at, reason, by;
   bool force = false;
   bool json = false;
 };
+
+int64_t lesson_id(const std::string& text) {
+  return parse_decimal(text, "lesson id", 1, std::numeric_limits<int64_t>::max());
+}
 
 std::string who(const std::string& by) {
   if (!by.empty()) return by;
@@ -138,11 +144,11 @@ void add_list(CLI::App& sessions, Context& ctx) {
 void add_show(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<CorrectionOptions>();
   auto* cmd = sessions.add_subcommand("show", "one lesson with its clicks, webhook events, segments and audit trail");
-  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_option("id", o->id, "lesson id (decimal)")->required()->type_name("ID");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->footer("Example:\n  zoomtrack sessions show 42 --json");
   cmd->callback([&ctx, o] {
-    auto detail = ctx.lessons().detail(o->id);
+    auto detail = ctx.lessons().detail(lesson_id(o->id));
     if (o->json) std::cout << nlohmann::json(detail).dump(2) << "\n";
     else print_detail(detail);
   });
@@ -151,7 +157,7 @@ void add_show(CLI::App& sessions, Context& ctx) {
 void add_end(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<CorrectionOptions>();
   auto* cmd = sessions.add_subcommand("end", "set a lesson's end by hand (audited)");
-  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_option("id", o->id, "lesson id (decimal)")->required()->type_name("ID");
   cmd->add_option("--at", o->at, "when the teacher left (ISO 8601)")->required();
   cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
   cmd->add_option("--by", o->by, "who is correcting (default $USER)");
@@ -160,19 +166,19 @@ void add_end(CLI::App& sessions, Context& ctx) {
   cmd->footer("Example:\n  zoomtrack sessions end 42 --at 2026-11-25T10:30:00Z --reason 'teacher phoned: Zoom crashed'");
   cmd->callback([&ctx, o] {
     auto at = parse_time_arg(o->at, ctx.time_zone());
-    print_lesson(ctx.lessons().end_manually(o->id, at, o->reason, who(o->by), o->force), o->json);
+    print_lesson(ctx.lessons().end_manually(lesson_id(o->id), at, o->reason, who(o->by), o->force), o->json);
   });
 }
 
 void add_void(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<CorrectionOptions>();
   auto* cmd = sessions.add_subcommand("void", "cancel a lesson: it is never paid (audited)");
-  cmd->add_option("id", o->id, "lesson id")->required();
+  cmd->add_option("id", o->id, "lesson id (decimal)")->required()->type_name("ID");
   cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
   cmd->add_option("--by", o->by, "who is cancelling (default $USER)");
   cmd->add_flag("--json", o->json, "print the lesson as JSON");
   cmd->footer("Example:\n  zoomtrack sessions void 42 --reason 'student cancelled'");
-  cmd->callback([&ctx, o] { print_lesson(ctx.lessons().void_lesson(o->id, o->reason, who(o->by)), o->json); });
+  cmd->callback([&ctx, o] { print_lesson(ctx.lessons().void_lesson(lesson_id(o->id), o->reason, who(o->by)), o->json); });
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -143,11 +145,25 @@ void StreamingTable::finish(const std::vector<std::string>& total) {
 
 void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
   namespace fs = std::filesystem;
+  auto refuse = [&](const std::string& why, const std::string& hint) {
+    throw Error(ErrorCode::runtime, fmt::format("cannot write {}: {}", path, why), hint);
+  };
+  if (path.empty()) refuse("the file name is empty", "give a file name, for example payroll.csv");
   fs::path target(path);
+  std::error_code ec;
+  if (path.back() == '/' || fs::is_directory(target, ec)) {
+    refuse("it is a directory", "give a file name, for example " + (target / "payroll.csv").lexically_normal().string());
+  }
+  auto parent = target.parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::exists(parent, ec)) refuse(fmt::format("directory {} does not exist", parent.string()), "create it first");
+  if (!fs::is_directory(parent, ec)) refuse(fmt::format("{} is not a directory", parent.string()), "");
   fs::path temp = target;
   temp += fmt::format(".tmp-{}-{}", ::getpid(), random_token(6));
   {
     std::ofstream out(temp, std::ios::binary);
+    int open_errno = errno;
+    if (!out) refuse(std::strerror(open_errno), "check that the directory is writable");
     try {
       produce(out);
     } catch (...) {
@@ -158,16 +174,17 @@ void write_file_atomically(const std::string& path, const std::function<void(std
     }
     out.flush();
     if (!out) {
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw Error(ErrorCode::runtime, fmt::format("cannot write {}", path), "check the directory exists and is writable");
+      int write_errno = errno;
+      fs::remove(temp, ec);
+      refuse(std::strerror(write_errno), "check the disk has room");
     }
   }
-  std::error_code ec;
   fs::rename(temp, target, ec);
   if (ec) {
-    fs::remove(temp, ec);
-    throw Error(ErrorCode::runtime, fmt::format("cannot write {}: {}", path, ec.message()));
+    auto why = ec.message();  // before remove() reuses ec
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    refuse(why, "");
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -23,45 +24,83 @@ std::optional<TimePoint> latest_signal(const LessonFacts& facts, EndSource sourc
 
 struct Chain {
   std::optional<TimePoint> last_leave;
+  std::optional<TimePoint> last_seen;  // the latest join or leave in the chain
   bool still_in = false;  // an open segment, or the last leave was a breakout move
 };
 
+// One connection as the rules read it. Zoom sometimes loses or reorders events, so a segment
+// may lack its join, or (from a mutated or skewed delivery) leave before it joined. A leave whose
+// join we never saw is a moment, not a stay since the lesson began; a leave before the join
+// moves the join back to it. Either way the leave, which ends lessons, is kept as Zoom said.
+struct Span {
+  TimePoint join;
+  std::optional<TimePoint> leave;
+  bool breakout = false;
+  const Segment* segment = nullptr;
+};
+
+std::optional<Span> span_of(const Segment& s) {
+  if (!s.join_time && !s.leave_time) return std::nullopt;
+  Span span;
+  span.leave = s.leave_time;
+  span.join = s.join_time ? *s.join_time : *s.leave_time;
+  if (span.leave && *span.leave < span.join) span.join = *span.leave;
+  span.breakout = s.leave_time && is_breakout_move(s.leave_reason);
+  span.segment = &s;
+  return span;
+}
+
 // Walks the teacher's connections from the lesson's start: each one that joins within `grace`
-// of the previous leave continues the lesson.
+// of the previous leave continues the lesson. The walk depends only on the set of segments,
+// never on the order the store returned them: ties are broken on every field.
 std::optional<Chain> teacher_chain(const LessonFacts& facts, const std::string& source,
                                    Seconds grace) {
-  std::vector<const Segment*> relevant;
+  std::vector<Span> relevant;
   for (const auto& segment : facts.teacher_segments) {
     if (segment.source != source) continue;
-    if (segment.leave_time && *segment.leave_time < *facts.start) continue;
-    relevant.push_back(&segment);
+    auto span = span_of(segment);
+    if (!span) continue;
+    if (span->leave && *span->leave < *facts.start) continue;
+    // A connection that began after the next lesson started is that lesson's.
+    if (facts.next_start && span->join >= *facts.next_start) continue;
+    relevant.push_back(*span);
   }
   if (relevant.empty()) return std::nullopt;
-  auto join_of = [&](const Segment* s) { return s->join_time.value_or(*facts.start); };
-  std::stable_sort(relevant.begin(), relevant.end(),
-                   [&](auto* a, auto* b) { return join_of(a) < join_of(b); });
+  std::sort(relevant.begin(), relevant.end(), [](const Span& a, const Span& b) {
+    bool a_open = !a.leave, b_open = !b.leave;
+    auto a_leave = a.leave.value_or(TimePoint{}), b_leave = b.leave.value_or(TimePoint{});
+    return std::tie(a.join, a_open, a_leave, a.breakout, a.segment->connection_id, a.segment->meeting_uuid) <
+           std::tie(b.join, b_open, b_leave, b.breakout, b.segment->connection_id, b.segment->meeting_uuid);
+  });
 
   Chain chain;
   bool open = false;
-  for (const auto* segment : relevant) {
-    bool continues = open || chain.still_in || !chain.last_leave ||
-                     join_of(segment) <= *chain.last_leave + grace;
+  for (const auto& span : relevant) {
+    bool continues = open || chain.still_in || !chain.last_leave || span.join <= *chain.last_leave + grace;
     if (!continues) break;
-    if (!segment->leave_time) {
+    chain.last_seen = std::max(chain.last_seen.value_or(span.join), span.join);
+    if (!span.leave) {
       open = true;
-    } else if (!chain.last_leave || *segment->leave_time >= *chain.last_leave) {
-      chain.last_leave = segment->leave_time;
-      chain.still_in = is_breakout_move(segment->leave_reason);
+    } else if (!chain.last_leave || *span.leave > *chain.last_leave) {
+      chain.last_leave = span.leave;
+      chain.still_in = span.breakout;
+    } else if (*span.leave == *chain.last_leave) {
+      // Two connections leaving in the same second: a breakout move among them keeps the
+      // teacher in, whichever was read first.
+      chain.still_in = chain.still_in || span.breakout;
     }
   }
+  if (chain.last_leave) chain.last_seen = std::max(*chain.last_seen, *chain.last_leave);
   chain.still_in = chain.still_in || open;
   return chain;
 }
 
-std::optional<TimePoint> first_meeting_end(const LessonFacts& facts) {
+// The meeting's end that can end this lesson: the first at or after `from` (the lesson's start,
+// or the teacher's latest join or leave: an end before those belongs to an earlier instance).
+std::optional<TimePoint> first_meeting_end(const LessonFacts& facts, TimePoint from) {
   std::optional<TimePoint> first;
   for (auto end : facts.meeting_ends) {
-    if (end >= *facts.start && (!first || end < *first)) first = end;
+    if (end >= from && (!first || end < *first)) first = end;
   }
   return first;
 }
@@ -69,11 +108,14 @@ std::optional<TimePoint> first_meeting_end(const LessonFacts& facts) {
 std::optional<ResolvedEnd> end_from_segments(const LessonFacts& facts, const std::string& source,
                                              EndSource as, Seconds grace) {
   auto chain = teacher_chain(facts, source, grace);
-  auto meeting_end = as == EndSource::webhook ? first_meeting_end(facts) : std::nullopt;
+  bool webhook = as == EndSource::webhook;
+  bool meeting_over = webhook && first_meeting_end(facts, *facts.start).has_value();
   if (chain && !chain->still_in && chain->last_leave) {
-    return ResolvedEnd{*chain->last_leave, as, meeting_end.has_value()};
+    return ResolvedEnd{*chain->last_leave, as, meeting_over};
   }
   // The teacher is still in (or we never saw them): only the meeting's end can end the lesson.
+  auto from = chain && chain->last_seen ? std::max(*facts.start, *chain->last_seen) : *facts.start;
+  auto meeting_end = webhook ? first_meeting_end(facts, from) : std::nullopt;
   if (meeting_end) return ResolvedEnd{*meeting_end, as, true};
   return std::nullopt;
 }
@@ -180,6 +222,13 @@ std::string too_long_reason(const LessonState& state, Seconds max_lesson) {
                      format_duration(*state.ended_at - *state.started_at), format_duration(max_lesson));
 }
 
+// A pure function of the facts and `now`: the same facts, in whatever order they arrived and
+// whatever the lesson's row said before, give the same row. (The row once depended on itself: a
+// final lesson kept its end while a late rejoin was open, so the end a lesson settled on depended
+// on which events had arrived before it became final.) The only statuses carried over are those
+// the facts cannot decide: void (staff), expired and needs_review (time, decided by reconcile).
+// A rejoin whose leave has not arrived yet therefore reopens a final lesson until that leave, or
+// the meeting's end, arrives: the minutes it adds are real.
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
                            Seconds grace, Seconds max_lesson) {
   if (current.status == LessonStatus::void_ || current.status == LessonStatus::expired) {
@@ -189,11 +238,6 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
   next.started_at = facts.start;
   if (!facts.start) return next;  // created
   auto end = resolve_end(facts, grace);
-  if (!end && current.status == LessonStatus::final) {
-    // A late event (a rejoin whose leave has not arrived yet) never reopens a settled lesson;
-    // its end moves when the leave arrives.
-    return state_of(current);
-  }
   if (!end) {
     next.status = current.status == LessonStatus::needs_review ? LessonStatus::needs_review
                                                                : LessonStatus::active;
@@ -205,7 +249,7 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
     next.status = LessonStatus::needs_review;
     return next;
   }
-  bool settled = current.status == LessonStatus::final || end->meeting_over || now >= end->at + grace;
+  bool settled = end->meeting_over || now >= end->at + grace;
   next.status = settled ? LessonStatus::final : LessonStatus::ended;
   return next;
 }

@@ -104,6 +104,9 @@ class Store {
   // Zoom participants and meeting instances, keyed by meeting, not by lesson.
   void record_join(const std::string& meeting_id, const Segment& segment);
   void record_leave(const std::string& meeting_id, const Segment& segment);
+  // One connection's segment as stored (merged from every delivery), if any.
+  std::optional<Segment> find_segment(const std::string& source, const std::string& meeting_uuid,
+                                      const std::string& connection_id);
   std::vector<Segment> segments_between(const std::string& meeting_id, TimePoint from,
                                         const std::optional<TimePoint>& to);
   // The teacher's connections only (the host, or the lesson's teacher email or name), through
@@ -114,6 +117,8 @@ class Store {
                                                 const std::string& teacher_name);
   void record_meeting_end(const std::string& meeting_id, const std::string& meeting_uuid,
                           TimePoint end_time);
+  // The end stored for one meeting instance (the latest reported), if any.
+  std::optional<TimePoint> meeting_end_of(const std::string& meeting_uuid);
   std::vector<TimePoint> meeting_ends_between(const std::string& meeting_id, TimePoint from,
                                               const std::optional<TimePoint>& to);
 

@@ -44,15 +44,21 @@ namespace {
 constexpr const char* upsert_segment_sql =
     "INSERT INTO segments (source, meeting_id, meeting_uuid, connection_id, participant_id, "
     "host_id, email, name, join_time, leave_time, leave_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+    // Every merge is commutative, so the row is the same whatever order the deliveries (and
+    // re-deliveries that disagree) arrive in: the earliest join, the latest leave with its
+    // reason, and for text the greatest value ('' loses to any). "Last write wins" made a
+    // lesson's end flip back and forth under a stream of conflicting copies.
     "ON CONFLICT (source, meeting_uuid, connection_id) DO UPDATE SET "
-    "participant_id = CASE WHEN excluded.participant_id <> '' THEN excluded.participant_id "
-    "  ELSE participant_id END, "
-    "host_id = CASE WHEN excluded.host_id <> '' THEN excluded.host_id ELSE host_id END, "
-    "email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE email END, "
-    "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
-    "join_time = COALESCE(excluded.join_time, join_time), "
-    "leave_time = COALESCE(excluded.leave_time, leave_time), "
-    "leave_reason = CASE WHEN excluded.leave_reason <> '' THEN excluded.leave_reason "
+    "meeting_id = MIN(meeting_id, excluded.meeting_id), "
+    "participant_id = MAX(participant_id, excluded.participant_id), "
+    "host_id = MAX(host_id, excluded.host_id), "
+    "email = MAX(email, excluded.email), "
+    "name = MAX(name, excluded.name), "
+    "join_time = MIN(COALESCE(join_time, excluded.join_time), COALESCE(excluded.join_time, join_time)), "
+    "leave_time = MAX(COALESCE(leave_time, excluded.leave_time), COALESCE(excluded.leave_time, leave_time)), "
+    "leave_reason = CASE WHEN excluded.leave_time IS NULL THEN leave_reason "
+    "  WHEN leave_time IS NULL OR excluded.leave_time > leave_time THEN excluded.leave_reason "
+    "  WHEN excluded.leave_time = leave_time THEN MAX(leave_reason, excluded.leave_reason) "
     "  ELSE leave_reason END";
 
 void upsert_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s,
@@ -80,6 +86,20 @@ void Store::record_join(const std::string& meeting_id, const Segment& segment) {
 
 void Store::record_leave(const std::string& meeting_id, const Segment& segment) {
   change([&](Connection& c) { upsert_segment(c, meeting_id, segment, false); });
+}
+
+std::optional<Segment> Store::find_segment(const std::string& source, const std::string& meeting_uuid,
+                                           const std::string& connection_id) {
+  return read([&](Connection& c) -> std::optional<Segment> {
+    Query q(c, "SELECT source, meeting_uuid, connection_id, participant_id, host_id, "
+               "email, name, join_time, leave_time, leave_reason FROM segments "
+               "WHERE source = ? AND meeting_uuid = ? AND connection_id = ?");
+    q->bind(1, source);
+    q->bind(2, meeting_uuid);
+    q->bind(3, connection_id);
+    if (!q->executeStep()) return std::nullopt;
+    return read_segment(*q);
+  });
 }
 
 std::vector<Segment> Store::segments_between(const std::string& meeting_id, TimePoint from,
@@ -149,6 +169,15 @@ void Store::record_meeting_end(const std::string& meeting_id, const std::string&
     q->bind(2, meeting_id);
     q->bind(3, format_utc(end_time));
     q->exec();
+  });
+}
+
+std::optional<TimePoint> Store::meeting_end_of(const std::string& meeting_uuid) {
+  return read([&](Connection& c) -> std::optional<TimePoint> {
+    Query q(c, "SELECT end_time FROM meeting_ends WHERE meeting_uuid = ?");
+    q->bind(1, meeting_uuid);
+    if (!q->executeStep()) return std::nullopt;
+    return required_time(q->getColumn(0));
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 #include "core/lesson_rules.hpp"
 
 namespace zt {
@@ -207,17 +208,28 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
   auto now = lessons_.clock().now();
   verify_zoom_signature(options_.secret, delivery.timestamp, delivery.signature, delivery.body, now,
                         options_.max_age);
-  json event = json::parse(delivery.body.begin(), delivery.body.end(), nullptr, false);
-  if (event.is_discarded()) bad_event("body is not JSON");
+  json event;
+  try {
+    // Bounded: a signed body nested 200,000 deep must be refused, not crash serve.
+    event = parse_json_bounded(delivery.body);
+  } catch (const Error& e) {
+    bad_event(std::string("body ") + e.what());
+  }
   if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) {
     bad_event("body is not a Zoom event: no \"event\" name");
   }
   auto name = event["event"].get<std::string>();
   if (name == "endpoint.url_validation") {
-    auto payload = event.value("payload", json::object());
-    auto token = payload.is_object() ? payload.value("plainToken", json()) : json();
-    if (!token.is_string() || token.get<std::string>().empty()) bad_event("url_validation without a plainToken");
-    return {200, url_validation_answer(options_.secret, token.get<std::string>()), "url_validation", {}, {}};
+    auto payload = event.find("payload");
+    const json* token = nullptr;
+    if (payload != event.end() && payload->is_object()) {
+      auto found = payload->find("plainToken");
+      if (found != payload->end()) token = &*found;
+    }
+    if (!token || !token->is_string() || token->get_ref<const std::string&>().empty()) {
+      bad_event("url_validation without a plainToken");
+    }
+    return {200, url_validation_answer(options_.secret, token->get<std::string>()), "url_validation", {}, {}};
   }
 
   WebhookEventRecord record;
@@ -254,9 +266,17 @@ WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
   if (record->outcome == "duplicate") {
     throw Error(ErrorCode::conflict, fmt::format("event {} is a duplicate delivery: {}", id, record->detail));
   }
-  json event = json::parse(record->body, nullptr, false);
-  if (event.is_discarded() || !event.is_object()) {
-    store.write([&] { store.set_webhook_outcome(id, "error", "stored body is not a JSON object", std::nullopt); });
+  json event;
+  std::string problem;
+  try {
+    // Events stored before bodies were bounded may nest arbitrarily deep.
+    event = parse_json_bounded(record->body);
+    if (!event.is_object()) problem = "stored body is not a JSON object";
+  } catch (const Error& e) {
+    problem = std::string("stored body ") + e.what();
+  }
+  if (!problem.empty()) {
+    store.write([&] { store.set_webhook_outcome(id, "error", problem, std::nullopt); });
     return {200, {{"status", "error"}, {"event_id", id}}, "error", id, {}};
   }
   return apply_and_record(id, event);
@@ -282,6 +302,29 @@ WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
   return {200, body, applied.outcome, id, applied.lesson_id};
 }
 
+// The lessons whose facts an event at `t` can change: a lesson reads the segments that overlap
+// its window [start, next start) and the meeting's ends inside it, and an open segment reads
+// into every later window. So: from the last lesson that started before the earliest time the
+// segment spanned (`before`: as stored before this event; for a meeting end, the instance's end
+// as stored before) or now spans, to the newest. For live events that is the current lesson
+// and any started after it.
+std::vector<Lesson> WebhookIngest::lessons_changed_by(const std::string& meeting_id, TimePoint t,
+                                                      const std::optional<Segment>& before) {
+  auto& store = lessons_.store();
+  auto earliest = t;
+  if (before) {
+    for (const auto& when : {before->join_time, before->leave_time}) {
+      if (when && *when < earliest) earliest = *when;
+    }
+  }
+  Lesson probe;  // id 0: previous_lesson_on_meeting then finds the last start strictly before
+  probe.meeting_id = meeting_id;
+  probe.started_at = earliest;
+  auto previous = store.previous_lesson_on_meeting(probe);
+  auto from = previous ? *previous->started_at : earliest;
+  return store.lessons_started_on_meeting(meeting_id, from, TimePoint{std::chrono::sys_days{std::chrono::year{9999} / 12 / 31}});
+}
+
 WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   auto name = event.value("event", std::string());
   if (name == started) {
@@ -302,22 +345,29 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
 
   TimePoint t{};
   std::optional<Segment> segment;
+  std::optional<Segment> before;
   if (name == ended) {
     auto end = time_field(object, "end_time");
     if (!end) end = event_time_fallback(event);
     if (!end) bad_event("meeting.ended without end_time");
     t = *end;
     check_not_in_future(t, lessons_.clock().now(), "end_time");
+    // A later copy of this instance's end moves it: the window it leaves is re-derived too.
+    if (auto stored = store.meeting_end_of(uuid)) {
+      before = Segment{};
+      before->leave_time = stored;
+    }
     store.record_meeting_end(meeting_id, uuid, t);
   } else {
     bool is_join = name == joined;
     segment = segment_of(event, object, is_join);
     t = is_join ? *segment->join_time : *segment->leave_time;
     check_not_in_future(t, lessons_.clock().now(), is_join ? "join_time" : "leave_time");
+    // Read before the merge: the windows the segment leaves must be re-derived too.
+    before = store.find_segment(segment->source, segment->meeting_uuid, segment->connection_id);
     if (is_join) store.record_join(meeting_id, *segment);
     else store.record_leave(meeting_id, *segment);
   }
-
   // Only lessons near the event, and those still waiting for their click, can concern it: a
   // personal meeting id reused for years must not make every event read its whole history.
   auto waiting = store.unstarted_lessons_on_meeting(meeting_id);
@@ -327,14 +377,28 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
                           std::any_of(waiting.begin(), waiting.end(), teaches);
-  auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
   if (!concerns_teacher) {
-    // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
-    return {"ignored", "participant is not the teacher: segment kept, no lesson changes", lesson_id};
+    // Kept as a segment (staff see who attended), but only the teacher's connections and the
+    // meeting's end move a lesson: a crowd of students joining and leaving costs no refresh.
+    return {"ignored", "participant is not the teacher: segment kept, no lesson changes",
+            lesson_for_event(nearby, waiting, t, name == joined)};
   }
-  // Only the teacher's connections and the meeting's end move a lesson: a crowd of students
-  // joining and leaving costs no lesson a refresh.
-  for (auto& lesson : nearby) lesson = lessons_.refresh(lesson, {"webhook", name});
+  // Every lesson whose facts this event changed is re-derived, however far from the event it
+  // started: a lesson left stale would keep a row that depends on the order events arrived.
+  // Those nearby are refreshed too, so that an end whose grace has run out becomes final.
+  auto changed = lessons_changed_by(meeting_id, t, before);
+  for (const auto& lesson : nearby) {
+    if (std::none_of(changed.begin(), changed.end(), [&](const Lesson& l) { return l.id == lesson.id; })) {
+      changed.push_back(lesson);
+    }
+  }
+  for (auto& lesson : changed) {
+    lesson = lessons_.refresh(lesson, {"webhook", name});
+    for (auto& near : nearby) {
+      if (near.id == lesson.id) near = lesson;
+    }
+  }
+  auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
   std::string detail = "recorded";
   for (const auto& lesson : nearby) {
     if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);

@@ -76,6 +76,8 @@ class WebhookIngest {
   };
   Applied apply(const nlohmann::json& event);
   WebhookResult apply_and_record(int64_t id, const nlohmann::json& event);
+  std::vector<Lesson> lessons_changed_by(const std::string& meeting_id, TimePoint t,
+                                         const std::optional<Segment>& before);
 
   LessonService& lessons_;
   WebhookOptions options_;

@@ -56,7 +56,10 @@ ZoomJoinUrl parse_zoom_join_url(std::string_view url) {
       !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); })) {
     reject(url, "the meeting id must be digits only");
   }
-  return {std::string(url), std::string(digits)};
+  // Scheme and host are case-insensitive; stored lower-case, so that "httPs://ZOOM.us/..." is
+  // kept (and redirected to) in the one spelling every later check expects. Path and query
+  // (the pwd) are case-sensitive and kept as given.
+  return {std::string(scheme) + host + std::string(path_and_query), std::string(digits)};
 }
 
 std::string url_encode(std::string_view text) {

@@ -19,6 +19,9 @@ void receive(Server::Impl& impl, WebhookIngest& ingest, const httplib::Request& 
   } catch (const Error& e) {
     // Refused deliveries store nothing; only this counter remembers them.
     if (e.code() == ErrorCode::unauthorized) impl.metrics.record_webhook("rejected");
+    if (e.code() == ErrorCode::invalid_argument || e.code() == ErrorCode::too_large) {
+      impl.metrics.record_webhook("invalid");
+    }
     res.status = status_for(e.code());
     res.set_content(std::string(e.what()) + "\n", "text/plain; charset=utf-8");
   }

@@ -4,10 +4,13 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <optional>
 #include <thread>
 
 #include "core/crypto.hpp"
+#include "core/error.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::http {
 namespace {
@@ -117,11 +120,21 @@ class ZoomApiClient final : public ZoomApi {
                          fmt::format("Zoom refused the OAuth credentials (HTTP {})", res->status),
                          "check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET");
     }
-    auto body = nlohmann::json::parse(res->body, nullptr, false);
-    if (body.is_discarded() || !body.contains("access_token") || !body["access_token"].is_string()) {
+    nlohmann::json body;
+    try {
+      body = parse_json_bounded(res->body);
+    } catch (const Error& e) {
+      throw ZoomApiError(ZoomFailure::unauthorized, std::string("Zoom's OAuth answer ") + e.what());
+    }
+    if (!body.is_object() || !body.contains("access_token") || !body["access_token"].is_string()) {
       throw ZoomApiError(ZoomFailure::unauthorized, "Zoom's OAuth answer has no access_token");
     }
-    auto lifetime = std::chrono::seconds(body.value("expires_in", 3600));
+    auto expires_in = body.find("expires_in");
+    int64_t seconds = 3600;
+    if (expires_in != body.end() && expires_in->is_number_integer()) {
+      seconds = std::clamp<int64_t>(expires_in->get<int64_t>(), 0, 86400);
+    }
+    auto lifetime = std::chrono::seconds(seconds);
     token_expiry_ = std::chrono::steady_clock::now() + std::max(lifetime - token_margin, std::chrono::seconds{0});
     token_ = body["access_token"].get<std::string>();
     return *token_;
@@ -150,8 +163,14 @@ class ZoomApiClient final : public ZoomApi {
       auto res = c.Get(api_.path + path, {{"Authorization", "Bearer " + token()}});
       if (!res) network_failure(api_, res.error());
       if (res->status == 200) {
-        auto body = nlohmann::json::parse(res->body, nullptr, false);
-        if (body.is_discarded() || !body.is_object()) {
+        nlohmann::json body;
+        try {
+          body = parse_json_bounded(res->body);
+        } catch (const Error& e) {
+          throw ZoomApiError(ZoomFailure::bad_response,
+                             fmt::format("Zoom's answer for meeting {} {}", meeting, e.what()));
+        }
+        if (!body.is_object()) {
           throw ZoomApiError(ZoomFailure::bad_response, fmt::format("Zoom sent unreadable JSON for meeting {}", meeting));
         }
         return body;

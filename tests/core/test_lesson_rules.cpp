@@ -184,21 +184,60 @@ TEST_CASE("lesson status follows its facts", "[core][rules]") {
   CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::needs_review);
 }
 
-TEST_CASE("a late rejoin never reopens a final lesson", "[core][rules]") {
+TEST_CASE("a lesson's row depends on its facts and the time, never on the row before", "[core][rules]") {
   Lesson lesson;
-  lesson.status = LessonStatus::final;
   lesson.started_at = at("2026-11-25T09:00:00Z");
-  lesson.ended_at = at("2026-11-25T10:00:00Z");
-  lesson.end_source = EndSource::webhook;
   auto f = started("2026-11-25T09:00:00Z");
   f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"));
   f.teacher_segments.push_back(teacher("2026-11-25T10:05:00Z", ""));
   auto now = at("2026-11-25T11:00:00Z");
-  CHECK(resolve_lesson(lesson, f, now, default_grace) == state_of(lesson));
+  for (auto status : {LessonStatus::active, LessonStatus::ended, LessonStatus::final}) {
+    lesson.status = status;
+    // A rejoin within grace whose leave has not arrived: the teacher is in, whatever the row said.
+    CHECK(resolve_lesson(lesson, f, now, default_grace).status == LessonStatus::active);
+  }
   f.teacher_segments[1].leave_time = at("2026-11-25T10:20:00Z");
-  auto moved = resolve_lesson(lesson, f, now, default_grace);
-  CHECK(moved.status == LessonStatus::final);
-  CHECK(moved.ended_at == at("2026-11-25T10:20:00Z"));
+  for (auto status : {LessonStatus::active, LessonStatus::ended, LessonStatus::final}) {
+    lesson.status = status;
+    auto moved = resolve_lesson(lesson, f, now, default_grace);
+    CHECK(moved.status == LessonStatus::final);
+    CHECK(moved.ended_at == at("2026-11-25T10:20:00Z"));
+    CHECK(resolve_lesson(lesson, f, at("2026-11-25T10:25:00Z"), default_grace).status == LessonStatus::ended);
+  }
+}
+
+TEST_CASE("segments are read the same whatever Zoom lost or garbled", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  f.teacher_segments.push_back(teacher("2026-11-25T08:58:00Z", "2026-11-25T09:30:00Z"));
+  SECTION("a leave whose join was lost is a moment, not a stay since the start") {
+    f.teacher_segments.push_back(teacher("", "2026-11-25T11:00:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T09:30:00Z"));
+    f.teacher_segments.back().join_time = at("2026-11-25T09:35:00Z");  // its join arrives: a rejoin
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T11:00:00Z"));
+  }
+  SECTION("a leave before its join moves the join back to it") {
+    f.teacher_segments.push_back(teacher("2026-11-25T12:00:00Z", "2026-11-25T09:35:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T09:35:00Z"));
+  }
+  SECTION("a segment that began after the next lesson started is not this lesson's") {
+    f.next_start = at("2026-11-25T09:32:00Z");
+    f.teacher_segments.push_back(teacher("2026-11-25T09:32:00Z", "2026-11-25T09:50:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T09:30:00Z"));
+  }
+  SECTION("two leaves in one second: a breakout move among them keeps the teacher in, in any order") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:10:00Z", "2026-11-25T09:30:00Z",
+                                         "left the meeting. Reason : join breakout room"));
+    CHECK_FALSE(resolve_end(f, default_grace));
+    std::swap(f.teacher_segments[0], f.teacher_segments[1]);
+    CHECK_FALSE(resolve_end(f, default_grace));
+  }
+  SECTION("a meeting end before the teacher's rejoin belongs to an earlier instance") {
+    f.teacher_segments.push_back(teacher("2026-11-25T09:35:00Z", ""));
+    f.meeting_ends.push_back(at("2026-11-25T09:32:00Z"));
+    CHECK_FALSE(resolve_end(f, default_grace));
+    f.meeting_ends.push_back(at("2026-11-25T10:30:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:30:00Z"));
+  }
 }
 
 TEST_CASE("a teacher who leaves in the second the student clicks ends a zero-minute lesson", "[core][rules]") {

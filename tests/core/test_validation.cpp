@@ -14,6 +14,8 @@ TEST_CASE("Zoom join URLs are accepted only from Zoom's hosts over https", "[cor
   CHECK(parse_zoom_join_url("https://us02web.zoom.us/j/123456789").meeting_id == "123456789");
   CHECK(parse_zoom_join_url("https://school.zoomgov.com/w/1234567890?pwd=x").meeting_id == "1234567890");
   CHECK(parse_zoom_join_url("https://ZOOM.US/j/123456").meeting_id == "123456");
+  // Found by fuzz_zoom_url: a mixed-case scheme was stored as given.
+  CHECK(parse_zoom_join_url("httPs://Us02Web.ZOOM.us/j/123456?pwd=AbC").url == "https://us02web.zoom.us/j/123456?pwd=AbC");
   for (const char* bad : {"http://zoom.us/j/123", "https://zoom.us.evil.com/j/123", "https://evilzoom.us/j/123",
                           "https://zoom.us/s/123", "https://zoom.us/j/12a3", "https://zoom.us/j/",
                           "https://zoom.us", "zoom.us/j/123", "https://zoom.us/j/123 x", "",

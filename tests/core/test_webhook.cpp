@@ -179,6 +179,11 @@ TEST_CASE("refused deliveries store nothing", "[core][webhook]") {
   CHECK(code_of([&] { f.post("{not json"); }) == ErrorCode::invalid_argument);
   CHECK(code_of([&] { f.post("[1,2]"); }) == ErrorCode::invalid_argument);
   CHECK(code_of([&] { f.post(std::string(max_webhook_body + 1, ' ')); }) == ErrorCode::too_large);
+  auto deep = std::string(200000, '[') + std::string(200000, ']');
+  CHECK(code_of([&] { f.post(R"({"event":"endpoint.url_validation","payload":{"plainToken":"a","x":)" + deep + "}}"); }) ==
+        ErrorCode::invalid_argument);
+  CHECK(code_of([&] { f.post(R"({"event":"meeting.participant_left","payload":)" + deep + "}"); }) ==
+        ErrorCode::invalid_argument);
   WebhookIngest unconfigured(f.service, WebhookOptions{"", 7200s});
   CHECK(code_of([&] { unconfigured.receive({body, ts, zoom_signature("", ts, body)}); }) == ErrorCode::unavailable);
   CHECK(f.rows("webhook_events") == 0);
@@ -401,4 +406,23 @@ TEST_CASE("webhook send builds the fixtures' shape, with the host or a guest", "
   spec.event = "meeting.ended";
   spec.meeting_id = "12ab";
   CHECK_THROWS_AS(build_zoom_event(spec), Error);
+}
+
+TEST_CASE("a stored body nested too deep is marked error on re-apply, not followed", "[core][webhook]") {
+  Fixture f;
+  // Stored by a build that did not bound depth: re-applying it must not crash either.
+  WebhookEventRecord record;
+  record.delivery_key = "deep";
+  record.received_at = f.clock.now();
+  record.event = "meeting.participant_left";
+  record.meeting_id = meeting;
+  record.outcome = "error";
+  record.body = R"({"event":"meeting.participant_left","payload":)" + std::string(200000, '[') +
+                std::string(200000, ']') + "}";
+  f.store.write([&] { f.store.insert_webhook_event(record); });
+  auto result = f.ingest.apply_stored_event(record.id);
+  CHECK(result.outcome == "error");
+  auto events = f.store.list_webhook_events("error", false);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].detail == "stored body nests deeper than 64 levels");
 }

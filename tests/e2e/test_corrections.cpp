@@ -111,3 +111,50 @@ TEST_CASE("a manual end over Zoom's own end is refused without --force and audit
   CHECK((*entry)["new_value"] == end[6]);
   CHECK(lesson["end_signals"].back()["forced"] == true);
 }
+
+TEST_CASE("lesson ids are decimal: 010 is lesson 10, never octal 8; 0x10 is refused", "[e2e][corrections]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  std::string csv = "teacher,student,zoom_url\n";
+  for (int i = 1; i <= 17; ++i) csv += "t" + std::to_string(i) + ",s" + std::to_string(i) + ",https://zoom.us/j/8643191036" + std::to_string(i % 10) + "\n";
+  write_file(dir.file("lessons.csv"), csv);
+  REQUIRE(run_zoomtrack({"--db", db, "link", "create", "--from-csv", dir.file("lessons.csv")}).exit_code == 0);
+  auto status = [&](int id) { return show_lesson(db, id).at("status").get<std::string>(); };
+
+  auto voided = run_zoomtrack({"--db", db, "sessions", "void", "010", "--reason", "x"});
+  INFO(voided.err);
+  REQUIRE(voided.exit_code == 0);
+  CHECK(status(10) == "void");
+  CHECK(status(8) == "created");
+  auto shown = run_zoomtrack({"--db", db, "sessions", "show", "08", "--json"});
+  REQUIRE(shown.exit_code == 0);
+  CHECK(json::parse(shown.out).at("id") == 8);
+
+  for (std::string id : {"0x10", "0X10", "+9", " 9", "9 ", "1e1", "9abc", "", "0", "99999999999999999999"}) {
+    INFO("id '" << id << "'");
+    for (std::string command : {"void", "end", "show"}) {
+      std::vector<std::string> args{"--db", db, "sessions", command, id};
+      if (command != "show") args.insert(args.end(), {"--reason", "x"});
+      if (command == "end") args.insert(args.end(), {"--at", "2026-11-24T10:00:00Z"});
+      auto r = run_zoomtrack(args);
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.find("zoomtrack: error: lesson id '" + id + "' is") == 0);
+    }
+  }
+  CHECK(run_zoomtrack({"--db", db, "sessions", "void", "0x10", "--reason", "x"}).err.find("not a decimal number") !=
+        std::string::npos);
+  CHECK(run_zoomtrack({"--db", db, "sessions", "void", "--reason", "x", "--", "-1"}).exit_code == 2);
+  CHECK(status(16) == "created");
+  CHECK(status(9) == "created");
+  CHECK(status(1) == "created");
+}
+
+TEST_CASE("the port in --listen is decimal", "[e2e][corrections]") {
+  TempDir dir;
+  for (std::string listen : {"127.0.0.1:0x50", "127.0.0.1:+80", "127.0.0.1: 80", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:8o"}) {
+    INFO(listen);
+    auto r = run_zoomtrack({"--db", dir.file("zt.db"), "serve", "--listen", listen});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("is not HOST:PORT (a decimal port from 0 to 65535)") != std::string::npos);
+  }
+}

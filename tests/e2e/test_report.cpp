@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -160,4 +162,45 @@ TEST_CASE("report refuses a bad zone, an empty period and unknown rounding", "[e
   CHECK(run_zoomtrack({"--db", p.db, "report", "--tz", "Mars/Olympus"}).exit_code == 2);
   CHECK(run_zoomtrack({"--db", p.db, "report", "--from", "2026-11-02", "--to", "2026-11-01"}).exit_code == 2);
   CHECK(run_zoomtrack({"--db", p.db, "report", "--minutes", "half"}).exit_code == 2);
+}
+
+TEST_CASE("report -o names why a path cannot be written, and writes nothing", "[e2e][report]") {
+  Payroll p;
+  auto out_dir = p.dir.path() / "out";
+  std::filesystem::create_directory(out_dir);
+  auto run = [&](const std::string& target) {
+    return run_zoomtrack({"--db", p.db, "report", "--csv", "-o", target});
+  };
+  auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(out_dir)) names.push_back(entry.path().filename());
+    return names;
+  };
+
+  for (auto target : {out_dir.string() + "/", out_dir.string()}) {
+    INFO(target);
+    auto r = run(target);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("zoomtrack: error: cannot write " + target + ": it is a directory (give a file name") == 0);
+    CHECK(r.err.find("Success") == std::string::npos);
+    CHECK(listing().empty());
+  }
+  auto missing = run((out_dir / "nope" / "x.csv").string());
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err.find("zoomtrack: error: cannot write " + (out_dir / "nope" / "x.csv").string() + ": directory " +
+                         (out_dir / "nope").string() + " does not exist") == 0);
+  write_file((out_dir / "file").string(), "x");
+  auto under_file = run((out_dir / "file" / "x.csv").string());
+  CHECK(under_file.exit_code == 1);
+  CHECK(under_file.err.find("is not a directory") != std::string::npos);
+  std::filesystem::remove(out_dir / "file");
+
+  if (::geteuid() != 0) {  // root writes anywhere: the permission case means something only for others
+    std::filesystem::permissions(out_dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    auto denied = run((out_dir / "x.csv").string());
+    std::filesystem::permissions(out_dir, std::filesystem::perms::owner_all);
+    CHECK(denied.exit_code == 1);
+    CHECK(denied.err.find("Permission denied") != std::string::npos);
+  }
+  CHECK(listing().empty());
 }

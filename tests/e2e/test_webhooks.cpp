@@ -518,4 +518,38 @@ TEST_CASE("a leave dated ten minutes ahead of serve's clock is stored as an erro
   lesson = show_lesson(db, held.id);
   CHECK(lesson["ended_at"] == iso(before));
   CHECK(lesson["end_source"] == "webhook");
+
+TEST_CASE("a signed body nested 200,000 deep is refused with 400 and serve stays up", "[e2e][webhook]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  ServeProcess serve(db, with_secret);
+  auto link = create_link(db);
+  click(serve, db, link);
+  // 200,000 levels (~400 KB, under the 1 MiB limit) crashed serve: nlohmann copies and destroys
+  // nested values recursively. Refused while parsing, nothing is stored but a counter.
+  auto deep = std::string(200000, '[') + std::string(200000, ']');
+  std::vector<std::string> bodies{
+      R"({"event":"endpoint.url_validation","payload":{"plainToken":"abc","x":)" + deep + "}}",
+      R"({"event":"meeting.participant_left","payload":{"object":{"id":")" + meeting + R"(","x":)" + deep + "}}}",
+      std::string(200000, '['),  // unterminated: the partial value must not be deep either
+      R"({"event":"meeting.ended","payload":")" + std::string(100, '[') + R"("})",  // brackets in a string are text
+  };
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("body " << i);
+    auto res = post(serve, bodies[i]);
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(res->body.size() < 200);
+  }
+  CHECK(post(serve, bodies[0])->body.find("nests deeper than 64 levels") != std::string::npos);
+  CHECK(events(db).empty());
+  CHECK(show_lesson(db, link["id"]).at("status") == "active");
+  auto metrics = serve.client().Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("zoomtrack_webhook_events_total{outcome=\"invalid\"} 4") != std::string::npos);
+  // Still alive, and a shallow body with brackets inside a string is an ordinary event.
+  auto res = post(serve, bodies[3]);
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(events(db).size() == 1);
 }
