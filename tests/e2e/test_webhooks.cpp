@@ -518,6 +518,7 @@ TEST_CASE("a leave dated ten minutes ahead of serve's clock is stored as an erro
   lesson = show_lesson(db, held.id);
   CHECK(lesson["ended_at"] == iso(before));
   CHECK(lesson["end_source"] == "webhook");
+}
 
 TEST_CASE("a signed body nested 200,000 deep is refused with 400 and serve stays up", "[e2e][webhook]") {
   TempDir dir;
