@@ -519,3 +519,28 @@ TEST_CASE("a leave dated ten minutes ahead of serve's clock is stored as an erro
   CHECK(lesson["ended_at"] == iso(before));
   CHECK(lesson["end_source"] == "webhook");
 }
+
+TEST_CASE("meeting.ended with no lesson near it is unmatched, ends nothing and stays quiet in reconcile",
+          "[e2e][webhook]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 3 * 24 * 60);  // the meeting's only lesson started three days ago
+  ServeProcess serve(db, with_secret);
+  auto res = post(serve, event("meeting.ended", zt::SystemClock().now() - 1min, true));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(json::parse(res->body)["status"] == "unmatched");
+  auto stored = events(db, "unmatched");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0]["event"] == "meeting.ended");
+  CHECK(stored[0]["lesson_id"].is_null());
+  CHECK(stored[0]["detail"].get<std::string>().find("no lesson") != std::string::npos);
+  CHECK(events(db, "applied").empty());
+  CHECK(show_lesson(db, held.id)["ended_at"].is_null());
+  auto r = run_zoomtrack({"--db", db, "reconcile", "--json"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto result = json::parse(r.out);
+  CHECK(result.value("retried_events", json::array()).empty());
+  CHECK(events(db, "unmatched").size() == 1);
+}
