@@ -53,7 +53,7 @@ function __zoomtrack_path
                 set path 'events list'
             case 'config:show'
                 set path 'config show'
-            case ':--db' ':--config' 'serve:--listen' 'serve:--base-url' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--trusted-proxy' 'serve:--log-format' 'serve:--webhook-secret-file' 'serve:--webhook-max-age' 'serve:--grace' 'serve:--header-timeout' 'report:--from' 'report:--to' 'report:--by' 'report:--tz' 'report:--minutes' 'report:-o' 'report:--output' 'reconcile:--grace' 'reconcile:--stale-after' 'link create:--teacher' 'link create:--student' 'link create:--zoom-url' 'link create:--teacher-name' 'link create:--teacher-zoom-email' 'link create:--student-name' 'link create:--scheduled-at' 'link create:--expires-at' 'link create:--base-url' 'link create:--from-csv' 'sessions list:--status' 'sessions list:--teacher' 'sessions list:--student' 'sessions list:--from' 'sessions list:--to' 'sessions end:--at' 'sessions end:--reason' 'sessions end:--by' 'sessions void:--reason' 'sessions void:--by' 'webhook send:--meeting' 'webhook send:--at' 'webhook send:--to' 'webhook send:--uuid' 'webhook send:--topic' 'webhook send:--participant-name' 'webhook send:--participant-email' 'webhook send:--connection-id' 'webhook send:--leave-reason' 'webhook send:--body-file' 'webhook send:--webhook-secret-file' 'events list:--status'
+            case ':--db' ':--config' 'serve:--listen' 'serve:--base-url' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--trusted-proxy' 'serve:--log-format' 'serve:--webhook-secret-file' 'serve:--webhook-max-age' 'serve:--grace' 'serve:--max-lesson' 'serve:--header-timeout' 'report:--from' 'report:--to' 'report:--by' 'report:--tz' 'report:--minutes' 'report:-o' 'report:--output' 'reconcile:--grace' 'reconcile:--max-lesson' 'reconcile:--stale-after' 'link create:--teacher' 'link create:--student' 'link create:--zoom-url' 'link create:--teacher-name' 'link create:--teacher-zoom-email' 'link create:--student-name' 'link create:--scheduled-at' 'link create:--expires-at' 'link create:--base-url' 'link create:--from-csv' 'sessions list:--status' 'sessions list:--teacher' 'sessions list:--student' 'sessions list:--from' 'sessions list:--to' 'sessions end:--at' 'sessions end:--reason' 'sessions end:--by' 'sessions void:--reason' 'sessions void:--by' 'webhook send:--meeting' 'webhook send:--at' 'webhook send:--to' 'webhook send:--uuid' 'webhook send:--topic' 'webhook send:--participant-name' 'webhook send:--participant-email' 'webhook send:--connection-id' 'webhook send:--leave-reason' 'webhook send:--body-file' 'webhook send:--webhook-secret-file' 'events list:--status'
                 set skip 1
         end
     end
@@ -96,6 +96,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l log-format -x -a 'text json
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l webhook-secret-file -r -F -d 'file with the Zoom webhook secret token'
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l webhook-max-age -x -d 'oldest webhook timestamp accepted (default 2h)'
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l grace -x -d 'a teacher who rejoins within this continues the lesson (default 10m)'
+complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l max-lesson -x -d 'a longer lesson goes to needs_review, never paid as is (default 6h)'
 complete -c zoomtrack -n "__zoomtrack_at 'serve'" -l header-timeout -x -d 'a client must send a request\'s headers, then its body, each within this in total (default 10s)'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions'" -a list -d 'list lessons with start, end, source, duration and status'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions'" -a show -d 'one lesson with its clicks, webhook events, segments and audit trail'
@@ -113,6 +114,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'report'" -l json -d 'print JSON'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l csv -d 'print CSV (RFC 4180)'
 complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -s h -l help -d 'Print this help message and exit'
 complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -l grace -x -d 'an end becomes final this long after it (env ZOOMTRACK_GRACE, default 10m)'
+complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -l max-lesson -x -d 'a longer lesson goes to needs_review (env ZOOMTRACK_MAX_LESSON, default 6h)'
 complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -l stale-after -x -d 'a started lesson with no end this long after its start needs review (env ZOOMTRACK_STALE_AFTER, default 4h)'
 complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -l zoom-api -d 'ask Zoom\'s past-meeting participants for missing ends (needs ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)'
 complete -c zoomtrack -n "__zoomtrack_at 'reconcile'" -l dry-run -d 'print what would change; write nothing'
