@@ -63,7 +63,7 @@ const CLI::App* deepest_command(const CLI::App& app, const std::vector<std::stri
     if (word.size() > 1 && word[0] == '-') {
       if (word.find('=') != std::string::npos) continue;
       auto* opt = find_option(current, word);
-      if (opt && opt->get_type_size() > 0) ++i;  // its value follows
+      if (opt && opt->get_items_expected_min() > 0) ++i;  // its value follows (flags expect none)
       continue;
     }
     auto subs = const_cast<CLI::App*>(current)->get_subcommands([](CLI::App*) { return true; });

@@ -69,3 +69,21 @@ TEST_CASE("bad input exits with its code and a hint that says what to do", "[cli
   }
   CHECK(nlohmann::json::parse(run_zoomtrack({"--db", db, "sessions", "list", "--json"}).out).size() == 1);
 }
+
+TEST_CASE("global flags before, between and after the commands are not taken for mistyped commands",
+          "[cli][errors]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-v", "--db", db, "sessions", "list"},
+           {"-q", "--db", db, "sessions", "list", "--json"},
+           {"--db", db, "--verbose", "sessions", "list"},
+           {"sessions", "--db", db, "list"},
+           {"--db=" + db, "-q", "report", "--csv"},
+           {"sessions", "list", "--db", db, "--quiet"}}) {
+    auto r = run_zoomtrack(args);
+    INFO(args[0] << " " << args[1] << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+}

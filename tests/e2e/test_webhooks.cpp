@@ -544,3 +544,29 @@ TEST_CASE("meeting.ended with no lesson near it is unmatched, ends nothing and s
   CHECK(result.value("retried_events", json::array()).empty());
   CHECK(events(db, "unmatched").size() == 1);
 }
+
+TEST_CASE("a Zoom display name with terminal escapes is printed escaped by sessions show, exact in JSON",
+          "[e2e][webhook][cli]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 30);
+  ServeProcess serve(db, with_secret);
+  const std::string name = "Eve\x1b[2J\x1b]0;pwned\x07";
+  zt::ZoomEventSpec spec;
+  spec.event = "meeting.participant_joined";
+  spec.meeting_id = meeting;
+  spec.at = held.start + 1min;
+  spec.participant_name = name;
+  auto res = post(serve, zt::build_zoom_event(spec));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto human = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(held.id)});
+  INFO(human.err);
+  REQUIRE(human.exit_code == 0);
+  CHECK(human.out.find('\x1b') == std::string::npos);
+  CHECK(human.out.find('\x07') == std::string::npos);
+  CHECK(human.out.find("Eve\\x1b[2J\\x1b]0;pwned\\x07") != std::string::npos);
+  auto segments = show_lesson(db, held.id)["segments"];
+  REQUIRE(segments.size() == 1);
+  CHECK(segments[0]["name"] == name);
+}
