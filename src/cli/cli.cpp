@@ -1,8 +1,12 @@
 #include "cli/cli.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -18,6 +22,92 @@ int exit_code_for(ErrorCode code) {
     case ErrorCode::gone: return 4;
     default: return 1;
   }
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string command_path(const CLI::App* app) {
+  std::string path;
+  for (; app; app = app->get_parent()) path = path.empty() ? app->get_name() : app->get_name() + " " + path;
+  return path;
+}
+
+const CLI::Option* find_option(const CLI::App* app, const std::string& name) {
+  for (; app; app = app->get_parent()) {
+    if (auto* opt = app->get_option_no_throw(name)) return opt;
+  }
+  return nullptr;
+}
+
+// Walks the words of the command line as CLI11 will, to know the deepest command named (for
+// "see 'zoomtrack link create --help'") and to catch a mistyped subcommand before CLI11 calls it
+// "A subcommand is required". Throws Error(invalid_argument) with the nearest name.
+const CLI::App* deepest_command(const CLI::App& app, const std::vector<std::string>& args, bool strict) {
+  const CLI::App* current = &app;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& word = args[i];
+    if (word == "--") break;
+    if (word.size() > 1 && word[0] == '-') {
+      if (word.find('=') != std::string::npos) continue;
+      auto* opt = find_option(current, word);
+      if (opt && opt->get_items_expected_min() > 0) ++i;  // its value follows (flags expect none)
+      continue;
+    }
+    auto subs = const_cast<CLI::App*>(current)->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) break;  // a leaf command's positional arguments
+    const CLI::App* next = nullptr;
+    for (auto* sub : subs) {
+      if (sub->check_name(word)) next = sub;
+    }
+    if (!next) {
+      if (!strict) break;
+      std::string nearest;
+      size_t best = std::string::npos;
+      std::vector<std::string> names;
+      for (auto* sub : subs) {
+        names.push_back(sub->get_name());
+        auto d = edit_distance(word, sub->get_name());
+        if (d < best) best = d, nearest = sub->get_name();
+      }
+      auto where = command_path(current);
+      std::string hint = best <= std::max<size_t>(2, word.size() / 3)
+                             ? fmt::format("did you mean '{} {}'? See '{} --help'", where, nearest, where)
+                             : fmt::format("choose one of {}; see '{} --help'", fmt::join(names, ", "), where);
+      throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not a command of '{}'", word, where), hint);
+    }
+    current = next;
+  }
+  return current;
+}
+
+// CLI11's words, made to say what to do.
+std::string explain_parse_error(const CLI::ParseError& e) {
+  std::string what = e.what();
+  constexpr std::string_view convert = "Could not convert: ";
+  if (what.starts_with(convert)) {
+    auto rest = what.substr(convert.size());
+    auto eq = rest.find(" = ");
+    if (eq != std::string::npos) {
+      auto name = rest.substr(0, eq);
+      if (!name.starts_with("-")) name = "<" + name + ">";
+      return fmt::format("{} must be a number, not '{}'", name, rest.substr(eq + 3));
+    }
+  }
+  if (what == "A subcommand is required") return "a command is required here";
+  return what;
 }
 
 void print_error(const std::string& what, const std::string& hint) {
@@ -69,12 +159,14 @@ int run(int argc, char** argv) {
   GlobalOptions globals;
   Context ctx(globals);
   auto app = make_app(globals, ctx);
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
   try {
+    deepest_command(*app, args, true);
     app->parse(argc, argv);
     return 0;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app->exit(e);  // --help, --version
-    print_error(e.what(), "see 'zoomtrack --help'");
+    print_error(explain_parse_error(e), fmt::format("see '{} --help'", command_path(deepest_command(*app, args, false))));
     return 2;
   } catch (const Error& e) {
     print_error(e.what(), e.hint());

@@ -15,7 +15,7 @@ std::vector<ShownSetting> shown_settings(const Config& config) {
   std::vector<ShownSetting> shown;
   for (const auto& d : setting_definitions()) {
     auto setting = std::string(d.key) == "webhook_secret" ? effective_webhook_secret(config) : config.setting(d.key);
-    shown.push_back({d.key, d.secret ? mask_secret(setting.value) : setting.value, setting.origin});
+    shown.push_back({d.key, d.secret ? describe_secret(setting) : setting.value, setting.origin});
   }
   return shown;
 }

@@ -33,6 +33,15 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
   text << in.rdbuf();
   std::vector<NewLesson> lessons;
   auto records = parse_csv_records(text.str(), path);
+  if (!records.empty()) {
+    for (const char* column : {"teacher", "student", "zoom_url"}) {
+      if (!records.front().count(column)) {
+        throw Error(ErrorCode::invalid_argument, fmt::format("{}: header: there is no '{}' column", path, column),
+                    "name the columns in the first row: teacher,student,zoom_url and any of teacher_name,"
+                    "teacher_zoom_email,student_name,scheduled_at,expires_at");
+      }
+    }
+  }
   for (size_t i = 0; i < records.size(); ++i) {
     auto& r = records[i];
     NewLesson l;
@@ -50,7 +59,10 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
     }
     lessons.push_back(std::move(l));
   }
-  if (lessons.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("{} has no rows", path));
+  if (lessons.empty()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("{}: no lessons below the header", path),
+                "add one row per lesson under the header");
+  }
   return lessons;
 }
 
@@ -64,17 +76,25 @@ nlohmann::json link_json(const Lesson& l) {
           {"status", to_string(l.status)}};
 }
 
-void print_links(const std::vector<Lesson>& lessons, bool json) {
-  for (const auto& l : lessons) {
-    if (json) {
-      std::cout << link_json(l).dump() << "\n";
-    } else if (lessons.size() == 1) {
-      std::cout << fmt::format("lesson {}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", l.id,
-                               l.tracking_url(), l.teacher_url(), l.checkout_url());
-    } else {
-      std::cout << fmt::format("{}\t{}\t{}\t{}\n", l.id, l.tracking_url(), l.teacher_url(), l.checkout_url());
-    }
+void print_links(const std::vector<Lesson>& lessons, bool json, bool from_csv) {
+  if (json) {
+    for (const auto& l : lessons) std::cout << link_json(l).dump() << "\n";
+    return;
   }
+  if (!from_csv && lessons.size() == 1) {
+    const auto& l = lessons.front();
+    std::cout << fmt::format("lesson {}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", l.id,
+                             l.tracking_url(), l.teacher_url(), l.checkout_url());
+    return;
+  }
+  Table table;
+  table.columns = {"id", "teacher", "student", "tracking_url", "teacher_url", "checkout_url"};
+  table.numeric = {true, false, false, false, false, false};
+  for (const auto& l : lessons) {
+    table.rows.push_back({std::to_string(l.id), l.teacher, l.student, l.tracking_url(), l.teacher_url(),
+                          l.checkout_url()});
+  }
+  write_table(std::cout, table, Format::table);
 }
 
 void create_links(Context& ctx, LinkOptions& o) {
@@ -92,7 +112,22 @@ void create_links(Context& ctx, LinkOptions& o) {
     o.lesson.expires_at = optional_time(o.expires_at, tz);
     rows.push_back(o.lesson);
   }
-  print_links(ctx.lessons().create_lessons(rows), o.json);
+  if (o.from_csv.empty()) {
+    print_links(ctx.lessons().create_lessons(rows), o.json, false);
+    return;
+  }
+  std::vector<Lesson> created;
+  try {
+    created = ctx.lessons().create_lessons(rows);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::invalid_argument) throw;
+    // One format for every row error: "FILE: row N: what", N counting the lessons below the header.
+    std::string what = e.what();
+    if (!what.starts_with("row ")) what = "row 1: " + what;
+    auto hint = e.hint().empty() ? std::string("fix that row and run the same command again") : e.hint();
+    throw Error(e.code(), fmt::format("{}: {}; nothing was created", o.from_csv, what), hint);
+  }
+  print_links(created, o.json, true);
 }
 
 }  // namespace
@@ -120,7 +155,10 @@ void add_link_command(CLI::App& app, Context& ctx) {
       "      --zoom-url 'https://zoom.us/j/86431910364?pwd=abc' --teacher-zoom-email abebe@school.example --json\n"
       "  zoomtrack link create --from-csv lessons.csv --json\n"
       "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at");
-  create->callback([&ctx, o] { create_links(ctx, *o); });
+  create->callback([&ctx, o] {
+    ctx.allow_create_database();
+    create_links(ctx, *o);
+  });
 }
 
 }  // namespace zt::cli

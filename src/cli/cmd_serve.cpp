@@ -182,7 +182,10 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"
       "  zoomtrack serve --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem");
-  cmd->callback([&ctx, o] { serve(ctx, *o); });
+  cmd->callback([&ctx, o] {
+    ctx.allow_create_database();
+    serve(ctx, *o);
+  });
 }
 
 }  // namespace zt::cli

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace zt::cli {
 namespace {
@@ -86,8 +87,8 @@ void list_lessons(Context& ctx, const ListOptions& o) {
 void print_detail(const LessonDetail& d) {
   const auto& l = d.lesson;
   std::cout << fmt::format("lesson {}  {}\n", l.id, to_string(l.status));
-  std::cout << fmt::format("  teacher      {} {}\n  student      {} {}\n", l.teacher, l.teacher_name,
-                           l.student, l.student_name);
+  std::cout << fmt::format("  teacher      {} {}\n  student      {} {}\n", l.teacher, terminal_safe(l.teacher_name),
+                           l.student, terminal_safe(l.student_name));
   std::cout << fmt::format("  meeting      {}\n  created      {}\n  started      {}\n", l.meeting_id,
                            format_utc(l.created_at), format_utc(l.started_at));
   std::cout << fmt::format("  ended        {} {}\n  duration_s   {}\n  expires      {}\n",
@@ -97,33 +98,56 @@ void print_detail(const LessonDetail& d) {
                            l.teacher_url(), l.checkout_url());
   std::cout << fmt::format("clicks ({})\n", d.clicks.size());
   for (const auto& c : d.clicks) {
-    std::cout << fmt::format("  {} {:<7} {} {} {}\n", format_utc(c.at), c.kind, c.method, c.ip, c.user_agent);
+    std::cout << fmt::format("  {} {:<7} {} {} {}\n", format_utc(c.at), c.kind, terminal_safe(c.method), terminal_safe(c.ip), terminal_safe(c.user_agent));
   }
   std::cout << fmt::format("end signals ({})\n", d.end_signals.size());
   for (const auto& s : d.end_signals) {
-    std::cout << fmt::format("  {} {}{} {}\n", format_utc(s.at), to_string(s.source), s.forced ? " (forced)" : "", s.detail);
+    std::cout << fmt::format("  {} {}{} {}\n", format_utc(s.at), to_string(s.source), s.forced ? " (forced)" : "", terminal_safe(s.detail));
   }
   std::cout << fmt::format("webhook events ({})\n", d.events.size());
   for (const auto& e : d.events) {
-    std::cout << fmt::format("  #{} {} {} {} {}\n", e.id, format_utc(e.received_at), e.event, e.outcome, e.detail);
+    std::cout << fmt::format("  #{} {} {} {} {}\n", e.id, format_utc(e.received_at), terminal_safe(e.event), e.outcome, terminal_safe(e.detail));
   }
   std::cout << fmt::format("segments ({})\n", d.segments.size());
   for (const auto& s : d.segments) {
     std::cout << fmt::format("  {} {} – {} {}{} {}\n", s.source, format_utc(s.join_time), format_utc(s.leave_time),
-                             s.name, s.is_host ? " (teacher)" : "", s.leave_reason);
+                             terminal_safe(s.name), s.is_host ? " (teacher)" : "", terminal_safe(s.leave_reason));
   }
   std::cout << fmt::format("audit ({})\n", d.audit.size());
   for (const auto& a : d.audit) {
-    std::cout << fmt::format("  {} {} {} {}: {} -> {}  {}\n", format_utc(a.at), a.who, a.source, a.action,
-                             a.old_value, a.new_value, a.reason);
+    std::cout << fmt::format("  {} {} {} {}: {} -> {}  {}\n", format_utc(a.at), terminal_safe(a.who), a.source, a.action,
+                             terminal_safe(a.old_value), terminal_safe(a.new_value), terminal_safe(a.reason));
   }
 }
 
-void print_lesson(const Lesson& l, bool json) {
+// One sentence with only the facts the lesson has: "lesson 6 is final: started …, ended … by
+// webhook, 3125 s (52 min)".
+std::string describe_lesson(const Lesson& l) {
+  auto text = fmt::format("lesson {} is {}", l.id, to_string(l.status));
+  if (l.started_at) text += fmt::format(": started {}", format_utc(l.started_at));
+  else text += ": never started";
+  if (l.ended_at) {
+    text += fmt::format(", ended {}", format_utc(l.ended_at));
+    if (l.end_source) text += fmt::format(" by {}", to_string(*l.end_source));
+  }
+  if (auto d = l.duration_s()) text += fmt::format(", {} s ({} min)", *d, *d / 60);
+  return text;
+}
+
+void print_correction(const Lesson& l, const std::string& reason, bool json) {
   if (json) std::cout << nlohmann::json(l).dump(2) << "\n";
-  else std::cout << fmt::format("lesson {} {}: {} – {} ({}), {} s\n", l.id, to_string(l.status),
-                                format_utc(l.started_at), format_utc(l.ended_at),
-                                l.end_source ? to_string(*l.end_source) : "", duration_cell(l));
+  else std::cout << describe_lesson(l) << "; reason: " << terminal_safe(reason) << "\n";
+}
+
+void print_void(const Lesson& before, const Lesson& after, const std::string& reason, bool json) {
+  if (json) {
+    std::cout << nlohmann::json(after).dump(2) << "\n";
+    return;
+  }
+  std::string was = to_string(before.status);
+  if (before.started_at) was += " since " + format_utc(before.started_at);
+  else was += ", never started";
+  std::cout << fmt::format("lesson {} is now void (was {}); reason: {}\n", after.id, was, terminal_safe(reason));
 }
 
 void add_list(CLI::App& sessions, Context& ctx) {
@@ -166,7 +190,7 @@ void add_end(CLI::App& sessions, Context& ctx) {
   cmd->footer("Example:\n  zoomtrack sessions end 42 --at 2026-11-25T10:30:00Z --reason 'teacher phoned: Zoom crashed'");
   cmd->callback([&ctx, o] {
     auto at = parse_time_arg(o->at, ctx.time_zone());
-    print_lesson(ctx.lessons().end_manually(lesson_id(o->id), at, o->reason, who(o->by), o->force), o->json);
+    print_correction(ctx.lessons().end_manually(lesson_id(o->id), at, o->reason, who(o->by), o->force), o->reason, o->json);
   });
 }
 
@@ -178,7 +202,11 @@ void add_void(CLI::App& sessions, Context& ctx) {
   cmd->add_option("--by", o->by, "who is cancelling (default $USER)");
   cmd->add_flag("--json", o->json, "print the lesson as JSON");
   cmd->footer("Example:\n  zoomtrack sessions void 42 --reason 'student cancelled'");
-  cmd->callback([&ctx, o] { print_lesson(ctx.lessons().void_lesson(lesson_id(o->id), o->reason, who(o->by)), o->json); });
+  cmd->callback([&ctx, o] {
+    auto id = lesson_id(o->id);
+    auto before = ctx.lessons().get(id);
+    print_void(before, ctx.lessons().void_lesson(id, o->reason, who(o->by)), o->reason, o->json);
+  });
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 extern char** environ;
 
@@ -67,16 +68,41 @@ void Context::describe_settings(const std::string& file) const {
   for (const auto& d : setting_definitions()) {
     const auto& s = config_->setting(d.key);
     if (s.origin == "default" && std::string(d.key) != "db") continue;
-    std::cerr << fmt::format("zoomtrack: {} = {} ({})\n", d.key, d.secret ? mask_secret(s.value) : s.value, s.origin);
+    if (d.secret) std::cerr << fmt::format("zoomtrack: {} = {}\n", d.key, describe_secret(s));
+    else std::cerr << fmt::format("zoomtrack: {} = {} ({})\n", d.key, s.value, s.origin);
   }
 }
 
 Store& Context::store() {
   if (!store_) {
+    namespace fs = std::filesystem;
+    const auto& db = config().setting("db");
+    if (db.value.empty()) {
+      throw Error(ErrorCode::invalid_argument,
+                  db.origin == "flag" ? std::string("--db is empty")
+                                      : fmt::format("the database path from {} is empty", db.origin),
+                  "give --db a file path such as ./zoomtrack.db");
+    }
+    std::error_code ec;
+    bool exists = fs::exists(db.value, ec);
+    if (!exists && !may_create_database_) {
+      // Read commands never create: a mistyped --db must not answer with an empty report.
+      throw Error(ErrorCode::runtime, fmt::format("no zoomtrack database at {}", db.value),
+                  "create it with 'zoomtrack init' or check --db / ZOOMTRACK_DB");
+    }
+    if (!exists) {
+      auto parent = fs::path(db.value).parent_path();
+      if (!parent.empty() && !fs::is_directory(parent, ec)) {
+        throw Error(ErrorCode::runtime,
+                    fmt::format("cannot create {}: the directory {} does not exist", db.value, parent.string()),
+                    fmt::format("create the directory first, e.g. mkdir -p {}", parent.string()));
+      }
+    }
     StoreOptions options;
+    options.create = may_create_database_;
     auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(config().get("busy_timeout")));
     options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(busy.count(), 3600 * 1000));
-    store_ = std::make_unique<Store>(config().get("db"), options);
+    store_ = std::make_unique<Store>(db.value, options);
   }
   return *store_;
 }
@@ -86,9 +112,18 @@ LessonService& Context::lessons() {
     ServiceOptions options;
     options.base_url = config().get("base_url");
     while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
+    const auto& origin = config().setting("base_url").origin;
+    auto named = origin == "flag" ? fmt::format("--base-url '{}'", terminal_safe(options.base_url))
+                                  : fmt::format("base URL '{}' from {}", terminal_safe(options.base_url), origin);
     if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("base URL '{}' must start with http:// or https://", options.base_url));
+                  fmt::format("{} must start with http:// or https://", named),
+                  "give the public address of serve, e.g. https://lessons.example.org");
+    }
+    if (has_illegal_url_char(options.base_url)) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("{} contains a character not allowed in a URL, such as a space, a quote, < or >", named),
+                  "give the public address of serve, e.g. https://lessons.example.org");
     }
     options.grace = parse_duration(config().get("grace"));
     options.max_lesson = parse_duration(config().get("max_lesson"));

@@ -25,7 +25,10 @@ class Context {
 
   // Resolves flags > env > config file > defaults. `flags` holds the command's own setting flags.
   const Config& config(const std::map<std::string, std::optional<std::string>>& flags = {});
+  // Opens the database. Only commands that called allow_create_database() (init, link create,
+  // serve) create a missing one; the others fail with "no zoomtrack database at PATH".
   Store& store();
+  void allow_create_database() { may_create_database_ = true; }
   LessonService& lessons();
   // Installed into the LessonService when lessons() first creates it.
   void set_transition_hook(TransitionHook hook) { transition_hook_ = std::move(hook); }
@@ -43,6 +46,7 @@ class Context {
   const GlobalOptions& globals_;
   std::optional<Config> config_;
   std::unique_ptr<Store> store_;
+  bool may_create_database_ = false;
   std::unique_ptr<LessonService> lessons_;
   TransitionHook transition_hook_;
   SystemClock clock_;

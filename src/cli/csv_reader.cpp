@@ -14,6 +14,7 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& text, const 
   std::vector<std::string> row;
   std::string cell;
   bool quoted = false, row_has_content = false;
+  size_t quote_row = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (quoted) {
@@ -24,6 +25,7 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& text, const 
     }
     if (c == '"') {
       quoted = true;
+      quote_row = rows.size();
       row_has_content = true;
     } else if (c == ',') {
       row.push_back(std::move(cell));
@@ -42,7 +44,12 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& text, const 
       cell += c;
     }
   }
-  if (quoted) throw Error(ErrorCode::invalid_argument, fmt::format("{}: unterminated quote", name));
+  if (quoted) {
+    throw Error(ErrorCode::invalid_argument,
+                quote_row == 0 ? fmt::format("{}: header: a quote is never closed", name)
+                               : fmt::format("{}: row {}: a quote is never closed", name, quote_row),
+                "close the quoted cell with \" (a quote inside a cell is written twice: \"\")");
+  }
   if (row_has_content || !cell.empty()) {
     row.push_back(std::move(cell));
     rows.push_back(std::move(row));
@@ -54,8 +61,13 @@ std::vector<std::vector<std::string>> parse_rows(const std::string& text, const 
 
 std::vector<std::map<std::string, std::string>> parse_csv_records(const std::string& text,
                                                                   const std::string& name) {
-  auto rows = parse_rows(text, name);
-  if (rows.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("{}: no header row", name));
+  // Excel's "CSV UTF-8" starts with a byte order mark; it is not part of the first column's name.
+  constexpr std::string_view bom = "\xEF\xBB\xBF";
+  auto rows = parse_rows(std::string_view(text).starts_with(bom) ? text.substr(bom.size()) : text, name);
+  if (rows.empty()) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("{}: the file is empty", name),
+                "start the file with a header row naming the columns, e.g. teacher,student,zoom_url");
+  }
   auto header = rows.front();
   for (auto& h : header) {
     std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) {
@@ -66,7 +78,8 @@ std::vector<std::map<std::string, std::string>> parse_csv_records(const std::str
   for (size_t r = 1; r < rows.size(); ++r) {
     if (rows[r].size() > header.size()) {
       throw Error(ErrorCode::invalid_argument,
-                  fmt::format("{}: row {} has {} cells, the header {}", name, r, rows[r].size(), header.size()));
+                  fmt::format("{}: row {}: {} cells, but the header has {}", name, r, rows[r].size(), header.size()),
+                  "quote cells that contain a comma, or add the missing column to the header");
     }
     std::map<std::string, std::string> record;
     for (size_t c = 0; c < rows[r].size(); ++c) record[header[c]] = rows[r][c];

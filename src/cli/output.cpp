@@ -12,6 +12,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace zt::cli {
 
@@ -79,7 +80,13 @@ void write_csv(std::ostream& out, const Table& table) {
   for (const auto& row : table.rows) write_csv_row(out, row, &table.numeric);
 }
 
-void write_text_table(std::ostream& out, const Table& table) {
+void write_text_table(std::ostream& out, const Table& unsafe) {
+  // Tables go to terminals: control characters in untrusted cells (Zoom names, reasons) are
+  // escaped. CSV and JSON keep the exact text.
+  Table table = unsafe;
+  for (auto& row : table.rows) {
+    for (auto& cell : row) cell = terminal_safe(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& c : table.columns) widths.push_back(c.size());
   for (const auto& row : table.rows) {

@@ -160,9 +160,13 @@ Setting effective_webhook_secret(const Config& config) {
   return {read_secret_file(file.value), fmt::format("file {}", file.value)};
 }
 
-std::string mask_secret(const std::string& value) {
-  if (value.empty()) return "";
-  return value.substr(0, std::min<size_t>(2, value.size() / 4)) + std::string(8, '*');
+std::string describe_secret(const Setting& secret) {
+  if (secret.value.empty()) return "not set";
+  auto origin = secret.origin;
+  for (std::string_view prefix : {"env ", "config "}) {
+    if (origin.starts_with(prefix)) origin = origin.substr(prefix.size());
+  }
+  return fmt::format("set (from {})", origin);
 }
 
 }  // namespace zt

@@ -49,7 +49,8 @@ Config resolve_config(const ConfigSources& sources);
 // the same level is an error, like an empty or unreadable file. Empty when neither is set.
 Setting effective_webhook_secret(const Config& config);
 
-// "abcd1234" -> "ab******"; empty stays empty.
-std::string mask_secret(const std::string& value);
+// How a secret is shown: "set (from ZOOMTRACK_WEBHOOK_SECRET)", "set (from zoomtrack.conf:3)",
+// "set (from file PATH)" or "not set"; never any of its characters.
+std::string describe_secret(const Setting& secret);
 
 }  // namespace zt

@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/zoom_url.hpp"
 
 namespace zt {
@@ -14,9 +15,15 @@ namespace {
 
 constexpr size_t max_field_length = 200;
 
+std::string column_of(std::string flag) {
+  std::replace(flag.begin(), flag.end(), '-', '_');
+  return flag;
+}
+
 void check_field(const std::string& name, const std::string& value, bool required) {
   if (required && value.empty()) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("--{} is required", name));
+    throw Error(ErrorCode::invalid_argument, fmt::format("--{} is required", name),
+                fmt::format("give --{}; in a CSV file, fill the {} column", name, column_of(name)));
   }
   if (value.size() > max_field_length) {
     throw Error(ErrorCode::invalid_argument,
@@ -55,6 +62,15 @@ Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
   check_field("teacher-name", row.teacher_name, false);
   check_field("teacher-zoom-email", row.teacher_zoom_email, false);
   check_field("student-name", row.student_name, false);
+  if (!row.teacher_zoom_email.empty() && !is_email_syntax(row.teacher_zoom_email)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--teacher-zoom-email '{}' is not an e-mail address", row.teacher_zoom_email),
+                "give the address of the teacher's Zoom account, like abebe@school.example");
+  }
+  if (row.zoom_url.empty()) {
+    throw Error(ErrorCode::invalid_argument, "--zoom-url is required",
+                "give the teacher's Zoom join link, like https://zoom.us/j/86431910364?pwd=...");
+  }
   auto zoom = parse_zoom_join_url(row.zoom_url);
   Lesson lesson;
   lesson.teacher = row.teacher;
@@ -68,9 +84,22 @@ Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
   lesson.created_at = now;
   lesson.scheduled_at = row.scheduled_at;
   lesson.expires_at = row.expires_at.value_or(row.scheduled_at.value_or(now) + options_.link_lifetime);
-  if (*lesson.expires_at <= now) {
+  if (row.expires_at && row.scheduled_at && *row.expires_at <= *row.scheduled_at) {
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("--expires-at {} is in the past", format_utc(*lesson.expires_at)));
+                fmt::format("--expires-at {} is not after --scheduled-at {}", format_utc(*row.expires_at),
+                            format_utc(*row.scheduled_at)),
+                "give an expiry later than the lesson's scheduled time, or leave --expires-at out");
+  }
+  if (*lesson.expires_at <= now) {
+    if (!row.expires_at && row.scheduled_at) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--scheduled-at {} is so long ago that the link's default expiry, {}, is in the past",
+                              format_utc(*row.scheduled_at), format_utc(*lesson.expires_at)),
+                  "check the date of --scheduled-at, or give a later --expires-at");
+    }
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--expires-at {} is in the past", format_utc(*lesson.expires_at)),
+                "give a later --expires-at, or leave it out for the default of 7 days");
   }
   lesson.track_token = random_token();
   lesson.leave_token = random_token();
@@ -271,7 +300,8 @@ Lesson LessonService::void_lesson(int64_t id, const std::string& reason, const s
   store_.write([&] {
     auto lesson = require(id);
     if (lesson.status == LessonStatus::void_) {
-      throw Error(ErrorCode::conflict, fmt::format("lesson {} is already void", id));
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is already void", id),
+                  fmt::format("nothing to do; 'zoomtrack sessions show {}' has its audit trail", id));
     }
     result = set_status(lesson, LessonStatus::void_, {"manual", reason, who});
   });

@@ -206,6 +206,8 @@ std::vector<RetriedEvent> retry_stored_events(LessonService& service, bool dry_r
         continue;
       }
       auto applied = ingest.apply_stored_event(event.id);
+      // Still unmatched (a meeting.ended with no lesson near it): nothing changed, nothing to say.
+      if (applied.outcome == "unmatched" && std::string(outcome) == "unmatched") continue;
       retried.push_back({event.id, outcome, applied.outcome, applied.lesson_id});
     }
   }

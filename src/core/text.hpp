@@ -15,4 +15,44 @@ inline std::string ascii_lower(std::string_view text) {
   return out;
 }
 
+// A character that may not appear raw in a URL (RFC 3986): space and controls, non-ASCII, and
+// " < > \\ ^ ` { | }. Such a URL would be sent back in a Location header or an HTML page.
+inline bool is_illegal_url_char(unsigned char c) {
+  return c <= 0x20 || c >= 0x7f || std::string_view("\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+inline bool has_illegal_url_char(std::string_view url) {
+  return std::any_of(url.begin(), url.end(), [](unsigned char c) { return is_illegal_url_char(c); });
+}
+
+// something@domain.tld: one '@', no spaces or controls, a dot inside the domain.
+inline bool is_email_syntax(std::string_view email) {
+  auto at = email.find('@');
+  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) return false;
+  if (std::any_of(email.begin(), email.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) return false;
+  auto domain = email.substr(at + 1);
+  auto dot = domain.rfind('.');
+  return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size() && domain.find("..") == std::string_view::npos &&
+         domain.front() != '.';
+}
+
+// Untrusted text (Zoom display names, User-Agents, leave reasons) made safe for a terminal:
+// control characters, ESC above all, become \xNN, so a name cannot move the cursor or recolour
+// the screen. UTF-8 passes unchanged.
+inline std::string terminal_safe(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace zt

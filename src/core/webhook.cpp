@@ -403,6 +403,13 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   for (const auto& lesson : nearby) {
     if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);
   }
+  if (nearby.empty() && !lesson_id && name == ended) {
+    // The end is kept (meeting_ends), but it ended no lesson: unmatched, so that reconcile tries
+    // it again when a lesson on this meeting appears, and staff see it did nothing.
+    return {"unmatched",
+            fmt::format("meeting {} ended with no lesson on it started within a day; end recorded", meeting_id),
+            {}};
+  }
   if (nearby.empty()) {
     detail = lesson_id ? fmt::format("recorded before lesson {}'s click: used when the student clicks", *lesson_id)
                        : "recorded; no lesson on this meeting started within a day of it";

@@ -34,9 +34,8 @@ bool is_zoom_host(const std::string& host) {
 ZoomJoinUrl parse_zoom_join_url(std::string_view url) {
   constexpr std::string_view scheme = "https://";
   if (url.size() > 2048) reject(url.substr(0, 64), "longer than 2048 characters");
-  if (std::any_of(url.begin(), url.end(),
-                  [](unsigned char c) { return c <= 0x20 || c >= 0x7f; })) {
-    reject(url, "it contains spaces or control characters");
+  if (has_illegal_url_char(url)) {
+    reject(terminal_safe(url), "it contains a character not allowed in a URL, such as a space, a quote, < or >");
   }
   if (ascii_lower(url.substr(0, scheme.size())) != scheme) reject(url, "it must start with https://");
   auto rest = url.substr(scheme.size());

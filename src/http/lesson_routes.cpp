@@ -48,6 +48,10 @@ void track(Server::Impl& impl, const std::string& token, const httplib::Request&
   res.set_content(preview_page(fmt::format("/t/{}?open=1", token)), html);
 }
 
+constexpr const char* not_started_text =
+    "The student has not opened the lesson link yet, so no minutes are counted so far. "
+    "Ask the student to open their lesson link; when the lesson is over, end it here.";
+
 int64_t lesson_minutes(const Lesson& lesson) {
   return minutes_for(lesson.duration_s().value_or(0), MinuteRounding::round);
 }
@@ -90,7 +94,7 @@ void checkout(Server::Impl& impl, const std::string& token, const httplib::Reque
   CheckoutSummary summary{student_of(lesson), lesson.teacher_name.empty() ? lesson.teacher : lesson.teacher_name,
                           lesson.scheduled_at ? local_time(*lesson.scheduled_at, impl.options.time_zone) : "", ""};
   if (lesson.status == LessonStatus::created) {
-    summary.note = "The student has not opened the lesson link yet, so no minutes are counted so far.";
+    summary.note = not_started_text;
   } else if (lesson.status == LessonStatus::ended) {
     summary.note = fmt::format("Already ended: {}. If you went on teaching, end it again now.",
                                minutes_text(lesson_minutes(lesson)));
@@ -101,7 +105,22 @@ void checkout(Server::Impl& impl, const std::string& token, const httplib::Reque
 // POST: the teacher pressed "End the lesson now". Pressing again shows the same result.
 void leave(Server::Impl& impl, const std::string& token, httplib::Response& res) {
   if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
-  auto lesson = impl.lessons.record_leave(token);
+  Lesson lesson;
+  try {
+    lesson = impl.lessons.record_leave(token);
+  } catch (const Error& e) {
+    // The page says it in the teacher's words, with what to do; never the service's own.
+    switch (e.code()) {
+      case ErrorCode::not_found:
+        throw Error(ErrorCode::not_found, "This checkout link is not valid. Use the checkout link from your lesson message.");
+      case ErrorCode::gone:
+        throw Error(ErrorCode::gone, "This lesson was cancelled or has expired, so there is nothing to end.");
+      case ErrorCode::conflict:
+        throw Error(ErrorCode::conflict, not_started_text);
+      default:
+        throw;
+    }
+  }
   no_store(res);
   res.set_content(ended_page_for(lesson), html);
 }

@@ -163,9 +163,9 @@ TEST_CASE("the webhook secret comes from the variable or the file, whichever has
   }
 }
 
-TEST_CASE("masked secrets show at most a quarter of their characters", "[core][config]") {
-  CHECK(mask_secret("") == "");
-  CHECK(mask_secret("abc") == "********");
-  CHECK(mask_secret("abcd1234") == "ab********");
-  CHECK(mask_secret("0123456789abcdef0123") == "01********");
+TEST_CASE("secrets are described by where they came from, never by their characters", "[core][config]") {
+  CHECK(describe_secret({"", "default"}) == "not set");
+  CHECK(describe_secret({"abcd1234", "env ZOOMTRACK_WEBHOOK_SECRET"}) == "set (from ZOOMTRACK_WEBHOOK_SECRET)");
+  CHECK(describe_secret({"0123456789abcdef0123", "config zoomtrack.conf:3"}) == "set (from zoomtrack.conf:3)");
+  CHECK(describe_secret({"x", "file /etc/zoomtrack/secret"}) == "set (from file /etc/zoomtrack/secret)");
 }

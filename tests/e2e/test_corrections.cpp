@@ -47,6 +47,9 @@ TEST_CASE("staff corrections are audited with who, when, old value, new value an
   auto fix = run_zoomtrack({"--db", db, "sessions", "end", std::to_string(checked_out), "--at", "2026-11-24T10:50:00Z",
                             "--reason", "checkout clicked early"});
   REQUIRE(fix.exit_code == 0);
+  CHECK(fix.out == "lesson " + std::to_string(checked_out) +
+                       " is final: started 2026-11-24T10:00:00Z, ended 2026-11-24T10:50:00Z by manual, 3000 s (50 min); "
+                       "reason: checkout clicked early\n");
   auto fixed = show_lesson(db, checked_out);
   CHECK(fixed["duration_s"] == 3000);
   CHECK((*audit_action(fixed, "end"))["who"] == "tester");
@@ -59,6 +62,8 @@ TEST_CASE("staff corrections are audited with who, when, old value, new value an
   auto void_it = run_zoomtrack({"--db", db, "sessions", "void", std::to_string(checked_out), "--reason",
                                 "student was ill", "--by", "bob"});
   REQUIRE(void_it.exit_code == 0);
+  CHECK(void_it.out == "lesson " + std::to_string(checked_out) +
+                           " is now void (was final since 2026-11-24T10:00:00Z); reason: student was ill\n");
   auto voided = show_lesson(db, checked_out);
   CHECK(voided["status"] == "void");
   CHECK(voided["audit"].back()["who"] == "bob");

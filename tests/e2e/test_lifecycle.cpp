@@ -111,9 +111,19 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
   SECTION("checkout before the student clicked is refused and counts nothing") {
     auto page = http.Get(path_of(link["checkout_url"]), {{"User-Agent", "Mozilla/5.0"}});
     CHECK(page->status == 200);
-    CHECK(page->body.find("has not opened the lesson link yet") != std::string::npos);
+    CHECK(page->body.find("The student has not opened the lesson link yet") != std::string::npos);
+    CHECK(page->body.find("Ask the student to open their lesson link") != std::string::npos);
+    CHECK(page->body.find("<dd>your student</dd>") != std::string::npos);  // no name given: never the id
+    CHECK(page->body.find("s.hana") == std::string::npos);
     auto res = http.Post(path_of(link["checkout_url"]), "", "application/x-www-form-urlencoded");
     CHECK(res->status == 409);
+    // The page speaks to the teacher with a next step, never with the service's own words.
+    CHECK(res->body.find("The student has not opened the lesson link yet") != std::string::npos);
+    CHECK(res->body.find("Ask the student to open their lesson link") != std::string::npos);
+    auto unknown = http.Post(("/leave/" + std::string(43, 'A')).c_str(), "", "application/x-www-form-urlencoded");
+    CHECK(unknown->status == 404);
+    CHECK(unknown->body.find("unknown checkout link") == std::string::npos);
+    CHECK(unknown->body.find("checkout link from your lesson message") != std::string::npos);
     CHECK(show_lesson(db, id)["end_signals"].empty());
   }
 
@@ -169,6 +179,8 @@ TEST_CASE("link create --from-csv creates all rows or none", "[e2e][cli]") {
 TEST_CASE("exit codes follow the contract", "[e2e][cli]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
+  CHECK(run_zoomtrack({"--db", db, "sessions", "show", "42"}).exit_code == 1);  // no database there
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
   CHECK(run_zoomtrack({"--db", db, "sessions", "show", "42"}).exit_code == 3);
   CHECK(run_zoomtrack({"--db", db, "no-such-command"}).exit_code == 2);
   CHECK(run_zoomtrack({"--db", db, "report", "--by", "week"}).exit_code == 2);
@@ -181,13 +193,15 @@ TEST_CASE("exit codes follow the contract", "[e2e][cli]") {
 TEST_CASE("verbose mode says on stderr which database and settings are used, secrets masked", "[e2e][cli]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
   auto r = run_zoomtrack({"-v", "--db", db, "sessions", "list", "--json"},
                          {{"ZOOMTRACK_WEBHOOK_SECRET", "very-secret-token"}});
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out).empty());  // stdout stays data only
   CHECK(r.err.find("db = " + db + " (flag)") != std::string::npos);
-  CHECK(r.err.find("webhook_secret = ") != std::string::npos);
+  CHECK(r.err.find("webhook_secret = set (from ZOOMTRACK_WEBHOOK_SECRET)\n") != std::string::npos);
   CHECK(r.err.find("very-secret-token") == std::string::npos);
+  CHECK(r.err.find("very") == std::string::npos);
   auto quiet = run_zoomtrack({"--db", db, "sessions", "list", "--json"});
   CHECK(quiet.err.empty());
 }

@@ -19,6 +19,10 @@ const std::string phone_browser =
 
 const std::string zoom_url = "https://zoom.us/j/86431910364?pwd=Secret123";
 const std::string telegram = "TelegramBot (like TwitterBot)";
+// Headless Chromium announces itself as HeadlessChrome, which the click filter rightly takes for
+// a preview fetcher; the teacher's page is seen as a phone's browser sees it.
+const std::string phone = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                          "Chrome/120.0.0.0 Mobile Safari/537.36";
 
 struct Chromium {
   TempDir profile;
@@ -114,13 +118,13 @@ TEST_CASE("the pages people see render in a phone-sized browser", "[e2e][browser
     REQUIRE(click->status == 302);
     CHECK(click->get_header_value("Location") == zoom_url);
     std::string checkout_url = link["checkout_url"];
-    auto dom = chromium.dom(checkout_url);
+    auto dom = chromium.dom(checkout_url, phone);
     check_page_basics(dom, "End the lesson?");
     CHECK(has(dom, "Hana &lt;Tesfaye&gt;"));
     CHECK(has(dom, "<form method=\"post\"><button class=\"end\" type=\"submit\">End the lesson now</button></form>"));
 
     auto png_path = dir.file("checkout.png");
-    chromium.run({"--screenshot=" + png_path, "--window-size=390,844"}, checkout_url);
+    chromium.run({"--screenshot=" + png_path, "--window-size=390,844"}, checkout_url, phone);
     auto png = read_file(png_path);
     CHECK(png.size() > 2048);
     REQUIRE(png.size() > 24);

@@ -553,4 +553,54 @@ TEST_CASE("a signed body nested 200,000 deep is refused with 400 and serve stays
   REQUIRE(res);
   CHECK(res->status == 200);
   CHECK(events(db).size() == 1);
+
+TEST_CASE("meeting.ended with no lesson near it is unmatched, ends nothing and stays quiet in reconcile",
+          "[e2e][webhook]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 3 * 24 * 60);  // the meeting's only lesson started three days ago
+  ServeProcess serve(db, with_secret);
+  auto res = post(serve, event("meeting.ended", zt::SystemClock().now() - 1min, true));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(json::parse(res->body)["status"] == "unmatched");
+  auto stored = events(db, "unmatched");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0]["event"] == "meeting.ended");
+  CHECK(stored[0]["lesson_id"].is_null());
+  CHECK(stored[0]["detail"].get<std::string>().find("no lesson") != std::string::npos);
+  CHECK(events(db, "applied").empty());
+  CHECK(show_lesson(db, held.id)["ended_at"].is_null());
+  auto r = run_zoomtrack({"--db", db, "reconcile", "--json"});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  auto result = json::parse(r.out);
+  CHECK(result.value("retried_events", json::array()).empty());
+  CHECK(events(db, "unmatched").size() == 1);
+}
+
+TEST_CASE("a Zoom display name with terminal escapes is printed escaped by sessions show, exact in JSON",
+          "[e2e][webhook][cli]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  auto held = clicked_ago(db, 30);
+  ServeProcess serve(db, with_secret);
+  const std::string name = "Eve\x1b[2J\x1b]0;pwned\x07";
+  zt::ZoomEventSpec spec;
+  spec.event = "meeting.participant_joined";
+  spec.meeting_id = meeting;
+  spec.at = held.start + 1min;
+  spec.participant_name = name;
+  auto res = post(serve, zt::build_zoom_event(spec));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto human = run_zoomtrack({"--db", db, "sessions", "show", std::to_string(held.id)});
+  INFO(human.err);
+  REQUIRE(human.exit_code == 0);
+  CHECK(human.out.find('\x1b') == std::string::npos);
+  CHECK(human.out.find('\x07') == std::string::npos);
+  CHECK(human.out.find("Eve\\x1b[2J\\x1b]0;pwned\\x07") != std::string::npos);
+  auto segments = show_lesson(db, held.id)["segments"];
+  REQUIRE(segments.size() == 1);
+  CHECK(segments[0]["name"] == name);
 }

@@ -1,0 +1,89 @@
+// Every mistake a clerk or a script makes gets exit code and one line saying what to do about it.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support/harness.hpp"
+
+using namespace zt::test;
+
+TEST_CASE("bad input exits with its code and a hint that says what to do", "[cli][errors]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  const std::string zoom = "https://zoom.us/j/86431910364?pwd=abc";
+  auto made = run_zoomtrack({"--db", db, "link", "create", "--teacher", "t", "--student", "s", "--zoom-url", zoom, "--json"});
+  REQUIRE(made.exit_code == 0);
+  auto id = std::to_string(nlohmann::json::parse(made.out)["id"].get<int64_t>());
+  REQUIRE(run_zoomtrack({"--db", db, "sessions", "void", id, "--reason", "cancelled"}).exit_code == 0);
+  std::vector<std::string> lesson{"--db", db, "link", "create", "--teacher", "t", "--student", "s"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = lesson;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string problem, hint;
+  };
+  const std::vector<Case> cases{
+      {{"--db", db, "link", "crate"}, 2, "'crate' is not a command of 'zoomtrack link'",
+       "did you mean 'zoomtrack link create'?"},
+      {{"--db", db, "sesions", "list"}, 2, "'sesions' is not a command of 'zoomtrack'",
+       "did you mean 'zoomtrack sessions'?"},
+      {{"--db", db, "link"}, 2, "a command is required here", "see 'zoomtrack link --help'"},
+      {{"--db", db, "sessions", "show", "abc"}, 2, "<id> must be a number, not 'abc'",
+       "see 'zoomtrack sessions show --help'"},
+      {{"--db", db, "sessions", "void", id}, 2, "--reason is required", "see 'zoomtrack sessions void --help'"},
+      {{"--db", db, "sessions", "void", id, "--reason", "again"}, 4, "lesson " + id + " is already void",
+       "zoomtrack sessions show " + id},
+      {{"--db", db, "sessions", "show", "999"}, 3, "no lesson with id 999", "zoomtrack sessions list"},
+      {with({}), 2, "--zoom-url is required", "https://zoom.us/j/"},
+      {with({"--zoom-url", "https://zoom.us/j/123\"><script>alert(1)</script>"}), 2, "not allowed in a URL",
+       "https://zoom.us/j/"},
+      {with({"--zoom-url", zoom, "--base-url", "https://lessons.example.org/\"><script>"}), 2,
+       "not allowed in a URL", "https://lessons.example.org"},
+      {with({"--zoom-url", zoom, "--teacher-zoom-email", "notanemail"}), 2, "is not an e-mail address",
+       "abebe@school.example"},
+      {with({"--zoom-url", zoom, "--scheduled-at", "2020-01-06T09:00:00Z"}), 2,
+       "--scheduled-at 2020-01-06T09:00:00Z is so long ago", "check the date of --scheduled-at"},
+      {with({"--zoom-url", zoom, "--scheduled-at", "2036-01-06T09:00:00Z", "--expires-at", "2036-01-06T08:00:00Z"}),
+       2, "--expires-at 2036-01-06T08:00:00Z is not after --scheduled-at 2036-01-06T09:00:00Z", "later than"},
+      {with({"--zoom-url", zoom, "--expires-at", "2020-01-06T09:00:00Z"}), 2, "is in the past", "later --expires-at"},
+      {with({"--zoom-url", zoom, "--scheduled-at", "tomorrow"}), 2, "'tomorrow' is not a time", "ISO 8601"},
+      {{"--db", dir.file("typo.db"), "report"}, 1, "no zoomtrack database at " + dir.file("typo.db"),
+       "create it with 'zoomtrack init' or check --db / ZOOMTRACK_DB"},
+      {{"--db", "", "sessions", "list"}, 2, "--db is empty", "give --db a file path"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_zoomtrack(c.args);
+    std::string line;
+    for (size_t i = 2; i < c.args.size(); ++i) line += c.args[i] + " ";
+    INFO(line << "-> " << r.exit_code << " " << r.err);
+    CHECK(r.exit_code == c.exit_code);
+    CHECK(r.err.find("zoomtrack: error: ") == 0);
+    CHECK(r.err.find(c.problem) != std::string::npos);
+    CHECK(r.err.find(c.hint) != std::string::npos);
+    CHECK(r.err.rfind(c.hint) > r.err.find(c.problem));  // the way out comes after the problem
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.out.empty());
+  }
+  CHECK(nlohmann::json::parse(run_zoomtrack({"--db", db, "sessions", "list", "--json"}).out).size() == 1);
+}
+
+TEST_CASE("global flags before, between and after the commands are not taken for mistyped commands",
+          "[cli][errors]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-v", "--db", db, "sessions", "list"},
+           {"-q", "--db", db, "sessions", "list", "--json"},
+           {"--db", db, "--verbose", "sessions", "list"},
+           {"sessions", "--db", db, "list"},
+           {"--db=" + db, "-q", "report", "--csv"},
+           {"sessions", "list", "--db", db, "--quiet"}}) {
+    auto r = run_zoomtrack(args);
+    INFO(args[0] << " " << args[1] << ": " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+}
