@@ -377,12 +377,6 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
                           std::any_of(waiting.begin(), waiting.end(), teaches);
-  if (!concerns_teacher) {
-    // Kept as a segment (staff see who attended), but only the teacher's connections and the
-    // meeting's end move a lesson: a crowd of students joining and leaving costs no refresh.
-    return {"ignored", "participant is not the teacher: segment kept, no lesson changes",
-            lesson_for_event(nearby, waiting, t, name == joined)};
-  }
   // Every lesson whose facts this event changed is re-derived, however far from the event it
   // started: a lesson left stale would keep a row that depends on the order events arrived.
   // Those nearby are refreshed too, so that an end whose grace has run out becomes final.
@@ -399,6 +393,10 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     }
   }
   auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
+  if (!concerns_teacher) {
+    // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
+    return {"ignored", "participant is not the teacher: segment kept, no lesson changes", lesson_id};
+  }
   std::string detail = "recorded";
   for (const auto& lesson : nearby) {
     if (lesson_id && lesson.id == *lesson_id) detail = describe_lesson(lesson);
