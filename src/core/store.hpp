@@ -145,7 +145,7 @@ class Store {
   struct PendingWrite;
 
   void migrate();
-  std::optional<Lesson> find_lesson_where(const char* column, const std::string& value);
+  std::optional<Lesson> find_lesson_where(const std::string& sql, const std::string& value);
   void commit_batch(const std::vector<PendingWrite*>& batch);
   // Runs `body` on the writer inside this thread's write, else on a pooled reader connection.
   template <class F>

@@ -67,9 +67,9 @@ int64_t Store::insert_lesson(const Lesson& l) {
   });
 }
 
-std::optional<Lesson> Store::find_lesson_where(const char* column, const std::string& value) {
+std::optional<Lesson> Store::find_lesson_where(const std::string& sql, const std::string& value) {
   return read([&](Connection& c) -> std::optional<Lesson> {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} = ?", lesson_columns, column));
+    Query q(c, sql);
     q->bind(1, value);
     if (!q->executeStep()) return std::nullopt;
     return read_lesson(*q);
@@ -77,15 +77,19 @@ std::optional<Lesson> Store::find_lesson_where(const char* column, const std::st
 }
 
 std::optional<Lesson> Store::find_lesson(int64_t id) {
-  return find_lesson_where("id", std::to_string(id));
+  // Each lookup's SQL is built once: a click runs two of them.
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE id = ?", lesson_columns);
+  return find_lesson_where(sql, std::to_string(id));
 }
 
 std::optional<Lesson> Store::find_lesson_by_track_token(const std::string& token) {
-  return find_lesson_where("track_token", token);
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE track_token = ?", lesson_columns);
+  return find_lesson_where(sql, token);
 }
 
 std::optional<Lesson> Store::find_lesson_by_leave_token(const std::string& token) {
-  return find_lesson_where("leave_token", token);
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE leave_token = ?", lesson_columns);
+  return find_lesson_where(sql, token);
 }
 
 std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
