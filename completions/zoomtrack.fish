@@ -53,7 +53,7 @@ function __zoomtrack_path
                 set path 'events list'
             case 'config:show'
                 set path 'config show'
-            case ':--db' ':--config' 'serve:--listen' 'serve:--base-url' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--trusted-proxy' 'serve:--log-format' 'serve:--webhook-secret-file' 'serve:--webhook-max-age' 'serve:--grace' 'serve:--max-lesson' 'serve:--header-timeout' 'report:--from' 'report:--to' 'report:--by' 'report:--tz' 'report:--minutes' 'report:-o' 'report:--output' 'reconcile:--grace' 'reconcile:--max-lesson' 'reconcile:--stale-after' 'link create:--teacher' 'link create:--student' 'link create:--zoom-url' 'link create:--teacher-name' 'link create:--teacher-zoom-email' 'link create:--student-name' 'link create:--scheduled-at' 'link create:--expires-at' 'link create:--base-url' 'link create:--from-csv' 'sessions list:--status' 'sessions list:--teacher' 'sessions list:--student' 'sessions list:--from' 'sessions list:--to' 'sessions end:--at' 'sessions end:--reason' 'sessions end:--by' 'sessions void:--reason' 'sessions void:--by' 'webhook send:--meeting' 'webhook send:--at' 'webhook send:--to' 'webhook send:--uuid' 'webhook send:--topic' 'webhook send:--participant-name' 'webhook send:--participant-email' 'webhook send:--connection-id' 'webhook send:--leave-reason' 'webhook send:--body-file' 'webhook send:--webhook-secret-file' 'events list:--status'
+            case ':--db' ':--config' 'serve:--listen' 'serve:--base-url' 'serve:--tls-cert' 'serve:--tls-key' 'serve:--trusted-proxy' 'serve:--log-format' 'serve:--webhook-secret-file' 'serve:--webhook-max-age' 'serve:--grace' 'serve:--max-lesson' 'serve:--header-timeout' 'report:--from' 'report:--to' 'report:--by' 'report:--tz' 'report:--minutes' 'report:-o' 'report:--output' 'reconcile:--grace' 'reconcile:--max-lesson' 'reconcile:--stale-after' 'link create:--teacher' 'link create:--student' 'link create:--zoom-url' 'link create:--teacher-name' 'link create:--teacher-zoom-email' 'link create:--student-name' 'link create:--scheduled-at' 'link create:--expires-at' 'link create:--base-url' 'link create:--ref' 'link create:--from-csv' 'sessions list:--status' 'sessions list:--teacher' 'sessions list:--student' 'sessions list:--ref' 'sessions list:--from' 'sessions list:--to' 'sessions end:--at' 'sessions end:--reason' 'sessions end:--by' 'sessions void:--reason' 'sessions void:--by' 'webhook send:--meeting' 'webhook send:--at' 'webhook send:--to' 'webhook send:--uuid' 'webhook send:--topic' 'webhook send:--participant-name' 'webhook send:--participant-email' 'webhook send:--connection-id' 'webhook send:--leave-reason' 'webhook send:--body-file' 'webhook send:--webhook-secret-file' 'events list:--status'
                 set skip 1
         end
     end
@@ -137,12 +137,15 @@ complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l student-name -x -d 's
 complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l scheduled-at -x -d 'when the lesson is booked (ISO 8601)'
 complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l expires-at -x -d 'the link stops working if unclicked by then (default: 7 days after scheduled or now)'
 complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l base-url -x -d 'public URL links are built on (env ZOOMTRACK_BASE_URL)'
+complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l ref -x -d 'your key for this lesson (a booking id): the same --ref again gives back the lesson stored for it'
+complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l allow-duplicate -d 'store the lesson even if one not started yet has the same teacher, student, Zoom URL and time'
 complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l from-csv -r -F -d 'create one lesson per CSV row, all or none'
 complete -c zoomtrack -n "__zoomtrack_at 'link create'" -l json -d 'print JSON (one object per lesson, one per line)'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -s h -l help -d 'Print this help message and exit'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l status -x -a 'created active ended final expired needs_review void' -d 'created, active, ended, final, expired, needs_review or void'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l teacher -x -d 'only this teacher\'s lessons'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l student -x -d 'only this student\'s lessons'
+complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l ref -x -d 'only the lesson created with this --ref'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l from -x -d 'started (or created) at or after this time or date'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l to -x -d 'started (or created) before this time or date'
 complete -c zoomtrack -n "__zoomtrack_at 'sessions list'" -l json -d 'print JSON'

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -17,6 +18,7 @@ struct LinkOptions {
   std::optional<std::string> expires_at;
   std::optional<std::string> base_url;
   std::string from_csv;
+  CreateOptions create;
   bool json = false;
 };
 
@@ -38,10 +40,11 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
       if (!records.front().count(column)) {
         throw Error(ErrorCode::invalid_argument, fmt::format("{}: header: there is no '{}' column", path, column),
                     "name the columns in the first row: teacher,student,zoom_url and any of teacher_name,"
-                    "teacher_zoom_email,student_name,scheduled_at,expires_at");
+                    "teacher_zoom_email,student_name,scheduled_at,expires_at,ref");
       }
     }
   }
+  bool with_refs = !records.empty() && records.front().count("ref");
   for (size_t i = 0; i < records.size(); ++i) {
     auto& r = records[i];
     NewLesson l;
@@ -51,6 +54,12 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
     l.teacher_name = r["teacher_name"];
     l.teacher_zoom_email = r["teacher_zoom_email"];
     l.student_name = r["student_name"];
+    l.ref = r["ref"];
+    if (with_refs && l.ref.empty()) {
+      // A retry of this file would create the row again: keys are all or none.
+      throw Error(ErrorCode::invalid_argument, fmt::format("{}: row {}: the ref cell is empty", path, i + 1),
+                  "give every row a ref, or drop the ref column");
+    }
     try {
       l.scheduled_at = optional_time(r["scheduled_at"], tz);
       l.expires_at = optional_time(r["expires_at"], tz);
@@ -66,33 +75,45 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
   return lessons;
 }
 
-nlohmann::json link_json(const Lesson& l) {
+nlohmann::json link_json(const CreatedLesson& created) {
+  const auto& l = created.lesson;
   return {{"id", l.id},
           {"tracking_url", l.tracking_url()},
           {"teacher_url", l.teacher_url()},
           {"checkout_url", l.checkout_url()},
           {"track_token", l.track_token},
           {"leave_token", l.leave_token},
-          {"status", to_string(l.status)}};
+          {"status", to_string(l.status)},
+          {"ref", l.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.ref)},
+          {"existing", created.existing}};
 }
 
-void print_links(const std::vector<Lesson>& lessons, bool json, bool from_csv) {
+void print_links(const std::vector<CreatedLesson>& lessons, bool json, bool from_csv) {
   if (json) {
     for (const auto& l : lessons) std::cout << link_json(l).dump() << "\n";
     return;
   }
   if (!from_csv && lessons.size() == 1) {
-    const auto& l = lessons.front();
-    std::cout << fmt::format("lesson {}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", l.id,
+    const auto& [l, existing] = lessons.front();
+    auto heading = existing ? fmt::format("lesson {} (stored before for ref {}; nothing new stored)", l.id,
+                                          l.ref)
+                            : fmt::format("lesson {}", l.id);
+    std::cout << fmt::format("{}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", heading,
                              l.tracking_url(), l.teacher_url(), l.checkout_url());
     return;
   }
+  // With refs, a re-run shows which rows were stored before; without them every row is new.
+  bool with_refs = std::any_of(lessons.begin(), lessons.end(), [](auto& c) { return !c.lesson.ref.empty(); });
   Table table;
   table.columns = {"id", "teacher", "student", "tracking_url", "teacher_url", "checkout_url"};
-  table.numeric = {true, false, false, false, false, false};
-  for (const auto& l : lessons) {
-    table.rows.push_back({std::to_string(l.id), l.teacher, l.student, l.tracking_url(), l.teacher_url(),
-                          l.checkout_url()});
+  if (with_refs) table.columns.insert(table.columns.begin() + 3, {"ref", "new"});
+  table.numeric.assign(table.columns.size(), false);
+  table.numeric[0] = true;
+  for (const auto& [l, existing] : lessons) {
+    std::vector<std::string> row{std::to_string(l.id), l.teacher, l.student, l.tracking_url(), l.teacher_url(),
+                                 l.checkout_url()};
+    if (with_refs) row.insert(row.begin() + 3, {l.ref, existing ? "no" : "yes"});
+    table.rows.push_back(std::move(row));
   }
   write_table(std::cout, table, Format::table);
 }
@@ -102,9 +123,10 @@ void create_links(Context& ctx, LinkOptions& o) {
   auto tz = ctx.time_zone();
   std::vector<NewLesson> rows;
   if (!o.from_csv.empty()) {
-    if (!o.lesson.teacher.empty() || !o.lesson.student.empty() || !o.lesson.zoom_url.empty()) {
+    if (!o.lesson.teacher.empty() || !o.lesson.student.empty() || !o.lesson.zoom_url.empty() ||
+        !o.lesson.ref.empty()) {
       throw Error(ErrorCode::invalid_argument, "--from-csv takes the lessons from the file only",
-                  "drop --teacher, --student and --zoom-url");
+                  "drop --teacher, --student, --zoom-url and --ref; put refs in the file's ref column");
     }
     rows = read_lessons_csv(o.from_csv, tz);
   } else {
@@ -112,15 +134,20 @@ void create_links(Context& ctx, LinkOptions& o) {
     o.lesson.expires_at = optional_time(o.expires_at, tz);
     rows.push_back(o.lesson);
   }
+  auto create = [&] {
+    // Refuse bad rows before the database is opened: a refused command creates no empty file.
+    build_lessons(rows, ctx.service_options(), ctx.clock().now());
+    return ctx.lessons().create_lessons(rows, o.create);
+  };
   if (o.from_csv.empty()) {
-    print_links(ctx.lessons().create_lessons(rows), o.json, false);
+    print_links(create(), o.json, false);
     return;
   }
-  std::vector<Lesson> created;
+  std::vector<CreatedLesson> created;
   try {
-    created = ctx.lessons().create_lessons(rows);
+    created = create();
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::invalid_argument) throw;
+    if (e.code() != ErrorCode::invalid_argument && e.code() != ErrorCode::conflict) throw;
     // One format for every row error: "FILE: row N: what", N counting the lessons below the header.
     std::string what = e.what();
     if (!what.starts_with("row ")) what = "row 1: " + what;
@@ -147,15 +174,25 @@ void add_link_command(CLI::App& app, Context& ctx) {
   create->add_option("--scheduled-at", o->scheduled_at, "when the lesson is booked (ISO 8601)");
   create->add_option("--expires-at", o->expires_at, "the link stops working if unclicked by then (default: 7 days after scheduled or now)");
   create->add_option("--base-url", o->base_url, "public URL links are built on (env ZOOMTRACK_BASE_URL)");
+  create->add_option("--ref", o->lesson.ref,
+                     "your key for this lesson (a booking id): the same --ref again gives back the lesson stored for it");
+  create->add_flag("--allow-duplicate", o->create.allow_duplicate,
+                   "store the lesson even if one not started yet has the same teacher, student, Zoom URL and time");
   create->add_option("--from-csv", o->from_csv, "create one lesson per CSV row, all or none")->check(CLI::ExistingFile);
   create->add_flag("--json", o->json, "print JSON (one object per lesson, one per line)");
   create->footer(
       "Examples:\n"
       "  zoomtrack link create --teacher t.abebe --student s.hana \\\n"
       "      --zoom-url 'https://zoom.us/j/86431910364?pwd=abc' --teacher-zoom-email abebe@school.example --json\n"
+      "  zoomtrack link create --teacher t.abebe --student s.hana --zoom-url 'https://zoom.us/j/86431910364' \\\n"
+      "      --scheduled-at 2026-11-27T09:00:00Z --ref booking-4711\n"
       "  zoomtrack link create --from-csv lessons.csv --json\n"
-      "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at");
-  create->callback([&ctx, o] {
+      "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at,ref");
+  create->callback([&ctx, o, create] {
+    if (create->count("--ref") && o->lesson.ref.empty()) {
+      // Likely an empty shell variable: without its key, a retry would store the lesson twice.
+      throw Error(ErrorCode::invalid_argument, "--ref is empty", "give the booking's id, or leave --ref out");
+    }
     ctx.allow_create_database();
     create_links(ctx, *o);
   });

@@ -60,7 +60,7 @@ void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
 void run_reconcile(Context& ctx, const ReconcileFlags& f) {
   const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson}});
   ReconcileOptions options;
-  options.stale_after = parse_duration(config.get("stale_after"));
+  options.stale_after = config.parsed("stale_after", parse_duration);
   options.dry_run = f.dry_run;
   std::unique_ptr<ZoomApi> zoom;
   if (f.zoom_api) {

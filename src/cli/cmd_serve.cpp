@@ -34,8 +34,8 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
   }
   if (colon == std::string::npos || colon == 0 || port < 0) {
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("--listen '{}' is not HOST:PORT (a decimal port from 0 to 65535)", listen),
-                "for example 127.0.0.1:8080 (port 0 picks a free one)");
+                fmt::format("'{}' is not HOST:PORT with a decimal port from 0 to 65535", listen),
+                "give it like 127.0.0.1:8080; port 0 picks a free one");
   }
   auto host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
@@ -53,18 +53,20 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
     throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
   }
-  std::tie(options.host, options.port) = parse_listen(config.get("listen"));
+  std::tie(options.host, options.port) = config.parsed("listen", parse_listen);
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
   options.trusted_proxy = config.get("trusted_proxy");
   options.time_zone = ctx.time_zone();
-  auto log_format = config.get("log_format");
-  if (log_format != "text" && log_format != "json") {
-    throw Error(ErrorCode::invalid_argument, "--log-format must be text or json");
-  }
-  options.json_logs = log_format == "json";
+  options.json_logs = config.parsed("log_format", [](const std::string& format) {
+    if (format != "text" && format != "json") {
+      throw Error(ErrorCode::invalid_argument, fmt::format("log format '{}' is neither text nor json", format),
+                  "give text or json");
+    }
+    return format == "json";
+  });
   options.log_requests = !ctx.quiet();
-  options.webhook_max_age = parse_duration(config.get("webhook_max_age"));
+  options.webhook_max_age = config.parsed("webhook_max_age", parse_duration);
   return options;
 }
 

@@ -14,7 +14,7 @@ namespace {
 
 struct ListOptions {
   std::optional<std::string> status, from, to;
-  std::string teacher, student;
+  std::string teacher, student, ref;
   FormatFlags format;
 };
 
@@ -44,11 +44,11 @@ std::string duration_cell(const Lesson& l) {
 void list_columns(RowSink& rows, bool full) {
   if (full) {
     rows.columns({"id", "status", "teacher", "teacher_name", "student", "student_name", "meeting_id",
-                  "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at"},
-                 {true, false, false, false, false, false, false, false, false, false, false, true, false});
+                  "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at", "ref"},
+                 {true, false, false, false, false, false, false, false, false, false, false, true, false, false});
   } else {
-    rows.columns({"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s"},
-                 {true, false, false, false, false, false, false, true});
+    rows.columns({"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s", "ref"},
+                 {true, false, false, false, false, false, false, true, false});
   }
 }
 
@@ -57,10 +57,10 @@ std::vector<std::string> list_row(const Lesson& l, bool full) {
   if (full) {
     return {std::to_string(l.id), to_string(l.status), l.teacher, l.teacher_name, l.student,
             l.student_name, l.meeting_id, format_utc(l.created_at), format_utc(l.started_at),
-            format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at)};
+            format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at), l.ref};
   }
   return {std::to_string(l.id), to_string(l.status), l.teacher, l.student,
-          format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l)};
+          format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l), l.ref};
 }
 
 void list_lessons(Context& ctx, const ListOptions& o) {
@@ -69,6 +69,7 @@ void list_lessons(Context& ctx, const ListOptions& o) {
   if (o.status) filter.status = parse_lesson_status(*o.status);
   filter.teacher = o.teacher;
   filter.student = o.student;
+  filter.ref = o.ref;
   if (o.from) filter.from = parse_time_arg(*o.from, tz);
   if (o.to) filter.to = parse_time_arg(*o.to, tz);
   // Streamed: memory does not grow with the number of lessons.
@@ -87,6 +88,7 @@ void list_lessons(Context& ctx, const ListOptions& o) {
 void print_detail(const LessonDetail& d) {
   const auto& l = d.lesson;
   std::cout << fmt::format("lesson {}  {}\n", l.id, to_string(l.status));
+  if (!l.ref.empty()) std::cout << fmt::format("  ref          {}\n", l.ref);
   std::cout << fmt::format("  teacher      {} {}\n  student      {} {}\n", l.teacher, terminal_safe(l.teacher_name),
                            l.student, terminal_safe(l.student_name));
   std::cout << fmt::format("  meeting      {}\n  created      {}\n  started      {}\n", l.meeting_id,
@@ -157,6 +159,7 @@ void add_list(CLI::App& sessions, Context& ctx) {
       ->check(CLI::IsMember({"created", "active", "ended", "final", "expired", "needs_review", "void"}));
   cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
   cmd->add_option("--student", o->student, "only this student's lessons");
+  cmd->add_option("--ref", o->ref, "only the lesson created with this --ref");
   cmd->add_option("--from", o->from, "started (or created) at or after this time or date");
   cmd->add_option("--to", o->to, "started (or created) before this time or date");
   add_format_flags(*cmd, o->format);

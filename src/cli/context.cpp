@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "core/time_zone.hpp"
 
 extern char** environ;
 
@@ -100,40 +101,49 @@ Store& Context::store() {
     }
     StoreOptions options;
     options.create = may_create_database_;
-    auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(parse_duration(config().get("busy_timeout")));
+    auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(config().parsed("busy_timeout", parse_duration));
     options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(busy.count(), 3600 * 1000));
     store_ = std::make_unique<Store>(db.value, options);
   }
   return *store_;
 }
 
+ServiceOptions Context::service_options() {
+  ServiceOptions options;
+  options.base_url = config().get("base_url");
+  while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
+  const auto& origin = config().setting("base_url").origin;
+  auto named = origin == "flag" ? fmt::format("--base-url '{}'", terminal_safe(options.base_url))
+                                : fmt::format("base URL '{}' from {}", terminal_safe(options.base_url), origin);
+  if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{} must start with http:// or https://", named),
+                "give the public address of serve, e.g. https://lessons.example.org");
+  }
+  if (has_illegal_url_char(options.base_url)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("{} contains a character not allowed in a URL, such as a space, a quote, < or >", named),
+                "give the public address of serve, e.g. https://lessons.example.org");
+  }
+  options.grace = config().parsed("grace", parse_duration);
+  options.max_lesson = config().parsed("max_lesson", parse_duration);
+  return options;
+}
+
 LessonService& Context::lessons() {
   if (!lessons_) {
-    ServiceOptions options;
-    options.base_url = config().get("base_url");
-    while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
-    const auto& origin = config().setting("base_url").origin;
-    auto named = origin == "flag" ? fmt::format("--base-url '{}'", terminal_safe(options.base_url))
-                                  : fmt::format("base URL '{}' from {}", terminal_safe(options.base_url), origin);
-    if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("{} must start with http:// or https://", named),
-                  "give the public address of serve, e.g. https://lessons.example.org");
-    }
-    if (has_illegal_url_char(options.base_url)) {
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("{} contains a character not allowed in a URL, such as a space, a quote, < or >", named),
-                  "give the public address of serve, e.g. https://lessons.example.org");
-    }
-    options.grace = parse_duration(config().get("grace"));
-    options.max_lesson = parse_duration(config().get("max_lesson"));
-    lessons_ = std::make_unique<LessonService>(store(), clock_, options);
+    lessons_ = std::make_unique<LessonService>(store(), clock_, service_options());
     lessons_->set_transition_hook(transition_hook_);
   }
   return *lessons_;
 }
 
-std::string Context::time_zone() { return config().get("tz"); }
+std::string Context::time_zone() {
+  return config().parsed("tz", [](const std::string& tz) {
+    check_time_zone(tz);
+    return tz;
+  });
+}
 
 void Context::info(const std::string& message) const {
   if (!globals_.quiet) std::cerr << message << "\n";

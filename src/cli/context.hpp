@@ -30,6 +30,8 @@ class Context {
   Store& store();
   void allow_create_database() { may_create_database_ = true; }
   LessonService& lessons();
+  // What lessons() is made with, from the settings alone: no database is opened.
+  ServiceOptions service_options();
   // Installed into the LessonService when lessons() first creates it.
   void set_transition_hook(TransitionHook hook) { transition_hook_ = std::move(hook); }
   const Clock& clock() const { return clock_; }

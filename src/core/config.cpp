@@ -89,6 +89,18 @@ const std::vector<SettingDefinition>& setting_definitions() {
   return definitions;
 }
 
+std::string where_given(const std::string& key, const Setting& setting) {
+  if (setting.origin == "flag") {
+    auto flag = "--" + key;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+  }
+  for (const char* prefix : {"env ", "config "}) {
+    if (setting.origin.starts_with(prefix)) return setting.origin.substr(std::string(prefix).size());
+  }
+  return "the default " + key;
+}
+
 const std::string& Config::get(const std::string& key) const { return setting(key).value; }
 
 const Setting& Config::setting(const std::string& key) const {

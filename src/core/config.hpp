@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace zt {
 
 struct SettingDefinition {
@@ -23,10 +25,25 @@ struct Setting {
   std::string origin;  // "flag", "env ZOOMTRACK_DB", "config /etc/zoomtrack/config:3", "default"
 };
 
+// Where a setting's value was given, as a person would look for it: "--grace",
+// "ZOOMTRACK_GRACE", "/etc/zoomtrack/config:3", or "the default grace".
+std::string where_given(const std::string& key, const Setting& setting);
+
 class Config {
  public:
   const std::string& get(const std::string& key) const;
   const Setting& setting(const std::string& key) const;
+  // The value through `parse`; an error names where the bad value came from
+  // ("ZOOMTRACK_GRACE: bad duration 'soon'").
+  template <class Parse>
+  auto parsed(const std::string& key, Parse&& parse) const {
+    const auto& s = setting(key);
+    try {
+      return parse(s.value);
+    } catch (const Error& e) {
+      throw Error(e.code(), where_given(key, s) + ": " + e.what(), e.hint());
+    }
+  }
   void set(const std::string& key, Setting setting) { values_[key] = std::move(setting); }
   const std::map<std::string, Setting>& all() const { return values_; }
 

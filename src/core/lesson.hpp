@@ -39,6 +39,7 @@ struct Lesson {
   std::optional<TimePoint> started_at;
   std::optional<TimePoint> ended_at;
   std::optional<EndSource> end_source;
+  std::string ref;  // the caller's idempotency key (a booking id), empty when none was given
 
   std::string tracking_url() const;
   std::string checkout_url() const;
@@ -57,6 +58,7 @@ struct NewLesson {
   std::string zoom_url;
   std::optional<TimePoint> scheduled_at;
   std::optional<TimePoint> expires_at;
+  std::string ref;
 };
 
 struct Click {

@@ -56,12 +56,15 @@ void to_json(nlohmann::json& j, const LessonDetail& d) {
 LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)
     : store_(store), clock_(clock), options_(std::move(options)), spool_(spool_path_for(store.path())) {}
 
-Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
+namespace {
+
+Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoint now) {
   check_field("teacher", row.teacher, true);
   check_field("student", row.student, true);
   check_field("teacher-name", row.teacher_name, false);
   check_field("teacher-zoom-email", row.teacher_zoom_email, false);
   check_field("student-name", row.student_name, false);
+  check_field("ref", row.ref, false);
   if (!row.teacher_zoom_email.empty() && !is_email_syntax(row.teacher_zoom_email)) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--teacher-zoom-email '{}' is not an e-mail address", row.teacher_zoom_email),
@@ -80,10 +83,10 @@ Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
   lesson.student_name = row.student_name;
   lesson.zoom_url = zoom.url;
   lesson.meeting_id = zoom.meeting_id;
-  lesson.base_url = options_.base_url;
+  lesson.base_url = options.base_url;
   lesson.created_at = now;
   lesson.scheduled_at = row.scheduled_at;
-  lesson.expires_at = row.expires_at.value_or(row.scheduled_at.value_or(now) + options_.link_lifetime);
+  lesson.expires_at = row.expires_at.value_or(row.scheduled_at.value_or(now) + options.link_lifetime);
   if (row.expires_at && row.scheduled_at && *row.expires_at <= *row.scheduled_at) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--expires-at {} is not after --scheduled-at {}", format_utc(*row.expires_at),
@@ -101,30 +104,96 @@ Lesson LessonService::build_lesson(const NewLesson& row, TimePoint now) {
                 fmt::format("--expires-at {} is in the past", format_utc(*lesson.expires_at)),
                 "give a later --expires-at, or leave it out for the default of 7 days");
   }
+  lesson.ref = row.ref;
   lesson.track_token = random_token();
   lesson.leave_token = random_token();
   return lesson;
 }
 
-std::vector<Lesson> LessonService::create_lessons(const std::vector<NewLesson>& rows) {
-  auto now = clock_.now();
+std::string time_or_none(const std::optional<TimePoint>& t) { return t ? format_utc(*t) : "none"; }
+
+// The first field in which a retried row differs from the lesson its ref names, as
+// "student (s.hana, not s.bob)"; empty when it is the same lesson. The expiry counts only when
+// the row gives one: its default moves with the time of the retry.
+std::string difference(const Lesson& stored, const Lesson& wanted, bool expiry_given) {
+  auto differs = [](const char* field, const std::string& have, const std::string& want) {
+    return have == want ? std::string() : fmt::format("{} ({}, not {})", field, have, want);
+  };
+  for (auto d : {differs("teacher", stored.teacher, wanted.teacher),
+                 differs("student", stored.student, wanted.student),
+                 differs("zoom_url", stored.zoom_url, wanted.zoom_url),
+                 differs("teacher_name", stored.teacher_name, wanted.teacher_name),
+                 differs("teacher_zoom_email", stored.teacher_zoom_email, wanted.teacher_zoom_email),
+                 differs("student_name", stored.student_name, wanted.student_name),
+                 differs("scheduled_at", time_or_none(stored.scheduled_at), time_or_none(wanted.scheduled_at)),
+                 expiry_given ? differs("expires_at", time_or_none(stored.expires_at),
+                                        time_or_none(wanted.expires_at))
+                              : std::string()}) {
+    if (!d.empty()) return d;
+  }
+  return "";
+}
+
+// Errors name their row when there are several.
+template <class Step>
+auto for_row(size_t i, size_t rows, Step&& step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    if (rows == 1) throw;
+    throw Error(e.code(), fmt::format("row {}: {}", i + 1, e.what()), e.hint());
+  }
+}
+
+}  // namespace
+
+std::vector<Lesson> build_lessons(const std::vector<NewLesson>& rows, const ServiceOptions& options,
+                                  TimePoint now) {
   std::vector<Lesson> lessons;
   for (size_t i = 0; i < rows.size(); ++i) {
-    try {
-      lessons.push_back(build_lesson(rows[i], now));
-    } catch (const Error& e) {
-      if (rows.size() == 1) throw;
-      throw Error(e.code(), fmt::format("row {}: {}", i + 1, e.what()), e.hint());
+    lessons.push_back(for_row(i, rows.size(), [&] { return build_lesson(rows[i], options, now); }));
+  }
+  return lessons;
+}
+
+CreatedLesson LessonService::store_new_lesson(const NewLesson& row, Lesson lesson, CreateOptions options,
+                                              TimePoint now) {
+  if (!lesson.ref.empty()) {
+    if (auto stored = store_.find_lesson_by_ref(lesson.ref)) {
+      auto d = difference(*stored, lesson, row.expires_at.has_value());
+      if (!d.empty()) {
+        throw Error(ErrorCode::conflict,
+                    fmt::format("ref {} is lesson {}, which differs in {}", lesson.ref, stored->id, d),
+                    fmt::format("give a new --ref for a new lesson; to change lesson {}, void it and create it again",
+                                stored->id));
+      }
+      return {*stored, true};
+    }
+  } else if (!options.allow_duplicate) {
+    if (auto twin = store_.find_unstarted_twin(lesson)) {
+      throw Error(ErrorCode::conflict,
+                  fmt::format("lesson {} has the same teacher, student, Zoom URL and scheduled time and has not "
+                              "started yet",
+                              twin->id),
+                  "give --ref to make retries safe, or --allow-duplicate if this is a second lesson");
     }
   }
+  lesson.id = store_.insert_lesson(lesson);
+  store_.insert_audit(lesson.id, {0, now, "zoomtrack", "link_create", "create", "", "created", "link created"});
+  return {lesson, false};
+}
+
+std::vector<CreatedLesson> LessonService::create_lessons(const std::vector<NewLesson>& rows,
+                                                         CreateOptions options) {
+  auto now = clock_.now();
+  auto lessons = build_lessons(rows, options_, now);
+  std::vector<CreatedLesson> created;
   store_.write([&] {
-    for (auto& lesson : lessons) {
-      lesson.id = store_.insert_lesson(lesson);
-      store_.insert_audit(lesson.id, {0, now, "zoomtrack", "link_create", "create", "",
-                                      "created", "link created"});
+    for (size_t i = 0; i < rows.size(); ++i) {
+      created.push_back(for_row(i, rows.size(), [&] { return store_new_lesson(rows[i], lessons[i], options, now); }));
     }
   });
-  return lessons;
+  return created;
 }
 
 namespace {

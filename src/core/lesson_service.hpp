@@ -55,6 +55,17 @@ struct StorageHealth {
   std::string problem;  // why it does not take writes
 };
 
+struct CreateOptions {
+  // Store a lesson even when one not started yet has the same teacher, student, Zoom URL and
+  // scheduled time (a real second lesson, not a retried command).
+  bool allow_duplicate = false;
+};
+
+struct CreatedLesson {
+  Lesson lesson;
+  bool existing = false;  // its ref named a lesson stored before: nothing new was stored
+};
+
 struct LessonDetail {
   Lesson lesson;
   std::vector<Click> clicks;
@@ -65,12 +76,20 @@ struct LessonDetail {
 };
 void to_json(nlohmann::json& j, const LessonDetail& detail);
 
+// Validates the rows and builds the lessons they describe, not stored yet; errors name their row
+// when there are several. Needs no database: a refused command need not open (or create) one.
+std::vector<Lesson> build_lessons(const std::vector<NewLesson>& rows, const ServiceOptions& options,
+                                  TimePoint now);
+
 class LessonService {
  public:
   LessonService(Store& store, const Clock& clock, ServiceOptions options);
 
-  // Validates every row before storing any; stores all of them in one transaction.
-  std::vector<Lesson> create_lessons(const std::vector<NewLesson>& rows);
+  // Validates every row before storing any; stores all of them in one transaction, or none.
+  // A row whose ref names a stored lesson with the same fields gives that lesson back (a
+  // retry); with other fields it is a conflict. A row without a ref that repeats a lesson not
+  // started yet is a conflict unless options.allow_duplicate.
+  std::vector<CreatedLesson> create_lessons(const std::vector<NewLesson>& rows, CreateOptions options = {});
 
   // Throws not_found for an unknown token (writing nothing) and gone for a void or expired
   // lesson. The click, and the lesson's start for the first real one, are committed in one
@@ -120,7 +139,8 @@ class LessonService {
   const ServiceOptions& options() const { return options_; }
 
  private:
-  Lesson build_lesson(const NewLesson& row, TimePoint now);
+  // Inside a write: the lesson a row names by its ref, or the row stored as a new lesson.
+  CreatedLesson store_new_lesson(const NewLesson& row, Lesson lesson, CreateOptions options, TimePoint now);
   // Inside a write: stores one click and, for the earliest real one, the lesson's start.
   Lesson apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);

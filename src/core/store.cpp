@@ -132,6 +132,13 @@ CREATE UNIQUE INDEX clicks_by_spool_id ON clicks(spool_id) WHERE spool_id IS NOT
 
 CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 )sql",
+    // 3: the caller's idempotency key, one lesson per key, and the lessons not yet started by
+    // teacher and student, where a retried `link create` without a key finds its first copy.
+    R"sql(
+ALTER TABLE lessons ADD COLUMN ref TEXT;
+CREATE UNIQUE INDEX lessons_by_ref ON lessons(ref) WHERE ref IS NOT NULL;
+CREATE INDEX lessons_not_started ON lessons(teacher, student) WHERE status = 'created';
+)sql",
 };
 
 
@@ -140,6 +147,24 @@ CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NUL
 thread_local const Store* writing_store = nullptr;
 // What the body now running asked to do once its changes are committed.
 thread_local std::vector<std::function<void()>>* body_after_commit = nullptr;
+
+// Opening is where a wrong --db shows: say which file and what to do, not only SQLite's words.
+[[noreturn]] void rethrow_open_failure(const std::string& path, const SQLite::Exception& e) {
+  switch (e.getErrorCode() & 0xff) {
+    case SQLITE_NOTADB:
+      throw Error(ErrorCode::runtime, fmt::format("{} is not a SQLite database", path),
+                  "point --db at the zoomtrack database, or at a new file name to start one");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      throw Error(ErrorCode::storage, fmt::format("{} cannot be written: {}", path, e.what()),
+                  "let this user write the file and its directory (SQLite keeps its journal beside it)");
+    case SQLITE_CANTOPEN:
+      throw Error(ErrorCode::storage, fmt::format("cannot open {}: {}", path, e.what()),
+                  "check that the path is right and that this user may read and write it");
+    default:
+      rethrow_sqlite(e);
+  }
+}
 
 bool cannot_write(int code) {
   switch (code) {
@@ -222,7 +247,7 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path), optio
     writer_->db.exec("PRAGMA synchronous = FULL");
     migrate();
   } catch (const SQLite::Exception& e) {
-    rethrow_sqlite(e);
+    rethrow_open_failure(path, e);
   }
 }
 

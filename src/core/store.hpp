@@ -25,6 +25,7 @@ struct LessonFilter {
   std::optional<LessonStatus> status;
   std::string teacher;
   std::string student;
+  std::string ref;
   std::optional<TimePoint> from;  // by start, or by creation for lessons not started
   std::optional<TimePoint> to;
 };
@@ -43,7 +44,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -72,6 +73,9 @@ class Store {
   std::optional<Lesson> find_lesson(int64_t id);
   std::optional<Lesson> find_lesson_by_track_token(const std::string& token);
   std::optional<Lesson> find_lesson_by_leave_token(const std::string& token);
+  std::optional<Lesson> find_lesson_by_ref(const std::string& ref);
+  // A lesson not started yet with the same teacher, student, Zoom URL and scheduled time.
+  std::optional<Lesson> find_unstarted_twin(const Lesson& lesson);
   std::vector<Lesson> list_lessons(const LessonFilter& filter);
   // Streams the lessons one at a time (memory does not grow with their number), by id.
   void for_each_lesson(const LessonFilter& filter, const std::function<void(const Lesson&)>& visit);

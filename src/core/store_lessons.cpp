@@ -9,7 +9,7 @@ namespace {
 constexpr const char* lesson_columns =
     "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
-    "started_at, ended_at, end_source";
+    "started_at, ended_at, end_source, ref";
 
 Lesson read_lesson(SQLite::Statement& q) {
   Lesson l;
@@ -31,6 +31,7 @@ Lesson read_lesson(SQLite::Statement& q) {
   l.started_at = time_column(q.getColumn(15));
   l.ended_at = time_column(q.getColumn(16));
   if (!q.getColumn(17).isNull()) l.end_source = parse_end_source(q.getColumn(17).getString());
+  if (!q.getColumn(18).isNull()) l.ref = q.getColumn(18).getString();
   return l;
 }
 
@@ -46,8 +47,8 @@ int64_t Store::insert_lesson(const Lesson& l) {
   return change([&](Connection& c) {
     Query q(c, "INSERT INTO lessons (teacher, teacher_name, teacher_zoom_email, student, "
                         "student_name, zoom_url, meeting_id, track_token, leave_token, base_url, "
-                        "status, created_at, scheduled_at, expires_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        "status, created_at, scheduled_at, expires_at, ref) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q->bind(1, l.teacher);
     q->bind(2, l.teacher_name);
     q->bind(3, l.teacher_zoom_email);
@@ -62,6 +63,8 @@ int64_t Store::insert_lesson(const Lesson& l) {
     q->bind(12, format_utc(l.created_at));
     bind_time(*q, 13, l.scheduled_at);
     bind_time(*q, 14, l.expires_at);
+    if (l.ref.empty()) q->bind(15);
+    else q->bind(15, l.ref);
     q->exec();
     return c.db.getLastInsertRowid();
   });
@@ -92,6 +95,27 @@ std::optional<Lesson> Store::find_lesson_by_leave_token(const std::string& token
   return find_lesson_where(sql, token);
 }
 
+std::optional<Lesson> Store::find_lesson_by_ref(const std::string& ref) {
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE ref = ?", lesson_columns);
+  return find_lesson_where(sql, ref);
+}
+
+std::optional<Lesson> Store::find_unstarted_twin(const Lesson& l) {
+  return read([&](Connection& c) -> std::optional<Lesson> {
+    static const auto sql = fmt::format(
+        "SELECT {} FROM lessons WHERE status = 'created' AND teacher = ? AND student = ? "
+        "AND zoom_url = ? AND scheduled_at IS ? ORDER BY id LIMIT 1",
+        lesson_columns);
+    Query q(c, sql);
+    q->bind(1, l.teacher);
+    q->bind(2, l.student);
+    q->bind(3, l.zoom_url);
+    bind_time(*q, 4, l.scheduled_at);
+    if (!q->executeStep()) return std::nullopt;
+    return read_lesson(*q);
+  });
+}
+
 std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
   std::vector<Lesson> lessons;
   for_each_lesson(filter, [&](const Lesson& l) { lessons.push_back(l); });
@@ -103,7 +127,7 @@ void Store::for_each_lesson(const LessonFilter& f, const std::function<void(cons
     Query q(c, fmt::format(
         "SELECT {} FROM lessons WHERE (?1 IS NULL OR status = ?1) AND (?2 = '' OR teacher = ?2) "
         "AND (?3 = '' OR student = ?3) AND (?4 IS NULL OR COALESCE(started_at, created_at) >= ?4) "
-        "AND (?5 IS NULL OR COALESCE(started_at, created_at) < ?5) ORDER BY id",
+        "AND (?5 IS NULL OR COALESCE(started_at, created_at) < ?5) AND (?6 = '' OR ref = ?6) ORDER BY id",
         lesson_columns));
     if (f.status) q->bind(1, to_string(*f.status));
     else q->bind(1);
@@ -111,6 +135,7 @@ void Store::for_each_lesson(const LessonFilter& f, const std::function<void(cons
     q->bind(3, f.student);
     bind_time(*q, 4, f.from);
     bind_time(*q, 5, f.to);
+    q->bind(6, f.ref);
     while (q->executeStep()) visit(read_lesson(*q));
   });
 }

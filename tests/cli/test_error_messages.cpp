@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "support/harness.hpp"
 
 using namespace zt::test;
@@ -85,5 +87,59 @@ TEST_CASE("global flags before, between and after the commands are not taken for
     auto r = run_zoomtrack(args);
     INFO(args[0] << " " << args[1] << ": " << r.err);
     CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("a bad setting names where it came from: flag, environment variable or config file line",
+          "[cli][errors]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
+  auto conf = dir.file("zoomtrack.conf");
+  write_file(conf, "# school settings\nmax_lesson = forever\n");
+  struct Case {
+    std::vector<std::string> args;
+    Env env;
+    std::string problem;
+  };
+  const std::vector<Case> cases{
+      {{"reconcile"}, {{"ZOOMTRACK_GRACE", "soon"}}, "ZOOMTRACK_GRACE: 'soon' is not a duration"},
+      {{"reconcile", "--grace", "soon"}, {}, "--grace: 'soon' is not a duration"},
+      {{"--config", conf, "reconcile"}, {}, conf + ":2: 'forever' is not a duration"},
+      {{"reconcile"}, {{"ZOOMTRACK_STALE_AFTER", "4 hours"}}, "ZOOMTRACK_STALE_AFTER: '4 hours' is not a duration"},
+      {{"sessions", "list"}, {{"ZOOMTRACK_BUSY_TIMEOUT", "x"}}, "ZOOMTRACK_BUSY_TIMEOUT: 'x' is not a duration"},
+      {{"sessions", "list", "--from", "2026-11-01"}, {{"ZOOMTRACK_TZ", "Mars/Olympus"}}, "ZOOMTRACK_TZ: "},
+      {{"serve"}, {{"ZOOMTRACK_LISTEN", "nowhere"}}, "ZOOMTRACK_LISTEN: "},
+      {{"serve", "--listen", "127.0.0.1:0"}, {{"ZOOMTRACK_LOG_FORMAT", "xml"}},
+       "ZOOMTRACK_LOG_FORMAT: log format 'xml' is neither text nor json"},
+  };
+  for (const auto& c : cases) {
+    auto args = c.args;
+    args.insert(args.begin(), {"--db", db});
+    auto r = run_zoomtrack(args, c.env, "", 20);
+    INFO(args[2] << " -> " << r.exit_code << " " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("zoomtrack: error: " + c.problem) == 0);
+    CHECK(r.err.find(" (") != std::string::npos);  // a hint
+  }
+}
+
+TEST_CASE("a --db that is not a zoomtrack database says so and what to do", "[cli][errors]") {
+  TempDir dir;
+  auto notes = dir.file("notes.txt");
+  write_file(notes, std::string(4096, 'x'));
+  auto r = run_zoomtrack({"--db", notes, "sessions", "list"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("zoomtrack: error: " + notes + " is not a SQLite database") == 0);
+  CHECK(r.err.find("point --db at the zoomtrack database") != std::string::npos);
+  CHECK(read_file(notes) == std::string(4096, 'x'));
+
+  SECTION("a refused link create on a missing database leaves no file behind") {
+    auto db = dir.file("new.db");
+    auto bad = run_zoomtrack({"--db", db, "link", "create", "--teacher", "t", "--student", "s", "--zoom-url",
+                              "https://evil.example/j/1"});
+    CHECK(bad.exit_code == 2);
+    CHECK_FALSE(std::filesystem::exists(db));
+    CHECK_FALSE(std::filesystem::exists(db + "-wal"));
   }
 }

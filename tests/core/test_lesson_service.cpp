@@ -22,7 +22,7 @@ struct Fixture : test::ServiceOnDisk {
     n.teacher = teacher;
     n.student = "s1";
     n.zoom_url = url;
-    return service.create_lessons({n}).front();
+    return service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   }
   ClickRequest person() { return {false, false, "Mozilla/5.0", "203.0.113.5"}; }
 };
@@ -62,7 +62,7 @@ TEST_CASE("created lessons get URLs on the base URL and distinct tokens", "[core
 
 TEST_CASE("a batch with one bad row stores nothing", "[core][service]") {
   Fixture f;
-  NewLesson good{"t1", "", "", "s1", "", "https://zoom.us/j/123456789", {}, {}};
+  NewLesson good{"t1", "", "", "s1", "", "https://zoom.us/j/123456789", {}, {}, ""};
   NewLesson bad = good;
   bad.zoom_url = "https://example.com/j/1";
   REQUIRE_THROWS_WITH(f.service.create_lessons({good, bad}), Catch::Contains("row 2"));
@@ -221,4 +221,28 @@ TEST_CASE("after-commit actions run for committed writes only", "[core][store]")
   });
   f.service.record_click(lesson.track_token, f.person());
   CHECK(logged == std::vector<LessonStatus>{LessonStatus::active});
+}
+
+TEST_CASE("a repeat is a duplicate only while the first lesson waits for its click", "[core][service][ref]") {
+  Fixture f;
+  NewLesson n;
+  n.teacher = "t1";
+  n.student = "s1";
+  n.zoom_url = "https://zoom.us/j/86431910364?pwd=x";
+  auto first = f.service.create_lessons({n}).front().lesson;
+  CHECK_THROWS_AS(f.service.create_lessons({n}), Error);
+  f.service.record_click(first.track_token, f.person());
+  auto next = f.service.create_lessons({n}).front();  // next week's lesson, same people, same room
+  CHECK_FALSE(next.existing);
+  CHECK(next.lesson.id != first.id);
+
+  SECTION("a ref on a lesson that already started still gives that lesson back") {
+    n.ref = "booking-1";
+    auto keyed = f.service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
+    f.service.record_click(keyed.track_token, f.person());
+    auto retry = f.service.create_lessons({n}).front();
+    CHECK(retry.existing);
+    CHECK(retry.lesson.id == keyed.id);
+    CHECK(retry.lesson.status == LessonStatus::active);
+  }
 }

@@ -22,7 +22,7 @@ struct Fixture : test::ServiceOnDisk {
     n.zoom_url = url;
     n.teacher_name = "Abebe T";
     n.expires_at = expires;
-    return service.create_lessons({n}).front();
+    return service.create_lessons({n}).front().lesson;
   }
   void click(const Lesson& l) { service.record_click(l.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"}); }
   ReconcileResult run(bool dry_run = false, ZoomApi* api = nullptr) {

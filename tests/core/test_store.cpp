@@ -19,7 +19,7 @@ Lesson create(test::ServiceOnDisk& f, const std::string& student = "s1") {
   n.teacher = "t1";
   n.student = student;
   n.zoom_url = "https://zoom.us/j/86431910364?pwd=x";
-  return f.service.create_lessons({n}).front();
+  return f.service.create_lessons({n}).front().lesson;
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ TEST_CASE("the transition hook hears every audited transition with its cause", "
   n.teacher = "t1";
   n.student = "s1";
   n.zoom_url = "https://zoom.us/j/86431910364";
-  auto lesson = service.create_lessons({n}).front();
+  auto lesson = service.create_lessons({n}).front().lesson;
   auto person = ClickRequest{false, false, "Mozilla/5.0", "203.0.113.5"};
 
   service.record_click(lesson.track_token, person);

@@ -160,6 +160,6 @@ TEST_CASE("the port in --listen is decimal", "[e2e][corrections]") {
     INFO(listen);
     auto r = run_zoomtrack({"--db", dir.file("zt.db"), "serve", "--listen", listen});
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("is not HOST:PORT (a decimal port from 0 to 65535)") != std::string::npos);
+    CHECK(r.err.find("--listen: '" + listen + "' is not HOST:PORT with a decimal port from 0 to 65535") != std::string::npos);
   }
 }

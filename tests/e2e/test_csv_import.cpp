@@ -27,8 +27,12 @@ TEST_CASE("an Excel CSV UTF-8 file with a BOM imports and prints a table with te
   REQUIRE(lessons.size() == 2);
   CHECK(lessons[0]["teacher"] == "t.abebe");
 
-  SECTION("JSON output stays one object per line") {
-    auto j = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv, "--json"});
+  SECTION("a re-import without refs is refused; with --allow-duplicate, JSON is one object per line") {
+    auto again = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv});
+    CHECK(again.exit_code == 4);
+    CHECK(again.err.find(csv + ": row 1: lesson 1 has the same teacher, student") != std::string::npos);
+    CHECK(again.err.find("--allow-duplicate") != std::string::npos);
+    auto j = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv, "--json", "--allow-duplicate"});
     REQUIRE(j.exit_code == 0);
     CHECK(std::count(j.out.begin(), j.out.end(), '\n') == 2);
     CHECK(json::parse(j.out.substr(0, j.out.find('\n'))).contains("tracking_url"));

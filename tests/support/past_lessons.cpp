@@ -16,7 +16,7 @@ int64_t PastLessons::held(const PastLesson& what, const std::string& start, cons
   n.zoom_url = what.zoom_url;
   n.teacher_name = what.teacher_name;
   n.teacher_zoom_email = what.teacher_zoom_email;
-  auto lesson = service.create_lessons({n}).front();
+  auto lesson = service.create_lessons({n}).front().lesson;
   clock.set(at);
   service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"});
   if (!end.empty()) {
