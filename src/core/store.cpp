@@ -132,6 +132,12 @@ CREATE UNIQUE INDEX clicks_by_spool_id ON clicks(spool_id) WHERE spool_id IS NOT
 
 CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 )sql",
+    // 3 (reports): one teacher's or one student's lessons in a period, by start, through an
+    // index rather than a scan of every lesson.
+    R"sql(
+CREATE INDEX lessons_by_teacher_start ON lessons(teacher, started_at);
+CREATE INDEX lessons_by_student_start ON lessons(student, started_at);
+)sql",
 };
 
 

@@ -22,11 +22,27 @@ class Statement;
 namespace zt {
 
 struct LessonFilter {
-  std::optional<LessonStatus> status;
+  std::vector<LessonStatus> statuses;  // any of these; all when empty
   std::string teacher;
   std::string student;
   std::optional<TimePoint> from;  // by start, or by creation for lessons not started
   std::optional<TimePoint> to;
+};
+
+// The lessons a report reads: started in [from, to), not void; one teacher's or student's when
+// given.
+struct ReportFilter {
+  TimePoint from{};
+  TimePoint to{};
+  std::string teacher;
+  std::string student;
+};
+
+// A lesson as a report reads it, with its student's first real click when it was scheduled (for
+// lateness; not looked up for lessons without a scheduled time).
+struct ReportLesson {
+  Lesson lesson;
+  std::optional<TimePoint> first_real_click;
 };
 
 struct StoreOptions {
@@ -43,7 +59,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 2;
+  static constexpr int schema_version = 3;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -78,6 +94,9 @@ class Store {
   // Streams lessons that started in [from, to), by start.
   void for_each_lesson_started_between(TimePoint from, TimePoint to,
                                        const std::function<void(const Lesson&)>& visit);
+  // Streams a report's lessons by (start, id); filtered in SQL, through an index on teacher or
+  // student when one is given.
+  void for_each_report_lesson(const ReportFilter& filter, const std::function<void(const ReportLesson&)>& visit);
   // Ids of lessons in `status`, after `after_id`, by id, at most `limit`: reconcile's batches.
   std::vector<int64_t> lesson_ids_with_status(LessonStatus status, int64_t after_id, int limit);
   // The neighbours of a lesson on its meeting, ordered by (started_at, id).

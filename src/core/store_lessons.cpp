@@ -99,19 +99,52 @@ std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
 }
 
 void Store::for_each_lesson(const LessonFilter& f, const std::function<void(const Lesson&)>& visit) {
+  // Only the conditions given are in the SQL, so that SQLite can use the teacher's or student's
+  // index; each shape is prepared once per connection.
+  std::string where = "1";
+  if (!f.statuses.empty()) {
+    where += " AND status IN (?";
+    for (size_t i = 1; i < f.statuses.size(); ++i) where += ",?";
+    where += ")";
+  }
+  if (!f.teacher.empty()) where += " AND teacher = ?";
+  if (!f.student.empty()) where += " AND student = ?";
+  if (f.from) where += " AND COALESCE(started_at, created_at) >= ?";
+  if (f.to) where += " AND COALESCE(started_at, created_at) < ?";
   read([&](Connection& c) {
-    Query q(c, fmt::format(
-        "SELECT {} FROM lessons WHERE (?1 IS NULL OR status = ?1) AND (?2 = '' OR teacher = ?2) "
-        "AND (?3 = '' OR student = ?3) AND (?4 IS NULL OR COALESCE(started_at, created_at) >= ?4) "
-        "AND (?5 IS NULL OR COALESCE(started_at, created_at) < ?5) ORDER BY id",
-        lesson_columns));
-    if (f.status) q->bind(1, to_string(*f.status));
-    else q->bind(1);
-    q->bind(2, f.teacher);
-    q->bind(3, f.student);
-    bind_time(*q, 4, f.from);
-    bind_time(*q, 5, f.to);
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} ORDER BY id", lesson_columns, where));
+    int i = 0;
+    for (auto status : f.statuses) q->bind(++i, to_string(status));
+    if (!f.teacher.empty()) q->bind(++i, f.teacher);
+    if (!f.student.empty()) q->bind(++i, f.student);
+    if (f.from) q->bind(++i, format_utc(*f.from));
+    if (f.to) q->bind(++i, format_utc(*f.to));
     while (q->executeStep()) visit(read_lesson(*q));
+  });
+}
+
+void Store::for_each_report_lesson(const ReportFilter& f, const std::function<void(const ReportLesson&)>& visit) {
+  std::string where = "started_at >= ? AND started_at < ? AND status <> 'void'";
+  if (!f.teacher.empty()) where += " AND teacher = ?";
+  if (!f.student.empty()) where += " AND student = ?";
+  read([&](Connection& c) {
+    // The first real click through clicks_by_lesson, only for lessons with a scheduled time:
+    // the lessons that have no lateness cost nothing more.
+    Query q(c, fmt::format("SELECT {}, CASE WHEN scheduled_at IS NULL THEN NULL ELSE "
+                           "(SELECT MIN(at) FROM clicks WHERE clicks.lesson_id = lessons.id AND kind = 'real') END "
+                           "FROM lessons WHERE {} ORDER BY started_at, id",
+                           lesson_columns, where));
+    int i = 0;
+    q->bind(++i, format_utc(f.from));
+    q->bind(++i, format_utc(f.to));
+    if (!f.teacher.empty()) q->bind(++i, f.teacher);
+    if (!f.student.empty()) q->bind(++i, f.student);
+    ReportLesson row;
+    while (q->executeStep()) {
+      row.lesson = read_lesson(*q);
+      row.first_real_click = time_column(q->getColumn(18));
+      visit(row);
+    }
   });
 }
 
