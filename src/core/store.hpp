@@ -155,6 +155,11 @@ class Store {
   void insert_audit(int64_t lesson_id, const AuditEntry& entry);
   std::vector<AuditEntry> audit_for(int64_t lesson_id);
 
+  // Writes a consistent copy of the whole database to `path` (a new file) with SQLite's online
+  // backup API: one read snapshot, so writers go on meanwhile. The copy is one self-contained
+  // file (rollback journal, no -wal) and has passed PRAGMA integrity_check when this returns.
+  void copy_to(const std::string& path);
+
   // A connection and a statement borrowed from it: defined in store_internal.hpp, for the
   // store's own files only.
   class Connection;
