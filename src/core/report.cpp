@@ -69,7 +69,7 @@ const std::vector<bool> lesson_numeric{true, false, false, false, false, false, 
                                        false, false, false, true, true, false, true};
 
 ReportFilter filter_for(TimePoint from, TimePoint to, const ReportRequest& r) {
-  return {from, to, r.teacher, r.student};
+  return {from, to, r.teacher, r.student, r.by == ReportGrouping::lesson};
 }
 
 std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,

@@ -36,10 +36,11 @@ struct ReportFilter {
   TimePoint to{};
   std::string teacher;
   std::string student;
+  bool first_clicks = false;  // look up each scheduled lesson's first real click (lateness)
 };
 
-// A lesson as a report reads it, with its student's first real click when it was scheduled (for
-// lateness; not looked up for lessons without a scheduled time).
+// A lesson as a report reads it, with its student's first real click when the filter asks for it
+// and the lesson was scheduled (lateness; nothing is looked up for the others).
 struct ReportLesson {
   Lesson lesson;
   std::optional<TimePoint> first_real_click;

@@ -129,11 +129,12 @@ void Store::for_each_report_lesson(const ReportFilter& f, const std::function<vo
   if (!f.student.empty()) where += " AND student = ?";
   read([&](Connection& c) {
     // The first real click through clicks_by_lesson, only for lessons with a scheduled time:
-    // the lessons that have no lateness cost nothing more.
-    Query q(c, fmt::format("SELECT {}, CASE WHEN scheduled_at IS NULL THEN NULL ELSE "
-                           "(SELECT MIN(at) FROM clicks WHERE clicks.lesson_id = lessons.id AND kind = 'real') END "
-                           "FROM lessons WHERE {} ORDER BY started_at, id",
-                           lesson_columns, where));
+    // the lessons that have no lateness, and the reports that show none, cost nothing more.
+    const char* first_click = f.first_clicks ? "CASE WHEN scheduled_at IS NULL THEN NULL ELSE (SELECT MIN(at) "
+                                               "FROM clicks WHERE clicks.lesson_id = lessons.id AND kind = 'real') END"
+                                             : "NULL";
+    Query q(c, fmt::format("SELECT {}, {} FROM lessons WHERE {} ORDER BY started_at, id", lesson_columns,
+                           first_click, where));
     int i = 0;
     q->bind(++i, format_utc(f.from));
     q->bind(++i, format_utc(f.to));
