@@ -7,7 +7,8 @@ namespace zt::cli {
 namespace {
 
 struct ReportOptions {
-  std::optional<std::string> from, to, tz;
+  std::optional<std::string> from, to, month, tz;
+  std::string teacher, student;
   std::string by = "lesson";
   std::string minutes = "round";
   std::string output;
@@ -20,8 +21,15 @@ void run_report(Context& ctx, const ReportOptions& o) {
   request.tz = ctx.time_zone();
   request.by = parse_report_grouping(o.by);
   request.rounding = parse_minute_rounding(o.minutes);
+  if (o.month) {
+    auto month = parse_month_arg(*o.month, request.tz);
+    request.from = month.from;
+    request.to = month.to;
+  }
   if (o.from) request.from = parse_time_arg(*o.from, request.tz);
-  if (o.to) request.to = parse_time_arg(*o.to, request.tz);
+  if (o.to) request.to = parse_period_end_arg(*o.to, request.tz);
+  request.teacher = o.teacher;
+  request.student = o.student;
   auto format = o.format.format();
   auto produce = [&](std::ostream& out) {
     StreamingTable rows(out, format);
@@ -40,8 +48,14 @@ void run_report(Context& ctx, const ReportOptions& o) {
 void add_report_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   auto* cmd = app.add_subcommand("report", "payroll export: lessons and minutes");
-  cmd->add_option("--from", o->from, "lessons that started at or after this time or date");
-  cmd->add_option("--to", o->to, "lessons that started before this time or date");
+  auto* from = cmd->add_option("--from", o->from, "lessons that started at or after this time or date");
+  auto* to = cmd->add_option("--to", o->to, "lessons that started before this time, or on or before this date");
+  cmd->add_option("--month", o->month, "lessons that started in this month (YYYY-MM) in --tz")
+      ->type_name("YYYY-MM")
+      ->excludes(from)
+      ->excludes(to);
+  cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
+  cmd->add_option("--student", o->student, "only this student's lessons");
   cmd->add_option("--by", o->by, "one row per lesson, teacher, student or day")
       ->check(CLI::IsMember({"lesson", "teacher", "student", "day"}));
   cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
@@ -51,7 +65,8 @@ void add_report_command(CLI::App& app, Context& ctx) {
   add_format_flags(*cmd, o->format);
   cmd->footer(
       "Examples:\n"
-      "  zoomtrack report --from 2026-11-01 --to 2026-12-01 --by teacher --csv -o payroll.csv\n"
+      "  zoomtrack report --month 2026-11 --by teacher --csv -o payroll.csv\n"
+      "  zoomtrack report --from 2026-11-01 --to 2026-11-15 --teacher t.abebe\n"
       "  zoomtrack report --by day --tz Africa/Addis_Ababa --json");
   cmd->callback([&ctx, o] { run_report(ctx, *o); });
 }

@@ -13,7 +13,8 @@ namespace zt::cli {
 namespace {
 
 struct ListOptions {
-  std::optional<std::string> status, from, to;
+  std::vector<std::string> statuses;
+  std::optional<std::string> from, to;
   std::string teacher, student, ref;
   FormatFlags format;
 };
@@ -44,11 +45,12 @@ std::string duration_cell(const Lesson& l) {
 void list_columns(RowSink& rows, bool full) {
   if (full) {
     rows.columns({"id", "status", "teacher", "teacher_name", "student", "student_name", "meeting_id",
-                  "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at", "ref"},
-                 {true, false, false, false, false, false, false, false, false, false, false, true, false, false});
+                  "created_at", "started_at", "ended_at", "end_source", "duration_s", "expires_at", "scheduled_at", "ref"},
+                 {true, false, false, false, false, false, false, false, false, false, false, true, false, false, false});
   } else {
-    rows.columns({"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s", "ref"},
-                 {true, false, false, false, false, false, false, true, false});
+    rows.columns({"id", "status", "teacher", "student", "started_at", "ended_at", "end_source", "duration_s",
+                  "scheduled_at", "ref"},
+                 {true, false, false, false, false, false, false, true, false, false});
   }
 }
 
@@ -57,21 +59,21 @@ std::vector<std::string> list_row(const Lesson& l, bool full) {
   if (full) {
     return {std::to_string(l.id), to_string(l.status), l.teacher, l.teacher_name, l.student,
             l.student_name, l.meeting_id, format_utc(l.created_at), format_utc(l.started_at),
-            format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at), l.ref};
+            format_utc(l.ended_at), source, duration_cell(l), format_utc(l.expires_at), format_utc(l.scheduled_at), l.ref};
   }
   return {std::to_string(l.id), to_string(l.status), l.teacher, l.student,
-          format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l), l.ref};
+          format_utc(l.started_at), format_utc(l.ended_at), source, duration_cell(l), format_utc(l.scheduled_at), l.ref};
 }
 
 void list_lessons(Context& ctx, const ListOptions& o) {
   LessonFilter filter;
   auto tz = ctx.time_zone();
-  if (o.status) filter.status = parse_lesson_status(*o.status);
+  for (const auto& status : o.statuses) filter.statuses.push_back(parse_lesson_status(status));
   filter.teacher = o.teacher;
   filter.student = o.student;
   filter.ref = o.ref;
   if (o.from) filter.from = parse_time_arg(*o.from, tz);
-  if (o.to) filter.to = parse_time_arg(*o.to, tz);
+  if (o.to) filter.to = parse_period_end_arg(*o.to, tz);
   // Streamed: memory does not grow with the number of lessons.
   if (o.format.json) {
     JsonArrayStream out(std::cout);
@@ -91,8 +93,8 @@ void print_detail(const LessonDetail& d) {
   if (!l.ref.empty()) std::cout << fmt::format("  ref          {}\n", l.ref);
   std::cout << fmt::format("  teacher      {} {}\n  student      {} {}\n", l.teacher, terminal_safe(l.teacher_name),
                            l.student, terminal_safe(l.student_name));
-  std::cout << fmt::format("  meeting      {}\n  created      {}\n  started      {}\n", l.meeting_id,
-                           format_utc(l.created_at), format_utc(l.started_at));
+  std::cout << fmt::format("  meeting      {}\n  created      {}\n  scheduled    {}\n  started      {}\n",
+                           l.meeting_id, format_utc(l.created_at), format_utc(l.scheduled_at), format_utc(l.started_at));
   std::cout << fmt::format("  ended        {} {}\n  duration_s   {}\n  expires      {}\n",
                            format_utc(l.ended_at), l.end_source ? to_string(*l.end_source) : "",
                            duration_cell(l), format_utc(l.expires_at));
@@ -155,15 +157,20 @@ void print_void(const Lesson& before, const Lesson& after, const std::string& re
 void add_list(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<ListOptions>();
   auto* cmd = sessions.add_subcommand("list", "list lessons with start, end, source, duration and status");
-  cmd->add_option("--status", o->status, "created, active, ended, final, expired, needs_review or void")
+  cmd->add_option("--status", o->statuses,
+                  "created, active, ended, final, expired, needs_review or void; repeat it (or separate with commas) "
+                  "for lessons in any of them")
+      ->type_name("STATUS")
+      ->delimiter(',')
       ->check(CLI::IsMember({"created", "active", "ended", "final", "expired", "needs_review", "void"}));
   cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
   cmd->add_option("--student", o->student, "only this student's lessons");
   cmd->add_option("--ref", o->ref, "only the lesson created with this --ref");
   cmd->add_option("--from", o->from, "started (or created) at or after this time or date");
-  cmd->add_option("--to", o->to, "started (or created) before this time or date");
+  cmd->add_option("--to", o->to, "started (or created) before this time, or on or before this date");
   add_format_flags(*cmd, o->format);
   cmd->footer("Examples:\n  zoomtrack sessions list --status needs_review\n"
+              "  zoomtrack sessions list --status active --status ended --json\n"
               "  zoomtrack sessions list --teacher t.abebe --from 2026-11-01 --csv");
   cmd->callback([&ctx, o] { list_lessons(ctx, *o); });
 }

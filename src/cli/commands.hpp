@@ -12,6 +12,7 @@ void add_link_command(CLI::App& app, Context& ctx);
 void add_serve_command(CLI::App& app, Context& ctx);
 void add_sessions_command(CLI::App& app, Context& ctx);
 void add_report_command(CLI::App& app, Context& ctx);
+void add_backup_command(CLI::App& app, Context& ctx);
 void add_reconcile_command(CLI::App& app, Context& ctx);
 void add_webhook_command(CLI::App& app, Context& ctx);
 void add_events_command(CLI::App& app, Context& ctx);

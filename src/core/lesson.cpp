@@ -99,6 +99,7 @@ void to_json(nlohmann::json& j, const Lesson& lesson) {
       {"end_source", lesson.end_source ? nlohmann::json(to_string(*lesson.end_source)) : nullptr},
       {"duration_s", duration ? nlohmann::json(*duration) : nullptr},
       {"expires_at", time_or_null(lesson.expires_at)},
+      {"scheduled_at", time_or_null(lesson.scheduled_at)},
       {"ref", lesson.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(lesson.ref)},
   };
 }

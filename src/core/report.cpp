@@ -9,10 +9,8 @@
 namespace zt {
 namespace {
 
-// Lessons that are cancelled or never began are not payroll; everything else is listed, and only
-// lessons with a settled end are paid.
-bool is_listed(const Lesson& l) { return l.started_at && l.status != LessonStatus::void_; }
-
+// Lessons that are cancelled or never began are not payroll (the store leaves them out); every
+// other lesson is listed, and only lessons with an end are paid.
 bool is_paid(const Lesson& l) {
   return (l.status == LessonStatus::ended || l.status == LessonStatus::final) && l.duration_s();
 }
@@ -22,10 +20,12 @@ struct Totals {
   int64_t seconds = 0;
   int64_t minutes = 0;
   int64_t needs_review = 0;
+  int64_t running = 0;  // active: started, no end yet, so nothing to pay so far
 
   void add(const Lesson& l, MinuteRounding rounding) {
     ++lessons;
     if (l.status == LessonStatus::needs_review) ++needs_review;
+    if (l.status == LessonStatus::active) ++running;
     if (!is_paid(l)) return;
     seconds += *l.duration_s();
     // Totals add up the per-lesson minutes, so every total can be checked line by line.
@@ -33,7 +33,16 @@ struct Totals {
   }
 };
 
-std::vector<std::string> lesson_row(const Lesson& l, const ReportRequest& r) {
+// The student's lateness: first real click − scheduled time (negative when early); empty when
+// the lesson had no scheduled time or no click (a start set by staff is not the student's click).
+std::string late_cell(const ReportLesson& row) {
+  const auto& l = row.lesson;
+  if (!l.scheduled_at || !row.first_real_click) return "";
+  return std::to_string((*row.first_real_click - *l.scheduled_at).count());
+}
+
+std::vector<std::string> lesson_row(const ReportLesson& row, const ReportRequest& r) {
+  const auto& l = row.lesson;
   auto start = to_local(*l.started_at, r.tz);
   auto end_local = l.ended_at ? to_local(*l.ended_at, r.tz).iso : "";
   bool paid = is_paid(l);
@@ -48,60 +57,70 @@ std::vector<std::string> lesson_row(const Lesson& l, const ReportRequest& r) {
           l.end_source ? to_string(*l.end_source) : "",
           to_string(l.status),
           paid ? std::to_string(*l.duration_s()) : "",
-          paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : ""};
+          paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : "",
+          l.scheduled_at ? to_local(*l.scheduled_at, r.tz).iso : "",
+          late_cell(row)};
 }
 
 const std::vector<std::string> lesson_columns{"id", "teacher", "student", "date", "start_local", "end_local",
-                                              "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes"};
-const std::vector<bool> lesson_numeric{true, false, false, false, false, false,
-                                       false, false, false, false, true, true};
+                                              "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes",
+                                              "scheduled_local", "late_s"};
+const std::vector<bool> lesson_numeric{true, false, false, false, false, false, false,
+                                       false, false, false, true, true, false, true};
+
+ReportFilter filter_for(TimePoint from, TimePoint to, const ReportRequest& r) {
+  return {from, to, r.teacher, r.student, r.by == ReportGrouping::lesson};
+}
 
 std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
                                    RowSink& rows) {
   rows.columns(lesson_columns, lesson_numeric);
   Totals all;
-  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
-    if (!is_listed(l)) return;
-    all.add(l, r.rounding);
-    rows.row(lesson_row(l, r));
+  store.for_each_report_lesson(filter_for(from, to, r), [&](const ReportLesson& row) {
+    all.add(row.lesson, r.rounding);
+    rows.row(lesson_row(row, r));
   });
-  return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes)};
+  return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes),
+          "", ""};
 }
 
 std::vector<std::string> person_row(const std::string& name, const Totals& totals) {
   return {name, std::to_string(totals.lessons), std::to_string(totals.seconds),
-          std::to_string(totals.minutes), std::to_string(totals.needs_review)};
+          std::to_string(totals.minutes), std::to_string(totals.needs_review), std::to_string(totals.running)};
 }
 
 std::vector<std::string> by_person(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
                                    RowSink& rows, bool teacher) {
   std::map<std::string, Totals> groups;
   Totals all;
-  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
-    if (!is_listed(l)) return;
+  store.for_each_report_lesson(filter_for(from, to, r), [&](const ReportLesson& row) {
+    const auto& l = row.lesson;
     groups[teacher ? l.teacher : l.student].add(l, r.rounding);
     all.add(l, r.rounding);
   });
-  rows.columns({teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review"},
-               {false, true, true, true, true});
+  rows.columns({teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review", "running"},
+               {false, true, true, true, true, true});
   for (const auto& [name, totals] : groups) rows.row(person_row(name, totals));
   return person_row("TOTAL", all);
 }
 
 std::vector<std::string> day_row(const std::string& date, const std::string& teacher, const Totals& totals) {
   return {date, teacher, std::to_string(totals.lessons), std::to_string(totals.seconds),
-          std::to_string(totals.minutes)};
+          std::to_string(totals.minutes), std::to_string(totals.needs_review), std::to_string(totals.running)};
 }
 
 std::vector<std::string> by_day(Store& store, TimePoint from, TimePoint to, const ReportRequest& r, RowSink& rows) {
   std::map<std::tuple<std::string, std::string>, Totals> groups;
   Totals all;
-  store.for_each_lesson_started_between(from, to, [&](const Lesson& l) {
-    if (!is_listed(l)) return;
+  // The day is the calendar date, in --tz, of the lesson's start (its student's first real
+  // click): a lesson across midnight belongs wholly to the day it started.
+  store.for_each_report_lesson(filter_for(from, to, r), [&](const ReportLesson& row) {
+    const auto& l = row.lesson;
     groups[{to_local(*l.started_at, r.tz).date, l.teacher}].add(l, r.rounding);
     all.add(l, r.rounding);
   });
-  rows.columns({"date", "teacher", "lessons", "duration_s", "minutes"}, {false, false, true, true, true});
+  rows.columns({"date", "teacher", "lessons", "duration_s", "minutes", "needs_review", "running"},
+               {false, false, true, true, true, true, true});
   for (const auto& [key, totals] : groups) rows.row(day_row(std::get<0>(key), std::get<1>(key), totals));
   return day_row("TOTAL", "", all);
 }

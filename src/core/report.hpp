@@ -16,6 +16,8 @@ ReportGrouping parse_report_grouping(const std::string& text);
 struct ReportRequest {
   std::optional<TimePoint> from;  // a lesson belongs to the period of its start
   std::optional<TimePoint> to;
+  std::string teacher;  // only this teacher's lessons, when given
+  std::string student;  // only this student's lessons, when given
   ReportGrouping by = ReportGrouping::lesson;
   std::string tz = "UTC";
   MinuteRounding rounding = MinuteRounding::round;

@@ -139,6 +139,12 @@ ALTER TABLE lessons ADD COLUMN ref TEXT;
 CREATE UNIQUE INDEX lessons_by_ref ON lessons(ref) WHERE ref IS NOT NULL;
 CREATE INDEX lessons_not_started ON lessons(teacher, student) WHERE status = 'created';
 )sql",
+    // 4: one teacher's or one student's lessons in a period, by start, through an
+    // index rather than a scan of every lesson.
+    R"sql(
+CREATE INDEX lessons_by_teacher_start ON lessons(teacher, started_at);
+CREATE INDEX lessons_by_student_start ON lessons(student, started_at);
+)sql",
 };
 
 

@@ -22,12 +22,29 @@ class Statement;
 namespace zt {
 
 struct LessonFilter {
-  std::optional<LessonStatus> status;
+  std::vector<LessonStatus> statuses;  // any of these; all when empty
   std::string teacher;
   std::string student;
   std::string ref;
   std::optional<TimePoint> from;  // by start, or by creation for lessons not started
   std::optional<TimePoint> to;
+};
+
+// The lessons a report reads: started in [from, to), not void; one teacher's or student's when
+// given.
+struct ReportFilter {
+  TimePoint from{};
+  TimePoint to{};
+  std::string teacher;
+  std::string student;
+  bool first_clicks = false;  // look up each scheduled lesson's first real click (lateness)
+};
+
+// A lesson as a report reads it, with its student's first real click when the filter asks for it
+// and the lesson was scheduled (lateness; nothing is looked up for the others).
+struct ReportLesson {
+  Lesson lesson;
+  std::optional<TimePoint> first_real_click;
 };
 
 struct StoreOptions {
@@ -44,7 +61,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 3;
+  static constexpr int schema_version = 4;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -82,6 +99,9 @@ class Store {
   // Streams lessons that started in [from, to), by start.
   void for_each_lesson_started_between(TimePoint from, TimePoint to,
                                        const std::function<void(const Lesson&)>& visit);
+  // Streams a report's lessons by (start, id); filtered in SQL, through an index on teacher or
+  // student when one is given.
+  void for_each_report_lesson(const ReportFilter& filter, const std::function<void(const ReportLesson&)>& visit);
   // Ids of lessons in `status`, after `after_id`, by id, at most `limit`: reconcile's batches.
   std::vector<int64_t> lesson_ids_with_status(LessonStatus status, int64_t after_id, int limit);
   // The neighbours of a lesson on its meeting, ordered by (started_at, id).
@@ -139,6 +159,11 @@ class Store {
   // Audit trail: every transition and staff correction.
   void insert_audit(int64_t lesson_id, const AuditEntry& entry);
   std::vector<AuditEntry> audit_for(int64_t lesson_id);
+
+  // Writes a consistent copy of the whole database to `path` (a new file) with SQLite's online
+  // backup API: one read snapshot, so writers go on meanwhile. The copy is one self-contained
+  // file (rollback journal, no -wal) and has passed PRAGMA integrity_check when this returns.
+  void copy_to(const std::string& path);
 
   // A connection and a statement borrowed from it: defined in store_internal.hpp, for the
   // store's own files only.

@@ -10,6 +10,8 @@ constexpr const char* lesson_columns =
     "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
     "started_at, ended_at, end_source, ref";
+// Where a query's own columns begin after lesson_columns.
+constexpr int lesson_column_count = 19;
 
 Lesson read_lesson(SQLite::Statement& q) {
   Lesson l;
@@ -123,20 +125,55 @@ std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
 }
 
 void Store::for_each_lesson(const LessonFilter& f, const std::function<void(const Lesson&)>& visit) {
+  // Only the conditions given are in the SQL, so that SQLite can use the teacher's or student's
+  // index; each shape is prepared once per connection.
+  std::string where = "1";
+  if (!f.statuses.empty()) {
+    where += " AND status IN (?";
+    for (size_t i = 1; i < f.statuses.size(); ++i) where += ",?";
+    where += ")";
+  }
+  if (!f.teacher.empty()) where += " AND teacher = ?";
+  if (!f.student.empty()) where += " AND student = ?";
+  if (f.from) where += " AND COALESCE(started_at, created_at) >= ?";
+  if (f.to) where += " AND COALESCE(started_at, created_at) < ?";
+  if (!f.ref.empty()) where += " AND ref = ?";
   read([&](Connection& c) {
-    Query q(c, fmt::format(
-        "SELECT {} FROM lessons WHERE (?1 IS NULL OR status = ?1) AND (?2 = '' OR teacher = ?2) "
-        "AND (?3 = '' OR student = ?3) AND (?4 IS NULL OR COALESCE(started_at, created_at) >= ?4) "
-        "AND (?5 IS NULL OR COALESCE(started_at, created_at) < ?5) AND (?6 = '' OR ref = ?6) ORDER BY id",
-        lesson_columns));
-    if (f.status) q->bind(1, to_string(*f.status));
-    else q->bind(1);
-    q->bind(2, f.teacher);
-    q->bind(3, f.student);
-    bind_time(*q, 4, f.from);
-    bind_time(*q, 5, f.to);
-    q->bind(6, f.ref);
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} ORDER BY id", lesson_columns, where));
+    int i = 0;
+    for (auto status : f.statuses) q->bind(++i, to_string(status));
+    if (!f.teacher.empty()) q->bind(++i, f.teacher);
+    if (!f.student.empty()) q->bind(++i, f.student);
+    if (f.from) q->bind(++i, format_utc(*f.from));
+    if (f.to) q->bind(++i, format_utc(*f.to));
+    if (!f.ref.empty()) q->bind(++i, f.ref);
     while (q->executeStep()) visit(read_lesson(*q));
+  });
+}
+
+void Store::for_each_report_lesson(const ReportFilter& f, const std::function<void(const ReportLesson&)>& visit) {
+  std::string where = "started_at >= ? AND started_at < ? AND status <> 'void'";
+  if (!f.teacher.empty()) where += " AND teacher = ?";
+  if (!f.student.empty()) where += " AND student = ?";
+  read([&](Connection& c) {
+    // The first real click through clicks_by_lesson, only for lessons with a scheduled time:
+    // the lessons that have no lateness, and the reports that show none, cost nothing more.
+    const char* first_click = f.first_clicks ? "CASE WHEN scheduled_at IS NULL THEN NULL ELSE (SELECT MIN(at) "
+                                               "FROM clicks WHERE clicks.lesson_id = lessons.id AND kind = 'real') END"
+                                             : "NULL";
+    Query q(c, fmt::format("SELECT {}, {} FROM lessons WHERE {} ORDER BY started_at, id", lesson_columns,
+                           first_click, where));
+    int i = 0;
+    q->bind(++i, format_utc(f.from));
+    q->bind(++i, format_utc(f.to));
+    if (!f.teacher.empty()) q->bind(++i, f.teacher);
+    if (!f.student.empty()) q->bind(++i, f.student);
+    ReportLesson row;
+    while (q->executeStep()) {
+      row.lesson = read_lesson(*q);
+      row.first_real_click = time_column(q->getColumn(lesson_column_count));
+      visit(row);
+    }
   });
 }
 

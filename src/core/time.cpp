@@ -148,6 +148,37 @@ TimePoint parse_time_arg(std::string_view text, const std::string& tz) {
               "use ISO 8601: 2026-11-25T09:00:00Z, 2026-11-25T12:00:00+03:00 or 2026-11-25");
 }
 
+namespace {
+
+std::string format_date(sys_days day) { return format_calendar(day, Seconds{0}, "").substr(0, 10); }
+
+}  // namespace
+
+TimePoint parse_period_end_arg(std::string_view text, const std::string& tz) {
+  if (text.size() == 10) {
+    size_t pos = 0;
+    if (auto date = parse_date(text, pos); date && pos == text.size()) {
+      return start_of_local_day(format_date(sys_days{*date} + days{1}), tz);
+    }
+  }
+  return parse_time_arg(text, tz);
+}
+
+Period parse_month_arg(std::string_view text, const std::string& tz) {
+  size_t pos = 0;
+  auto y = read_digits(text, pos, 4);
+  bool dash = expect(text, pos, '-');
+  auto m = read_digits(text, pos, 2);
+  if (!y || !dash || !m || pos != text.size() || *m < 1 || *m > 12) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not a month", text),
+                "use YYYY-MM, for example 2026-11");
+  }
+  year_month first{year{*y}, month{static_cast<unsigned>(*m)}};
+  auto next = first + months{1};
+  return {start_of_local_day(format_date(sys_days{first / 1}), tz),
+          start_of_local_day(format_date(sys_days{next / 1}), tz)};
+}
+
 Seconds parse_duration(std::string_view text) {
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);

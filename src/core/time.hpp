@@ -21,6 +21,18 @@ std::optional<TimePoint> parse_utc(std::string_view text);
 // A time from the command line: "2026-11-25T09:00:00Z", "2026-11-25T12:00:00+03:00", or a date
 // "2026-11-25" meaning its start in `tz`. Throws Error(invalid_argument).
 TimePoint parse_time_arg(std::string_view text, const std::string& tz = "UTC");
+// The end of a period (exclusive) from the command line: a time as parse_time_arg reads it, but
+// a date "2026-11-30" means the whole of that day, so the period ends where the next day starts
+// in `tz`. Throws Error(invalid_argument).
+TimePoint parse_period_end_arg(std::string_view text, const std::string& tz = "UTC");
+
+struct Period {
+  TimePoint from;  // inclusive
+  TimePoint to;    // exclusive
+};
+// "2026-11": from the month's first midnight in `tz` to the next month's. Throws
+// Error(invalid_argument).
+Period parse_month_arg(std::string_view text, const std::string& tz = "UTC");
 
 // "90s", "10m", "4h", "2d". Throws Error(invalid_argument).
 Seconds parse_duration(std::string_view text);

@@ -111,3 +111,22 @@ TEST_CASE("the teacher's connections are found through indexes, not by reading t
   CHECK(plan("meeting_id = '1' AND email = 'a@b' COLLATE NOCASE AND at >= '2026' AND at < '2027'").find("segments_by_email") != std::string::npos);
   CHECK(plan("meeting_id = '1' AND name = 'T' AND at >= '2026' AND at < '2027'").find("segments_by_name") != std::string::npos);
 }
+
+TEST_CASE("one teacher's or one student's lessons in a period are read through an index, in start order", "[core][store]") {
+  test::ServiceOnDisk f;
+  SQLite::Database db(f.store.path());
+  auto plan = [&](const char* where) {
+    std::string text;
+    SQLite::Statement q(db, std::string("EXPLAIN QUERY PLAN SELECT id FROM lessons WHERE started_at >= '2026' AND "
+                                        "started_at < '2027' AND status <> 'void' AND ") +
+                                where + " ORDER BY started_at, id");
+    while (q.executeStep()) text += q.getColumn(3).getString() + "\n";
+    return text;
+  };
+  auto teacher = plan("teacher = 't1'");
+  CHECK(teacher.find("lessons_by_teacher_start") != std::string::npos);
+  CHECK(teacher.find("TEMP B-TREE") == std::string::npos);  // no sort: rows stream in index order
+  auto student = plan("student = 's1'");
+  CHECK(student.find("lessons_by_student_start") != std::string::npos);
+  CHECK(student.find("TEMP B-TREE") == std::string::npos);
+}

@@ -78,7 +78,7 @@ TEST_CASE("link create --ref: a retry gives the same lesson back, other fields a
     CHECK(only[0]["student"] == "s.lulit");
     CHECK(only[0]["ref"] == "booking-4712");
     auto csv = run_zoomtrack({"--db", db, "sessions", "list", "--csv"}).out;
-    CHECK(csv.substr(0, csv.find('\r')).ends_with(",expires_at,ref"));
+    CHECK(csv.substr(0, csv.find('\r')).ends_with(",expires_at,scheduled_at,ref"));
     CHECK(csv.find(",booking-4711\r\n") != std::string::npos);
     auto table = run_zoomtrack({"--db", db, "sessions", "list"}).out;
     CHECK(table.find("booking-4712") != std::string::npos);

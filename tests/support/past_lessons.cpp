@@ -7,7 +7,8 @@ namespace zt::test {
 PastLessons::PastLessons(const std::string& db)
     : store(db), service(store, clock, ServiceOptions{"https://lessons.example.org", default_grace, std::chrono::days{7}}) {}
 
-int64_t PastLessons::held(const PastLesson& what, const std::string& start, const std::string& end) {
+int64_t PastLessons::held(const PastLesson& what, const std::string& start, const std::string& end,
+                          const std::string& scheduled_at) {
   auto at = parse_time_arg(start);
   clock.set(at - std::chrono::hours(1));
   NewLesson n;
@@ -16,7 +17,8 @@ int64_t PastLessons::held(const PastLesson& what, const std::string& start, cons
   n.zoom_url = what.zoom_url;
   n.teacher_name = what.teacher_name;
   n.teacher_zoom_email = what.teacher_zoom_email;
-  auto lesson = service.create_lessons({n}).front().lesson;
+  if (!scheduled_at.empty()) n.scheduled_at = parse_time_arg(scheduled_at);
+  auto lesson = service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   clock.set(at);
   service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"});
   if (!end.empty()) {

@@ -19,9 +19,10 @@ struct PastLesson {
 class PastLessons {
  public:
   explicit PastLessons(const std::string& db);
-  // Created an hour before `start`; the student clicks at `start`; the teacher's checkout (if
-  // any) at `end`. Returns the lesson's id.
-  int64_t held(const PastLesson& what, const std::string& start, const std::string& end = "");
+  // Created an hour before `start` (scheduled at `scheduled_at`, if given); the student clicks
+  // at `start`; the teacher's checkout (if any) at `end`. Returns the lesson's id.
+  int64_t held(const PastLesson& what, const std::string& start, const std::string& end = "",
+               const std::string& scheduled_at = "");
   // A started lesson moved to needs_review, as reconcile would.
   int64_t needing_review(const PastLesson& what, const std::string& start);
   Lesson get(int64_t id) { return service.get(id); }
