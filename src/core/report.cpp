@@ -13,8 +13,12 @@ namespace {
 // lessons with a settled end are paid.
 bool is_listed(const Lesson& l) { return l.started_at && l.status != LessonStatus::void_; }
 
-bool is_paid(const Lesson& l) {
-  return (l.status == LessonStatus::ended || l.status == LessonStatus::final) && l.duration_s();
+bool is_paid(const Lesson& l) { return paid_seconds(l).has_value(); }
+
+// An adjustment's minutes are the change in the lesson's paid minutes, so that minutes still add
+// up per lesson across periods.
+int64_t adjustment_minutes(const Adjustment& a, MinuteRounding rounding) {
+  return minutes_for(a.new_paid_s, rounding) - minutes_for(a.old_paid_s, rounding);
 }
 
 struct Totals {
@@ -30,6 +34,11 @@ struct Totals {
     seconds += *l.duration_s();
     // Totals add up the per-lesson minutes, so every total can be checked line by line.
     minutes += minutes_for(*l.duration_s(), rounding);
+  }
+  // An adjustment adds its signed change to the paid totals; it is not a lesson.
+  void add(const Adjustment& a, MinuteRounding rounding) {
+    seconds += a.delta_s();
+    minutes += adjustment_minutes(a, rounding);
   }
 };
 
@@ -48,13 +57,33 @@ std::vector<std::string> lesson_row(const Lesson& l, const ReportRequest& r) {
           l.end_source ? to_string(*l.end_source) : "",
           to_string(l.status),
           paid ? std::to_string(*l.duration_s()) : "",
-          paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : ""};
+          paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : "",
+          "lesson"};
+}
+
+// The lesson as the adjustment left it; duration_s and minutes are the signed change, paid here.
+std::vector<std::string> adjustment_row(const Adjustment& a, const ReportRequest& r) {
+  auto local = [&](const std::optional<TimePoint>& t) { return t ? to_local(*t, r.tz).iso : ""; };
+  return {std::to_string(a.lesson_id),
+          a.teacher,
+          a.student,
+          to_local(a.at, r.tz).date,
+          local(a.started_at),
+          local(a.ended_at),
+          format_utc(a.started_at),
+          format_utc(a.ended_at),
+          a.end_source ? to_string(*a.end_source) : "",
+          to_string(a.status),
+          std::to_string(a.delta_s()),
+          std::to_string(adjustment_minutes(a, r.rounding)),
+          "adjustment"};
 }
 
 const std::vector<std::string> lesson_columns{"id", "teacher", "student", "date", "start_local", "end_local",
-                                              "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes"};
+                                              "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes",
+                                              "kind"};
 const std::vector<bool> lesson_numeric{true, false, false, false, false, false,
-                                       false, false, false, false, true, true};
+                                       false, false, false, false, true, true, false};
 
 std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
                                    RowSink& rows) {
@@ -65,7 +94,11 @@ std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, c
     all.add(l, r.rounding);
     rows.row(lesson_row(l, r));
   });
-  return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes)};
+  store.for_each_adjustment_between(from, to, [&](const Adjustment& a) {
+    all.add(a, r.rounding);
+    rows.row(adjustment_row(a, r));
+  });
+  return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes), ""};
 }
 
 std::vector<std::string> person_row(const std::string& name, const Totals& totals) {
@@ -81,6 +114,10 @@ std::vector<std::string> by_person(Store& store, TimePoint from, TimePoint to, c
     if (!is_listed(l)) return;
     groups[teacher ? l.teacher : l.student].add(l, r.rounding);
     all.add(l, r.rounding);
+  });
+  store.for_each_adjustment_between(from, to, [&](const Adjustment& a) {
+    groups[teacher ? a.teacher : a.student].add(a, r.rounding);
+    all.add(a, r.rounding);
   });
   rows.columns({teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review"},
                {false, true, true, true, true});
@@ -100,6 +137,11 @@ std::vector<std::string> by_day(Store& store, TimePoint from, TimePoint to, cons
     if (!is_listed(l)) return;
     groups[{to_local(*l.started_at, r.tz).date, l.teacher}].add(l, r.rounding);
     all.add(l, r.rounding);
+  });
+  // An adjustment counts on the day it is paid.
+  store.for_each_adjustment_between(from, to, [&](const Adjustment& a) {
+    groups[{to_local(a.at, r.tz).date, a.teacher}].add(a, r.rounding);
+    all.add(a, r.rounding);
   });
   rows.columns({"date", "teacher", "lessons", "duration_s", "minutes"}, {false, false, true, true, true});
   for (const auto& [key, totals] : groups) rows.row(day_row(std::get<0>(key), std::get<1>(key), totals));

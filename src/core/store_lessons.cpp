@@ -4,9 +4,8 @@
 #include "core/store_internal.hpp"
 
 namespace zt {
-namespace {
 
-constexpr const char* lesson_columns =
+const char* const lesson_columns =
     "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
     "started_at, ended_at, end_source";
@@ -33,6 +32,8 @@ Lesson read_lesson(SQLite::Statement& q) {
   if (!q.getColumn(17).isNull()) l.end_source = parse_end_source(q.getColumn(17).getString());
   return l;
 }
+
+namespace {
 
 std::vector<Lesson> read_lessons(SQLite::Statement& q) {
   std::vector<Lesson> lessons;
@@ -111,18 +112,6 @@ void Store::for_each_lesson(const LessonFilter& f, const std::function<void(cons
     q->bind(3, f.student);
     bind_time(*q, 4, f.from);
     bind_time(*q, 5, f.to);
-    while (q->executeStep()) visit(read_lesson(*q));
-  });
-}
-
-void Store::for_each_lesson_started_between(TimePoint from, TimePoint to,
-                                            const std::function<void(const Lesson&)>& visit) {
-  read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE started_at >= ? AND started_at < ? "
-                           "ORDER BY started_at, id",
-                           lesson_columns));
-    q->bind(1, format_utc(from));
-    q->bind(2, format_utc(to));
     while (q->executeStep()) visit(read_lesson(*q));
   });
 }
@@ -292,22 +281,6 @@ std::vector<EndSignal> Store::end_signals_for(int64_t lesson_id) {
                          q->getColumn(4).getInt() != 0, q->getColumn(5).getString()});
     }
     return signals;
-  });
-}
-
-void Store::insert_audit(int64_t lesson_id, const AuditEntry& a) {
-  change([&](Connection& c) {
-    Query q(c, "INSERT INTO audit (lesson_id, at, who, source, action, old_value, "
-                              "new_value, reason) VALUES (?,?,?,?,?,?,?,?)");
-    q->bind(1, lesson_id);
-    q->bind(2, format_utc(a.at));
-    q->bind(3, a.who);
-    q->bind(4, a.source);
-    q->bind(5, a.action);
-    q->bind(6, a.old_value);
-    q->bind(7, a.new_value);
-    q->bind(8, a.reason);
-    q->exec();
   });
 }
 
