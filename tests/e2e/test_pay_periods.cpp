@@ -330,3 +330,20 @@ TEST_CASE("a database from before pay periods keeps every lesson and audit row a
   REQUIRE(run_zoomtrack({"--db", db, "sessions", "void", "3", "--reason", "cancelled"}).exit_code == 0);
   CHECK(run_zoomtrack({"--db", db, "verify"}).exit_code == 0);
 }
+
+TEST_CASE("a lesson whose start a correction moves into a closed month is paid by adjustments, the month unchanged",
+          "[e2e][periods]") {
+  October m;
+  m.ok({"period", "close", "--month", "2026-10"});
+  auto october = m.report("lesson", "2026-10-01", "2026-11-01");
+  auto created = json::parse(m.ok({"link", "create", "--teacher", "t.chala", "--student", "s.meron", "--zoom-url",
+                                   "https://zoom.us/j/5551110009", "--json"}));
+  auto id = std::to_string(created["id"].get<int64_t>());
+  m.ok({"sessions", "start", id, "--at", "2026-10-20T09:00:00Z", "--reason", "held from the Zoom app"});
+  m.ok({"sessions", "end", id, "--at", "2026-10-20T09:30:00Z", "--reason", "teacher's note"});
+  CHECK(m.report("lesson", "2026-10-01", "2026-11-01") == october);
+  auto after = lines(m.report("lesson", "2026-11-01"));
+  REQUIRE(after.size() == 2);
+  CHECK(has_line(after, id + ",t.chala,s.meron,", ",manual,final,1800,30,adjustment"));
+  CHECK(m.run({"verify"}).exit_code == 0);
+}
