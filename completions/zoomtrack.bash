@@ -36,6 +36,8 @@ _zoomtrack() {
             ":lessons") path="sessions" ;;
             ":report") path="report" ;;
             ":backup") path="backup" ;;
+            ":period") path="period" ;;
+            ":verify") path="verify" ;;
             ":reconcile") path="reconcile" ;;
             ":webhook") path="webhook" ;;
             ":events") path="events" ;;
@@ -46,10 +48,15 @@ _zoomtrack() {
             "sessions:show") path="sessions show" ;;
             "sessions:end") path="sessions end" ;;
             "sessions:void") path="sessions void" ;;
+            "sessions:start") path="sessions start" ;;
+            "sessions:restore") path="sessions restore" ;;
+            "period:close") path="period close" ;;
+            "period:list") path="period list" ;;
+            "period:reopen") path="period reopen" ;;
             "webhook:send") path="webhook send" ;;
             "events:list") path="events list" ;;
             "config:show") path="config show" ;;
-            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--month"|"report:--teacher"|"report:--student"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--ref"|"link create:--from-csv"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--ref"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason"|"webhook send:--body-file"|"webhook send:--webhook-secret-file"|"events list:--status") skip=1 ;;
+            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--month"|"report:--teacher"|"report:--student"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--ref"|"link create:--from-csv"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--ref"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"sessions start:--at"|"sessions start:--reason"|"sessions start:--by"|"sessions restore:--reason"|"sessions restore:--by"|"period close:--month"|"period close:--from"|"period close:--to"|"period close:--tz"|"period close:--by"|"period reopen:--reason"|"period reopen:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason"|"webhook send:--body-file"|"webhook send:--webhook-secret-file"|"events list:--status") skip=1 ;;
         esac
     done
 
@@ -60,18 +67,20 @@ _zoomtrack() {
         "sessions list:--status") COMPREPLY=($(compgen -W "created active ended final expired needs_review void" -- "$cur")); return ;;
         "events list:--status") COMPREPLY=($(compgen -W "received applied unmatched ignored duplicate error" -- "$cur")); return ;;
         ":--db"|":--config"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--webhook-secret-file"|"report:-o"|"report:--output"|"link create:--from-csv"|"webhook send:--body-file"|"webhook send:--webhook-secret-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--month"|"report:--teacher"|"report:--student"|"report:--tz"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--ref"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--ref"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason") return ;;
+        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--month"|"report:--teacher"|"report:--student"|"report:--tz"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--ref"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--ref"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"sessions start:--at"|"sessions start:--reason"|"sessions start:--by"|"sessions restore:--reason"|"sessions restore:--by"|"period close:--month"|"period close:--from"|"period close:--to"|"period close:--tz"|"period close:--by"|"period reopen:--reason"|"period reopen:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason") return ;;
     esac
 
     local flags= names=
     case $path in
-        "") flags="-h --help --version --db --config -q --quiet -v --verbose"; names="init link serve sessions lessons report backup reconcile webhook events config completions" ;;
+        "") flags="-h --help --version --db --config -q --quiet -v --verbose"; names="init link serve sessions lessons report backup period verify reconcile webhook events config completions" ;;
         "init") flags="-h --help"; names="" ;;
         "link") flags="-h --help"; names="create" ;;
         "serve") flags="-h --help --listen --base-url --tls-cert --tls-key --trusted-proxy --log-format --webhook-secret-file --webhook-max-age --grace --max-lesson --header-timeout"; names="" ;;
-        "sessions") flags="-h --help"; names="list show end void" ;;
+        "sessions") flags="-h --help"; names="list show end void start restore" ;;
         "report") flags="-h --help --from --to --month --teacher --student --by --tz --minutes -o --output --json --csv"; names="" ;;
         "backup") flags="-h --help"; names="" ;;
+        "period") flags="-h --help"; names="close list reopen" ;;
+        "verify") flags="-h --help --json"; names="" ;;
         "reconcile") flags="-h --help --grace --max-lesson --stale-after --zoom-api --dry-run --json"; names="" ;;
         "webhook") flags="-h --help"; names="send" ;;
         "events") flags="-h --help"; names="list" ;;
@@ -82,6 +91,11 @@ _zoomtrack() {
         "sessions show") flags="-h --help --json"; names="" ;;
         "sessions end") flags="-h --help --at --reason --by --force --json"; names="" ;;
         "sessions void") flags="-h --help --reason --by --json"; names="" ;;
+        "sessions start") flags="-h --help --at --reason --by --force --json"; names="" ;;
+        "sessions restore") flags="-h --help --reason --by --json"; names="" ;;
+        "period close") flags="-h --help --month --from --to --tz --by --force --json"; names="" ;;
+        "period list") flags="-h --help --json --csv"; names="" ;;
+        "period reopen") flags="-h --help --reason --by --json"; names="" ;;
         "webhook send") flags="-h --help --meeting --at --host --to --uuid --topic --participant-name --participant-email --connection-id --leave-reason --body-file --webhook-secret-file"; names="meeting.started meeting.ended meeting.participant_joined meeting.participant_left" ;;
         "events list") flags="-h --help --status --json --csv"; names="" ;;
         "config show") flags="-h --help --json"; names="" ;;

@@ -219,6 +219,35 @@ void add_void(CLI::App& sessions, Context& ctx) {
   });
 }
 
+void add_start(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<CorrectionOptions>();
+  auto* cmd = sessions.add_subcommand("start", "set a lesson's start by hand: the student reached Zoom without clicking (audited)");
+  cmd->add_option("id", o->id, "lesson id (decimal)")->required()->type_name("ID");
+  cmd->add_option("--at", o->at, "when the lesson began (ISO 8601)")->required();
+  cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
+  cmd->add_option("--by", o->by, "who is correcting (default $USER)");
+  cmd->add_flag("--force", o->force, "override the start the student's real click gave");
+  cmd->add_flag("--json", o->json, "print the lesson as JSON");
+  cmd->footer("Example:\n  zoomtrack sessions start 42 --at 2026-11-25T09:00:00Z --reason 'student joined from the Zoom app'");
+  cmd->callback([&ctx, o] {
+    auto at = parse_time_arg(o->at, ctx.time_zone());
+    print_correction(ctx.lessons().start_manually(lesson_id(o->id), at, o->reason, who(o->by), o->force), o->reason, o->json);
+  });
+}
+
+void add_restore(CLI::App& sessions, Context& ctx) {
+  auto o = std::make_shared<CorrectionOptions>();
+  auto* cmd = sessions.add_subcommand("restore", "undo a void: the lesson is derived again from its clicks and signals (audited)");
+  cmd->add_option("id", o->id, "lesson id (decimal)")->required()->type_name("ID");
+  cmd->add_option("--reason", o->reason, "why, for the audit trail")->required();
+  cmd->add_option("--by", o->by, "who is restoring (default $USER)");
+  cmd->add_flag("--json", o->json, "print the lesson as JSON");
+  cmd->footer("Example:\n  zoomtrack sessions restore 42 --reason 'voided by mistake'");
+  cmd->callback([&ctx, o] {
+    print_correction(ctx.lessons().restore(lesson_id(o->id), o->reason, who(o->by)), o->reason, o->json);
+  });
+}
+
 }  // namespace
 
 void add_sessions_command(CLI::App& app, Context& ctx) {
@@ -230,6 +259,8 @@ void add_sessions_command(CLI::App& app, Context& ctx) {
   add_show(*sessions, ctx);
   add_end(*sessions, ctx);
   add_void(*sessions, ctx);
+  add_start(*sessions, ctx);
+  add_restore(*sessions, ctx);
 }
 
 }  // namespace zt::cli

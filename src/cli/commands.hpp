@@ -18,6 +18,8 @@ void add_webhook_command(CLI::App& app, Context& ctx);
 void add_events_command(CLI::App& app, Context& ctx);
 void add_config_command(CLI::App& app, Context& ctx);
 void add_completions_command(CLI::App& app, Context& ctx);
+void add_period_command(CLI::App& app, Context& ctx);
+void add_verify_command(CLI::App& app, Context& ctx);
 
 // --json / --csv on a listing command; they exclude each other.
 struct FormatFlags {

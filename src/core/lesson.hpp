@@ -80,6 +80,16 @@ struct EndSignal {
   std::string detail;
 };
 
+// A start set by staff (`sessions start`): the student reached Zoom without clicking.
+struct StartSignal {
+  int64_t id = 0;
+  TimePoint at{};
+  TimePoint received_at{};
+  bool forced = false;  // set over a real click
+  std::string reason;
+  std::string who;
+};
+
 // One participant connection in a Zoom meeting, from webhooks or the Zoom API.
 struct Segment {
   std::string source;  // "webhook" or "zoom_api"

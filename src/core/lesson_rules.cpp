@@ -197,6 +197,30 @@ LessonState state_of(const Lesson& lesson) {
   return {lesson.status, lesson.started_at, lesson.ended_at, lesson.end_source};
 }
 
+std::string describe(const LessonState& s) {
+  std::string text = to_string(s.status);
+  if (s.started_at) text += " start=" + format_utc(*s.started_at);
+  if (s.ended_at) text += " end=" + format_utc(*s.ended_at);
+  if (s.end_source) text += fmt::format(" ({})", to_string(*s.end_source));
+  return text;
+}
+
+std::optional<int64_t> paid_seconds(const LessonState& s) {
+  bool settled = s.status == LessonStatus::ended || s.status == LessonStatus::final;
+  if (!settled || !s.started_at || !s.ended_at) return std::nullopt;
+  return duration_seconds(*s.started_at, *s.ended_at);
+}
+
+std::optional<TimePoint> resolve_start(const std::optional<TimePoint>& first_real_click,
+                                       const std::vector<StartSignal>& corrections) {
+  const StartSignal* latest = nullptr;
+  for (const auto& c : corrections) {
+    if (!latest || c.id > latest->id) latest = &c;
+  }
+  if (latest) return latest->at;
+  return first_real_click;
+}
+
 bool link_expired(const Lesson& lesson, TimePoint now) {
   return lesson.status == LessonStatus::created && !lesson.started_at && lesson.expires_at &&
          now >= *lesson.expires_at;

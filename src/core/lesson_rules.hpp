@@ -40,9 +40,14 @@ bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
 // Moving into or out of a breakout room is a left/joined pair, not a departure.
 bool is_breakout_move(std::string_view leave_reason);
 
+// The lesson's start: the latest staff correction when there is one (a correction is a person's
+// decision about this lesson and stands until the next one), else the first real click.
+std::optional<TimePoint> resolve_start(const std::optional<TimePoint>& first_real_click,
+                                       const std::vector<StartSignal>& corrections);
+
 // Everything known about one lesson, read from the store.
 struct LessonFacts {
-  std::optional<TimePoint> start;       // the first real click
+  std::optional<TimePoint> start;       // resolve_start: a staff correction, else the first real click
   std::optional<TimePoint> next_start;  // the start of the next lesson on the same meeting
   std::vector<Segment> teacher_segments;  // the teacher's connections, from webhooks and the API
   std::vector<TimePoint> meeting_ends;  // Zoom's end_time of the meeting's instances
@@ -68,6 +73,15 @@ struct LessonState {
 };
 
 LessonState state_of(const Lesson& lesson);
+
+// "final start=… end=… (webhook)": how the audit trail writes a state.
+std::string describe(const LessonState& state);
+
+// The one place that decides what a lesson pays, in seconds: an ended or final lesson with both
+// ends pays its duration; nothing else pays (needs_review, active, void, expired, created).
+// Reports, pay periods and adjustments all ask this.
+std::optional<int64_t> paid_seconds(const LessonState& state);
+inline std::optional<int64_t> paid_seconds(const Lesson& lesson) { return paid_seconds(state_of(lesson)); }
 
 // An unclicked link is dead once its expiry has passed.
 bool link_expired(const Lesson& lesson, TimePoint now);

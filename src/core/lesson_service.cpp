@@ -34,13 +34,6 @@ void check_field(const std::string& name, const std::string& value, bool require
   }
 }
 
-std::string describe(const LessonState& s) {
-  std::string text = to_string(s.status);
-  if (s.started_at) text += " start=" + format_utc(*s.started_at);
-  if (s.ended_at) text += " end=" + format_utc(*s.ended_at);
-  if (s.end_source) text += fmt::format(" ({})", to_string(*s.end_source));
-  return text;
-}
 
 }  // namespace
 
@@ -377,9 +370,62 @@ Lesson LessonService::void_lesson(int64_t id, const std::string& reason, const s
   return result;
 }
 
+Lesson LessonService::start_manually(int64_t id, TimePoint at, const std::string& reason,
+                                     const std::string& who, bool force) {
+  if (reason.empty()) throw Error(ErrorCode::invalid_argument, "--reason is required");
+  auto now = clock_.now();
+  Lesson result;
+  store_.write([&] {
+    auto lesson = require(id);
+    if (lesson.status == LessonStatus::void_) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is void", id),
+                  fmt::format("restore it first: zoomtrack sessions restore {} --reason TEXT", id));
+    }
+    check_not_in_future(at, now, "--at");
+    if (lesson.ended_at && at >= *lesson.ended_at) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--at {} is not before the lesson's end {}", format_utc(at), format_utc(lesson.ended_at)));
+    }
+    auto click = store_.first_real_click(id);
+    if (click && !force) {
+      throw Error(ErrorCode::conflict,
+                  fmt::format("lesson {} has a real click at {}: the student's click is its start", id,
+                              format_utc(*click)),
+                  "add --force to override it (the override is audited)");
+    }
+    store_.insert_start_signal(id, {0, at, now, click.has_value(), reason, who});
+    store_.insert_audit(id, {0, now, who, "manual", "start", format_utc(lesson.started_at), format_utc(at), reason});
+    // A link nobody clicked expires; the start staff give shows that the lesson happened.
+    Lesson current = lesson;
+    if (current.status == LessonStatus::expired) current.status = LessonStatus::created;
+    auto next = resolve_lesson(current, facts_for(lesson), now, options_.grace, options_.max_lesson);
+    result = next == state_of(lesson) ? lesson : apply_state(lesson, next, {"manual", reason, who});
+  });
+  return result;
+}
+
+Lesson LessonService::restore(int64_t id, const std::string& reason, const std::string& who) {
+  if (reason.empty()) throw Error(ErrorCode::invalid_argument, "--reason is required");
+  auto now = clock_.now();
+  Lesson result;
+  store_.write([&] {
+    auto lesson = require(id);
+    if (lesson.status != LessonStatus::void_) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is {}, not void", id, to_string(lesson.status)),
+                  "only a void lesson can be restored");
+    }
+    Lesson current = lesson;
+    current.status = LessonStatus::created;
+    auto next = resolve_lesson(current, facts_for(lesson), now, options_.grace, options_.max_lesson);
+    if (next.status == LessonStatus::created && link_expired(current, now)) next.status = LessonStatus::expired;
+    result = apply_state(lesson, next, {"manual", reason, who});
+  });
+  return result;
+}
+
 LessonFacts LessonService::facts_for(const Lesson& lesson) {
   LessonFacts facts;
-  facts.start = store_.first_real_click(lesson.id);
+  facts.start = resolve_start(store_.first_real_click(lesson.id), store_.start_signals_for(lesson.id));
   if (!facts.start) return facts;
   Lesson started = lesson;
   started.started_at = facts.start;
@@ -400,25 +446,70 @@ LessonFacts LessonService::facts_for(const Lesson& lesson) {
 Lesson LessonService::refresh(const Lesson& lesson, const Cause& cause) {
   auto next = resolve_lesson(lesson, facts_for(lesson), clock_.now(), options_.grace, options_.max_lesson);
   if (next == state_of(lesson)) return lesson;
-  store_.update_lesson_state(lesson.id, next.status, next.started_at, next.ended_at, next.end_source);
   auto too_long = too_long_reason(next, options_.max_lesson);
-  audit_transition(lesson, next, too_long.empty() ? cause : Cause{cause.source, too_long, cause.who});
-  Lesson updated = lesson;
-  updated.status = next.status;
-  updated.started_at = next.started_at;
-  updated.ended_at = next.ended_at;
-  updated.end_source = next.end_source;
-  return updated;
+  return apply_state(lesson, next, too_long.empty() ? cause : Cause{cause.source, too_long, cause.who});
 }
 
 Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, const Cause& cause) {
   LessonState next = state_of(lesson);
   next.status = status;
-  store_.update_lesson_state(lesson.id, status, lesson.started_at, lesson.ended_at, lesson.end_source);
-  audit_transition(lesson, next, cause);
-  Lesson updated = lesson;
-  updated.status = status;
+  return apply_state(lesson, next, cause);
+}
+
+Lesson LessonService::apply_state(const Lesson& before, const LessonState& after, const Cause& cause) {
+  store_.update_lesson_state(before.id, after.status, after.started_at, after.ended_at, after.end_source);
+  audit_transition(before, after, cause);
+  settle_locked_pay(before, after, cause);
+  Lesson updated = before;
+  updated.status = after.status;
+  updated.started_at = after.started_at;
+  updated.ended_at = after.ended_at;
+  updated.end_source = after.end_source;
   return updated;
+}
+
+// The design: a closed period's rows never change, so what a later change does to a locked
+// lesson's pay (a late webhook, the Zoom API, a correction) is the difference between what it
+// pays now (paid_seconds) and what its period and the adjustments so far paid. That difference
+// is paid, signed, in the first open period: at the moment it is recorded, or at the end of the
+// closed period that covers that moment.
+void LessonService::settle_locked_pay(const Lesson& before, const LessonState& after, const Cause& cause) {
+  auto lock = store_.lock_of(before.id);
+  if (!lock) {
+    if (!after.started_at) return;
+    auto period = store_.closed_period_containing(*after.started_at);
+    if (!period) return;
+    // The start moved into a period already closed (a spooled click replayed late, a staff
+    // start): the period's rows stay as they were; the lesson joins it unlisted, paid nothing
+    // there, and is paid by adjustments like any lesson the period holds.
+    store_.insert_period_lesson(period->id, before, false, 0);
+    lock = LessonLock{period->id, period->label, 0, 0};
+  }
+  auto paid = paid_seconds(after).value_or(0);
+  if (paid == lock->paid_s) return;
+  auto now = clock_.now();
+  Adjustment a;
+  a.lesson_id = before.id;
+  a.period_id = lock->period_id;
+  a.recorded_at = now;
+  a.at = now;
+  while (auto covering = store_.closed_period_containing(a.at)) a.at = covering->to;
+  a.old_paid_s = lock->paid_s;
+  a.new_paid_s = paid;
+  a.source = cause.source;
+  a.reason = cause.reason;
+  a.who = cause.who;
+  a.teacher = before.teacher;
+  a.student = before.student;
+  a.status = after.status;
+  a.started_at = after.started_at;
+  a.ended_at = after.ended_at;
+  a.end_source = after.end_source;
+  store_.insert_adjustment(a);
+  store_.insert_audit(before.id, {0, now, cause.who, cause.source, "adjustment", fmt::format("{} s", a.old_paid_s),
+                                  fmt::format("{} s", a.new_paid_s),
+                                  fmt::format("pay period {} is closed: {:+} s paid as an adjustment at {}",
+                                              lock->period_label, a.delta_s(), format_utc(a.at))});
 }
 
 void LessonService::audit_transition(const Lesson& before, const LessonState& after, const Cause& cause) {

@@ -123,6 +123,12 @@ class LessonService {
   Lesson end_manually(int64_t id, TimePoint at, const std::string& reason, const std::string& who,
                       bool force);
   Lesson void_lesson(int64_t id, const std::string& reason, const std::string& who);
+  // The student reached Zoom without clicking: staff set the start. Over a real click it needs
+  // `force`. The latest staff start stands until the next one (see resolve_start).
+  Lesson start_manually(int64_t id, TimePoint at, const std::string& reason, const std::string& who,
+                        bool force);
+  // Undoes a void: the lesson is re-derived from its facts.
+  Lesson restore(int64_t id, const std::string& reason, const std::string& who);
 
   // Re-derives a lesson from its facts; writes and audits the change. Call inside Store::write.
   Lesson refresh(const Lesson& lesson, const Cause& cause);
@@ -144,6 +150,10 @@ class LessonService {
   // Inside a write: stores one click and, for the earliest real one, the lesson's start.
   Lesson apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);
+  // Writes the lesson's new state and its audit row; a lesson a closed pay period holds whose
+  // pay changes gets an adjustment in the same transaction.
+  Lesson apply_state(const Lesson& before, const LessonState& after, const Cause& cause);
+  void settle_locked_pay(const Lesson& before, const LessonState& after, const Cause& cause);
   Lesson require(int64_t id);
 
   Store& store_;

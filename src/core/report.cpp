@@ -1,5 +1,6 @@
 #include "core/report.hpp"
 
+#include <functional>
 #include <map>
 #include <tuple>
 
@@ -10,9 +11,18 @@ namespace zt {
 namespace {
 
 // Lessons that are cancelled or never began are not payroll (the store leaves them out); every
-// other lesson is listed, and only lessons with an end are paid.
-bool is_paid(const Lesson& l) {
-  return (l.status == LessonStatus::ended || l.status == LessonStatus::final) && l.duration_s();
+// other lesson is listed, and only lessons with a settled end are paid.
+bool is_paid(const Lesson& l) { return paid_seconds(l).has_value(); }
+
+// An adjustment's minutes are the change in the lesson's paid minutes, so that minutes still add
+// up per lesson across periods.
+int64_t adjustment_minutes(const Adjustment& a, MinuteRounding rounding) {
+  return minutes_for(a.new_paid_s, rounding) - minutes_for(a.old_paid_s, rounding);
+}
+
+// Adjustments are paid where they fall, under the report's own teacher and student filters.
+bool wanted(const Adjustment& a, const ReportRequest& r) {
+  return (r.teacher.empty() || a.teacher == r.teacher) && (r.student.empty() || a.student == r.student);
 }
 
 struct Totals {
@@ -30,6 +40,11 @@ struct Totals {
     seconds += *l.duration_s();
     // Totals add up the per-lesson minutes, so every total can be checked line by line.
     minutes += minutes_for(*l.duration_s(), rounding);
+  }
+  // An adjustment adds its signed change to the paid totals; it is not a lesson.
+  void add(const Adjustment& a, MinuteRounding rounding) {
+    seconds += a.delta_s();
+    minutes += adjustment_minutes(a, rounding);
   }
 };
 
@@ -59,14 +74,43 @@ std::vector<std::string> lesson_row(const ReportLesson& row, const ReportRequest
           paid ? std::to_string(*l.duration_s()) : "",
           paid ? std::to_string(minutes_for(*l.duration_s(), r.rounding)) : "",
           l.scheduled_at ? to_local(*l.scheduled_at, r.tz).iso : "",
-          late_cell(row)};
+          late_cell(row),
+          "lesson"};
+}
+
+// The lesson as the adjustment left it; duration_s and minutes are the signed change, paid here.
+std::vector<std::string> adjustment_row(const Adjustment& a, const ReportRequest& r) {
+  auto local = [&](const std::optional<TimePoint>& t) { return t ? to_local(*t, r.tz).iso : ""; };
+  return {std::to_string(a.lesson_id),
+          a.teacher,
+          a.student,
+          to_local(a.at, r.tz).date,
+          local(a.started_at),
+          local(a.ended_at),
+          format_utc(a.started_at),
+          format_utc(a.ended_at),
+          a.end_source ? to_string(*a.end_source) : "",
+          to_string(a.status),
+          std::to_string(a.delta_s()),
+          std::to_string(adjustment_minutes(a, r.rounding)),
+          "",
+          "",
+          "adjustment"};
+}
+
+// Each adjustment paid in [from, to) that the report's filters take.
+void for_each_adjustment(Store& store, TimePoint from, TimePoint to, const ReportRequest& r,
+                         const std::function<void(const Adjustment&)>& visit) {
+  store.for_each_adjustment_between(from, to, [&](const Adjustment& a) {
+    if (wanted(a, r)) visit(a);
+  });
 }
 
 const std::vector<std::string> lesson_columns{"id", "teacher", "student", "date", "start_local", "end_local",
                                               "start_utc", "end_utc", "end_source", "status", "duration_s", "minutes",
-                                              "scheduled_local", "late_s"};
-const std::vector<bool> lesson_numeric{true, false, false, false, false, false, false,
-                                       false, false, false, true, true, false, true};
+                                              "scheduled_local", "late_s", "kind"};
+const std::vector<bool> lesson_numeric{true, false, false, false, false, false, false, false,
+                                       false, false, true, true, false, true, false};
 
 ReportFilter filter_for(TimePoint from, TimePoint to, const ReportRequest& r) {
   return {from, to, r.teacher, r.student, r.by == ReportGrouping::lesson};
@@ -80,8 +124,12 @@ std::vector<std::string> by_lesson(Store& store, TimePoint from, TimePoint to, c
     all.add(row.lesson, r.rounding);
     rows.row(lesson_row(row, r));
   });
+  for_each_adjustment(store, from, to, r, [&](const Adjustment& a) {
+    all.add(a, r.rounding);
+    rows.row(adjustment_row(a, r));
+  });
   return {"TOTAL", "", "", "", "", "", "", "", "", "", std::to_string(all.seconds), std::to_string(all.minutes),
-          "", ""};
+          "", "", ""};
 }
 
 std::vector<std::string> person_row(const std::string& name, const Totals& totals) {
@@ -97,6 +145,10 @@ std::vector<std::string> by_person(Store& store, TimePoint from, TimePoint to, c
     const auto& l = row.lesson;
     groups[teacher ? l.teacher : l.student].add(l, r.rounding);
     all.add(l, r.rounding);
+  });
+  for_each_adjustment(store, from, to, r, [&](const Adjustment& a) {
+    groups[teacher ? a.teacher : a.student].add(a, r.rounding);
+    all.add(a, r.rounding);
   });
   rows.columns({teacher ? "teacher" : "student", "lessons", "duration_s", "minutes", "needs_review", "running"},
                {false, true, true, true, true, true});
@@ -118,6 +170,11 @@ std::vector<std::string> by_day(Store& store, TimePoint from, TimePoint to, cons
     const auto& l = row.lesson;
     groups[{to_local(*l.started_at, r.tz).date, l.teacher}].add(l, r.rounding);
     all.add(l, r.rounding);
+  });
+  // An adjustment counts on the day it is paid.
+  for_each_adjustment(store, from, to, r, [&](const Adjustment& a) {
+    groups[{to_local(a.at, r.tz).date, a.teacher}].add(a, r.rounding);
+    all.add(a, r.rounding);
   });
   rows.columns({"date", "teacher", "lessons", "duration_s", "minutes", "needs_review", "running"},
                {false, false, true, true, true, true, true});

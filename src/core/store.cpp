@@ -145,6 +145,114 @@ CREATE INDEX lessons_not_started ON lessons(teacher, student) WHERE status = 'cr
 CREATE INDEX lessons_by_teacher_start ON lessons(teacher, started_at);
 CREATE INDEX lessons_by_student_start ON lessons(student, started_at);
 )sql",
+    // 5: pay periods (their locked lessons and the adjustments paid after them), staff start
+    // corrections, and a hash-chained audit trail. The audit table is rebuilt to take rows that
+    // belong to a period rather than a lesson; every existing row is kept and chained in id order
+    // (zt_audit_hash is registered on the migrating connection; see audit_hash).
+    R"sql(
+CREATE TABLE periods (
+  id INTEGER PRIMARY KEY,
+  label TEXT NOT NULL,
+  from_utc TEXT NOT NULL,
+  to_utc TEXT NOT NULL,
+  tz TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('closed','reopened')),
+  closed_at TEXT NOT NULL,
+  closed_by TEXT NOT NULL,
+  lessons INTEGER NOT NULL,
+  duration_s INTEGER NOT NULL,
+  minutes INTEGER NOT NULL,
+  needs_review INTEGER NOT NULL,
+  adjustments INTEGER NOT NULL,
+  columns TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  reopened_at TEXT,
+  reopened_by TEXT NOT NULL DEFAULT '',
+  reopen_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX periods_by_status ON periods(status, from_utc);
+
+CREATE TABLE period_lessons (
+  period_id INTEGER NOT NULL REFERENCES periods(id),
+  lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+  listed INTEGER NOT NULL,
+  teacher TEXT NOT NULL,
+  student TEXT NOT NULL,
+  status TEXT NOT NULL,
+  scheduled_at TEXT,
+  started_at TEXT,
+  ended_at TEXT,
+  end_source TEXT,
+  paid_s INTEGER NOT NULL,
+  PRIMARY KEY (period_id, lesson_id)
+);
+CREATE INDEX period_lessons_by_lesson ON period_lessons(lesson_id);
+CREATE INDEX period_lessons_by_start ON period_lessons(started_at, lesson_id) WHERE listed = 1;
+
+CREATE TABLE adjustments (
+  id INTEGER PRIMARY KEY,
+  lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+  period_id INTEGER NOT NULL REFERENCES periods(id),
+  at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  old_paid_s INTEGER NOT NULL,
+  new_paid_s INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  who TEXT NOT NULL,
+  teacher TEXT NOT NULL,
+  student TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at TEXT,
+  ended_at TEXT,
+  end_source TEXT,
+  withdrawn_at TEXT
+);
+CREATE INDEX adjustments_by_lesson ON adjustments(lesson_id);
+CREATE INDEX adjustments_by_period ON adjustments(period_id);
+CREATE INDEX adjustments_by_at ON adjustments(at) WHERE withdrawn_at IS NULL;
+
+CREATE TABLE start_signals (
+  id INTEGER PRIMARY KEY,
+  lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+  at TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  forced INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL,
+  who TEXT NOT NULL
+);
+CREATE INDEX start_signals_by_lesson ON start_signals(lesson_id);
+
+CREATE TABLE audit_chained (
+  id INTEGER PRIMARY KEY,
+  lesson_id INTEGER REFERENCES lessons(id),
+  period_id INTEGER REFERENCES periods(id),
+  at TEXT NOT NULL,
+  who TEXT NOT NULL,
+  source TEXT NOT NULL,
+  action TEXT NOT NULL,
+  old_value TEXT NOT NULL DEFAULT '',
+  new_value TEXT NOT NULL DEFAULT '',
+  reason TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL
+);
+WITH RECURSIVE chain(id, lesson_id, at, who, source, action, old_value, new_value, reason, hash) AS (
+  SELECT id, lesson_id, at, who, source, action, old_value, new_value, reason,
+         zt_audit_hash('', id, lesson_id, NULL, at, who, source, action, old_value, new_value, reason)
+    FROM audit WHERE id = (SELECT MIN(id) FROM audit)
+  UNION ALL
+  SELECT a.id, a.lesson_id, a.at, a.who, a.source, a.action, a.old_value, a.new_value, a.reason,
+         zt_audit_hash(chain.hash, a.id, a.lesson_id, NULL, a.at, a.who, a.source, a.action, a.old_value,
+                       a.new_value, a.reason)
+    FROM chain CROSS JOIN audit a ON a.id = (SELECT MIN(id) FROM audit WHERE id > chain.id)
+)
+INSERT INTO audit_chained (id, lesson_id, period_id, at, who, source, action, old_value, new_value, reason, hash)
+  SELECT id, lesson_id, NULL, at, who, source, action, old_value, new_value, reason, hash FROM chain;
+DROP TABLE audit;
+ALTER TABLE audit_chained RENAME TO audit;
+CREATE INDEX audit_by_lesson ON audit(lesson_id);
+CREATE INDEX audit_by_period ON audit(period_id) WHERE period_id IS NOT NULL;
+)sql",
 };
 
 
@@ -251,6 +359,7 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path), optio
     // answer (the 302 is sent only after the click is on disk).
     writer_->db.exec("PRAGMA journal_mode = WAL");
     writer_->db.exec("PRAGMA synchronous = FULL");
+    register_store_functions(writer_->db);
     migrate();
   } catch (const SQLite::Exception& e) {
     rethrow_open_failure(path, e);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/lesson.hpp"
+#include "core/pay_period.hpp"
 
 namespace SQLite {
 class Database;
@@ -61,7 +62,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 4;
+  static constexpr int schema_version = 5;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -96,11 +97,10 @@ class Store {
   std::vector<Lesson> list_lessons(const LessonFilter& filter);
   // Streams the lessons one at a time (memory does not grow with their number), by id.
   void for_each_lesson(const LessonFilter& filter, const std::function<void(const Lesson&)>& visit);
-  // Streams lessons that started in [from, to), by start.
-  void for_each_lesson_started_between(TimePoint from, TimePoint to,
-                                       const std::function<void(const Lesson&)>& visit);
-  // Streams a report's lessons by (start, id); filtered in SQL, through an index on teacher or
-  // student when one is given.
+  // Streams a report's lessons (started in [from, to), not void) by (start, id), as they are
+  // paid: a lesson a closed pay period holds is read as the period locked it (and only where its
+  // locked start falls), the others as they are now. Filtered in SQL, through an index on
+  // teacher or student when one is given.
   void for_each_report_lesson(const ReportFilter& filter, const std::function<void(const ReportLesson&)>& visit);
   // Ids of lessons in `status`, after `after_id`, by id, at most `limit`: reconcile's batches.
   std::vector<int64_t> lesson_ids_with_status(LessonStatus status, int64_t after_id, int limit);
@@ -156,9 +156,42 @@ class Store {
   // One stored event with its raw body.
   std::optional<WebhookEventRecord> find_webhook_event(int64_t id);
 
-  // Audit trail: every transition and staff correction.
+  // Audit trail: every transition and staff correction, and every pay period's close and reopen.
+  // Each row is hash-chained to the one before it (see audit_hash).
   void insert_audit(int64_t lesson_id, const AuditEntry& entry);
+  void insert_period_audit(int64_t period_id, const AuditEntry& entry);
   std::vector<AuditEntry> audit_for(int64_t lesson_id);
+  // Every row of the trail, by id: what verify walks.
+  void for_each_audit_row(const std::function<void(const AuditRow&)>& visit);
+  // The state the lesson's last audited transition (or creation) wrote, as audited.
+  std::optional<std::string> last_audited_state(int64_t lesson_id);
+
+  // Staff start corrections (sessions start).
+  void insert_start_signal(int64_t lesson_id, const StartSignal& signal);
+  std::vector<StartSignal> start_signals_for(int64_t lesson_id);
+
+  // Pay periods.
+  std::vector<PayPeriod> closed_periods_overlapping(TimePoint from, TimePoint to);
+  std::optional<PayPeriod> closed_period_containing(TimePoint t);
+  std::optional<PayPeriod> find_period(int64_t id);
+  std::vector<PayPeriod> list_periods();
+  // A new closed period with zero totals: set_period_totals fills them once its lessons are locked.
+  int64_t insert_period(const PayPeriod& period);
+  void set_period_totals(const PayPeriod& period);
+  void mark_period_reopened(int64_t id, TimePoint at, const std::string& who, const std::string& reason);
+  // The lessons that started in [from, to) and no closed period holds: what a close locks.
+  std::vector<Lesson> unlocked_lessons_started_between(TimePoint from, TimePoint to);
+  // `listed`: one of the period's report rows (false for void lessons, and for lessons whose
+  // start moved into the period after it closed: those are paid by adjustments).
+  void insert_period_lesson(int64_t period_id, const Lesson& lesson, bool listed, int64_t paid_s);
+  std::optional<LessonLock> lock_of(int64_t lesson_id);
+  void for_each_lock(const std::function<void(int64_t lesson_id, const LessonLock&)>& visit);
+  void insert_adjustment(const Adjustment& adjustment);
+  // Adjustments paid in [from, to), by time; withdrawn ones (their period was reopened) are gone.
+  void for_each_adjustment_between(TimePoint from, TimePoint to, const std::function<void(const Adjustment&)>& visit);
+  std::vector<Adjustment> adjustments_for_period_lessons(int64_t period_id);
+  std::vector<Adjustment> adjustments_for_lesson(int64_t lesson_id);
+  void withdraw_adjustments_for_period_lessons(int64_t period_id, TimePoint at);
 
   // Writes a consistent copy of the whole database to `path` (a new file) with SQLite's online
   // backup API: one read snapshot, so writers go on meanwhile. The copy is one self-contained

@@ -97,6 +97,18 @@ auto Store::change(F&& body) {
   }
 }
 
+// The lessons table's columns in the order read_lesson reads them.
+extern const char* const lesson_columns;
+constexpr int lesson_column_count = 19;  // where a query's own columns begin after them
+Lesson read_lesson(SQLite::Statement& q);
+
+// SQL functions the migrations need (zt_audit_hash), on the connection that migrates.
+void register_store_functions(SQLite::Database& db);
+// Appends one row to the hash-chained audit trail: its hash covers its content and the hash of
+// the row before it, found through the primary key.
+void append_audit(Store::Connection& c, std::optional<int64_t> lesson_id, std::optional<int64_t> period_id,
+                  const AuditEntry& entry);
+
 void bind_time(SQLite::Statement& q, int index, const std::optional<TimePoint>& t);
 std::optional<TimePoint> time_column(const SQLite::Column& c);
 TimePoint required_time(const SQLite::Column& c);

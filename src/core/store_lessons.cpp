@@ -4,14 +4,11 @@
 #include "core/store_internal.hpp"
 
 namespace zt {
-namespace {
 
-constexpr const char* lesson_columns =
+const char* const lesson_columns =
     "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
     "started_at, ended_at, end_source, ref";
-// Where a query's own columns begin after lesson_columns.
-constexpr int lesson_column_count = 19;
 
 Lesson read_lesson(SQLite::Statement& q) {
   Lesson l;
@@ -36,6 +33,8 @@ Lesson read_lesson(SQLite::Statement& q) {
   if (!q.getColumn(18).isNull()) l.ref = q.getColumn(18).getString();
   return l;
 }
+
+namespace {
 
 std::vector<Lesson> read_lessons(SQLite::Statement& q) {
   std::vector<Lesson> lessons;
@@ -147,44 +146,6 @@ void Store::for_each_lesson(const LessonFilter& f, const std::function<void(cons
     if (f.from) q->bind(++i, format_utc(*f.from));
     if (f.to) q->bind(++i, format_utc(*f.to));
     if (!f.ref.empty()) q->bind(++i, f.ref);
-    while (q->executeStep()) visit(read_lesson(*q));
-  });
-}
-
-void Store::for_each_report_lesson(const ReportFilter& f, const std::function<void(const ReportLesson&)>& visit) {
-  std::string where = "started_at >= ? AND started_at < ? AND status <> 'void'";
-  if (!f.teacher.empty()) where += " AND teacher = ?";
-  if (!f.student.empty()) where += " AND student = ?";
-  read([&](Connection& c) {
-    // The first real click through clicks_by_lesson, only for lessons with a scheduled time:
-    // the lessons that have no lateness, and the reports that show none, cost nothing more.
-    const char* first_click = f.first_clicks ? "CASE WHEN scheduled_at IS NULL THEN NULL ELSE (SELECT MIN(at) "
-                                               "FROM clicks WHERE clicks.lesson_id = lessons.id AND kind = 'real') END"
-                                             : "NULL";
-    Query q(c, fmt::format("SELECT {}, {} FROM lessons WHERE {} ORDER BY started_at, id", lesson_columns,
-                           first_click, where));
-    int i = 0;
-    q->bind(++i, format_utc(f.from));
-    q->bind(++i, format_utc(f.to));
-    if (!f.teacher.empty()) q->bind(++i, f.teacher);
-    if (!f.student.empty()) q->bind(++i, f.student);
-    ReportLesson row;
-    while (q->executeStep()) {
-      row.lesson = read_lesson(*q);
-      row.first_real_click = time_column(q->getColumn(lesson_column_count));
-      visit(row);
-    }
-  });
-}
-
-void Store::for_each_lesson_started_between(TimePoint from, TimePoint to,
-                                            const std::function<void(const Lesson&)>& visit) {
-  read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE started_at >= ? AND started_at < ? "
-                           "ORDER BY started_at, id",
-                           lesson_columns));
-    q->bind(1, format_utc(from));
-    q->bind(2, format_utc(to));
     while (q->executeStep()) visit(read_lesson(*q));
   });
 }
@@ -354,22 +315,6 @@ std::vector<EndSignal> Store::end_signals_for(int64_t lesson_id) {
                          q->getColumn(4).getInt() != 0, q->getColumn(5).getString()});
     }
     return signals;
-  });
-}
-
-void Store::insert_audit(int64_t lesson_id, const AuditEntry& a) {
-  change([&](Connection& c) {
-    Query q(c, "INSERT INTO audit (lesson_id, at, who, source, action, old_value, "
-                              "new_value, reason) VALUES (?,?,?,?,?,?,?,?)");
-    q->bind(1, lesson_id);
-    q->bind(2, format_utc(a.at));
-    q->bind(3, a.who);
-    q->bind(4, a.source);
-    q->bind(5, a.action);
-    q->bind(6, a.old_value);
-    q->bind(7, a.new_value);
-    q->bind(8, a.reason);
-    q->exec();
   });
 }
 

@@ -53,7 +53,8 @@ TEST_CASE("the man page documents every command and every long flag of the CLI11
 TEST_CASE("the man page documents SPEC's commands, every environment variable and the exit codes", "[cli][man]") {
   auto man = man_source();
   for (const char* command : {"init", "link create", "serve", "sessions list", "sessions show", "sessions end",
-                              "sessions void", "report", "reconcile", "webhook send", "events list",
+                              "sessions void", "sessions start", "sessions restore", "report",
+                              "period close", "period list", "period reopen", "verify", "reconcile", "webhook send", "events list",
                               "config show", "completions"}) {
     INFO(command);
     CHECK(!section(man, ".SS \"" + std::string(command) + "\"").empty());

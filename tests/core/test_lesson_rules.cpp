@@ -249,3 +249,31 @@ TEST_CASE("a teacher who leaves in the second the student clicks ends a zero-min
   f.teacher_segments[0].leave_time = at("2026-11-25T08:59:59Z");
   CHECK_FALSE(resolve_end(f, default_grace));
 }
+
+TEST_CASE("only an ended or final lesson with both ends pays, and it pays its duration", "[core][rules]") {
+  LessonState s;
+  s.started_at = at("2026-11-25T09:00:00Z");
+  s.ended_at = at("2026-11-25T09:50:00Z");
+  for (auto status : {LessonStatus::ended, LessonStatus::final}) {
+    s.status = status;
+    CHECK(paid_seconds(s) == 3000);
+  }
+  for (auto status : {LessonStatus::created, LessonStatus::active, LessonStatus::needs_review, LessonStatus::void_,
+                      LessonStatus::expired}) {
+    s.status = status;
+    CHECK_FALSE(paid_seconds(s).has_value());
+  }
+  s.status = LessonStatus::final;
+  s.ended_at.reset();
+  CHECK_FALSE(paid_seconds(s).has_value());
+}
+
+TEST_CASE("a staff start stands over the first real click, the latest correction winning", "[core][rules]") {
+  auto click = std::optional(at("2026-11-25T09:05:00Z"));
+  CHECK(resolve_start(click, {}) == click);
+  CHECK(resolve_start(std::nullopt, {}) == std::nullopt);
+  StartSignal first{1, at("2026-11-25T09:00:00Z"), at("2026-11-25T12:00:00Z"), true, "app", "alice"};
+  StartSignal second{2, at("2026-11-25T09:02:00Z"), at("2026-11-25T12:05:00Z"), true, "recording", "bob"};
+  CHECK(resolve_start(click, {second, first}) == at("2026-11-25T09:02:00Z"));
+  CHECK(resolve_start(std::nullopt, {first}) == at("2026-11-25T09:00:00Z"));
+}

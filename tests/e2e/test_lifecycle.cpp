@@ -69,7 +69,7 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
 
     auto report = run_zoomtrack({"--db", db, "report", "--csv"});
     REQUIRE(report.exit_code == 0);
-    CHECK(report.out.find("id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s\r\n") == 0);
+    CHECK(report.out.find("id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s,kind\r\n") == 0);
     auto duration = std::to_string(ended["duration_s"].get<int64_t>());
     CHECK(report.out.find(",leave_url,ended," + duration + ",") != std::string::npos);
   }

@@ -42,7 +42,7 @@ struct Payroll {
 };
 
 const std::string lesson_header =
-    "id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s\r\n";
+    "id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s,kind\r\n";
 
 }  // namespace
 
@@ -51,15 +51,15 @@ TEST_CASE("report by lesson: local dates and times follow --tz, a lesson across 
   auto addis = p.report({"--tz", "Africa/Addis_Ababa", "--from", "2026-11-24", "--to", "2026-11-25", "--csv"});
   CHECK(addis.out == lesson_header +
                          "1,t.abebe,s.hana,2026-11-24,2026-11-24T23:30:00+03:00,2026-11-25T00:40:00+03:00,"
-                         "2026-11-24T20:30:00Z,2026-11-24T21:40:00Z,leave_url,ended,4200,70,,\r\n"
+                         "2026-11-24T20:30:00Z,2026-11-24T21:40:00Z,leave_url,ended,4200,70,,,lesson\r\n"
                          "2,t.abebe,s.lulit,2026-11-25,2026-11-25T01:30:00+03:00,2026-11-25T02:15:30+03:00,"
-                         "2026-11-24T22:30:00Z,2026-11-24T23:15:30Z,leave_url,ended,2730,46,,\r\n");
+                         "2026-11-24T22:30:00Z,2026-11-24T23:15:30Z,leave_url,ended,2730,46,,,lesson\r\n");
   auto utc = p.report({"--from", "2026-11-24", "--to", "2026-11-24", "--csv"});
   CHECK(utc.out == lesson_header +
                        "1,t.abebe,s.hana,2026-11-24,2026-11-24T20:30:00+00:00,2026-11-24T21:40:00+00:00,"
-                       "2026-11-24T20:30:00Z,2026-11-24T21:40:00Z,leave_url,ended,4200,70,,\r\n"
+                       "2026-11-24T20:30:00Z,2026-11-24T21:40:00Z,leave_url,ended,4200,70,,,lesson\r\n"
                        "2,t.abebe,s.lulit,2026-11-24,2026-11-24T22:30:00+00:00,2026-11-24T23:15:30+00:00,"
-                       "2026-11-24T22:30:00Z,2026-11-24T23:15:30Z,leave_url,ended,2730,46,,\r\n");
+                       "2026-11-24T22:30:00Z,2026-11-24T23:15:30Z,leave_url,ended,2730,46,,,lesson\r\n");
 }
 
 TEST_CASE("report in America/New_York on DST change days: real seconds, local offsets, local-midnight periods", "[e2e][report]") {
@@ -69,13 +69,13 @@ TEST_CASE("report in America/New_York on DST change days: real seconds, local of
   auto spring = p.report({"--tz", "America/New_York", "--from", "2026-03-08", "--to", "2026-03-08", "--csv"});
   CHECK(spring.out == lesson_header +
                           "3,t.bekele,s.hana,2026-03-08,2026-03-08T01:30:00-05:00,2026-03-08T03:30:00-04:00,"
-                          "2026-03-08T06:30:00Z,2026-03-08T07:30:00Z,leave_url,ended,3600,60,,\r\n"
+                          "2026-03-08T06:30:00Z,2026-03-08T07:30:00Z,leave_url,ended,3600,60,,,lesson\r\n"
                           "8,t.bekele,s.lulit,2026-03-08,2026-03-08T23:30:00-04:00,2026-03-09T00:00:00-04:00,"
-                          "2026-03-09T03:30:00Z,2026-03-09T04:00:00Z,leave_url,ended,1800,30,,\r\n");
+                          "2026-03-09T03:30:00Z,2026-03-09T04:00:00Z,leave_url,ended,1800,30,,,lesson\r\n");
   auto fall = p.report({"--tz", "America/New_York", "--from", "2026-11-01", "--to", "2026-11-01", "--csv"});
   CHECK(fall.out == lesson_header +
                         "4,t.bekele,s.hana,2026-11-01,2026-11-01T01:30:00-04:00,2026-11-01T01:45:00-05:00,"
-                        "2026-11-01T05:30:00Z,2026-11-01T06:45:00Z,leave_url,ended,4500,75,,\r\n");
+                        "2026-11-01T05:30:00Z,2026-11-01T06:45:00Z,leave_url,ended,4500,75,,,lesson\r\n");
   auto days = p.report({"--by", "day", "--tz", "America/New_York", "--from", "2026-03-07", "--to", "2026-03-09", "--csv"});
   CHECK(days.out == "date,teacher,lessons,duration_s,minutes,needs_review,running\r\n"
                     "2026-03-07,t.bekele,1,1800,30,0,0\r\n"
@@ -116,9 +116,9 @@ TEST_CASE("report by teacher: totals per teacher, needs_review counted and never
 
   auto lessons = p.report({"--from", "2026-11-20", "--to", "2026-11-20", "--csv"});
   CHECK(lessons.out == lesson_header +
-                           "5,'+t.plus,s.meron,2026-11-20,2026-11-20T10:00:00+00:00,,2026-11-20T10:00:00Z,,,needs_review,,,,\r\n"
+                           "5,'+t.plus,s.meron,2026-11-20,2026-11-20T10:00:00+00:00,,2026-11-20T10:00:00Z,,,needs_review,,,,,lesson\r\n"
                            "6,'=t.eq,s.meron,2026-11-20,2026-11-20T12:00:00+00:00,2026-11-20T12:30:00+00:00,"
-                           "2026-11-20T12:00:00Z,2026-11-20T12:30:00Z,leave_url,ended,1800,30,,\r\n");
+                           "2026-11-20T12:00:00Z,2026-11-20T12:30:00Z,leave_url,ended,1800,30,,,lesson\r\n");
   auto json_rows = json::parse(p.report({"--from", "2026-11-20", "--to", "2026-11-20", "--json"}).out);
   CHECK(json_rows[0]["teacher"] == "+t.plus");  // JSON is data, not a spreadsheet: unchanged
   CHECK(json_rows[0]["minutes"].is_null());

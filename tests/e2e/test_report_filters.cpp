@@ -86,13 +86,13 @@ TEST_CASE("report --by lesson appends the scheduled time and the student's laten
   auto csv = m.report({"--month", "2026-11", "--tz", "Africa/Addis_Ababa", "--csv"}).out;
   CHECK(csv ==
         "id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,"
-        "scheduled_local,late_s\r\n"
+        "scheduled_local,late_s,kind\r\n"
         "5,t.abebe,s.hana,2026-11-01,2026-11-01T02:00:00+03:00,2026-11-01T02:45:00+03:00,2026-10-31T23:00:00Z,"
-        "2026-10-31T23:45:00Z,leave_url,ended,2700,45,,\r\n"
+        "2026-10-31T23:45:00Z,leave_url,ended,2700,45,,,lesson\r\n"
         "1,t.abebe,s.hana,2026-11-10,2026-11-10T12:03:20+03:00,2026-11-10T13:00:00+03:00,2026-11-10T09:03:20Z,"
-        "2026-11-10T10:00:00Z,leave_url,ended,3400,57,2026-11-10T12:00:00+03:00,200\r\n"
+        "2026-11-10T10:00:00Z,leave_url,ended,3400,57,2026-11-10T12:00:00+03:00,200,lesson\r\n"
         "2,t.abebe,s.lulit,2026-11-30,2026-11-30T22:58:00+03:00,2026-12-01T00:00:00+03:00,2026-11-30T19:58:00Z,"
-        "2026-11-30T21:00:00Z,leave_url,ended,3720,62,2026-11-30T23:00:00+03:00,-120\r\n");
+        "2026-11-30T21:00:00Z,leave_url,ended,3720,62,2026-11-30T23:00:00+03:00,-120,lesson\r\n");
   auto rows = json::parse(m.report({"--month", "2026-11", "--json"}).out);
   REQUIRE(rows.size() == 3);
   CHECK(rows[0]["late_s"] == 200);
