@@ -132,6 +132,26 @@ CREATE UNIQUE INDEX clicks_by_spool_id ON clicks(spool_id) WHERE spool_id IS NOT
 
 CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);
 )sql",
+    // 3: the Telegram outbox: one row per message to one chat about one lesson, stored with the
+    // lesson and sent afterwards. A queued row is due at next_attempt_at; a sender claims it by
+    // moving next_attempt_at past its lease, so two senders never send it twice.
+    R"sql(
+CREATE TABLE telegram_deliveries (
+  id INTEGER PRIMARY KEY,
+  lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+  role TEXT NOT NULL CHECK (role IN ('student','teacher')),
+  chat TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','sent','failed')),
+  created_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  sent_at TEXT,
+  message_id INTEGER,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX telegram_deliveries_due ON telegram_deliveries(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX telegram_deliveries_by_lesson ON telegram_deliveries(lesson_id);
+)sql",
 };
 
 
