@@ -41,6 +41,7 @@ _zoomtrack() {
             ":config") path="config" ;;
             ":completions") path="completions" ;;
             "link:create") path="link create" ;;
+            "link:send") path="link send" ;;
             "sessions:list") path="sessions list" ;;
             "sessions:show") path="sessions show" ;;
             "sessions:end") path="sessions end" ;;
@@ -48,7 +49,7 @@ _zoomtrack() {
             "webhook:send") path="webhook send" ;;
             "events:list") path="events list" ;;
             "config:show") path="config show" ;;
-            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--from-csv"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason"|"webhook send:--body-file"|"webhook send:--webhook-secret-file"|"events list:--status") skip=1 ;;
+            ":--db"|":--config"|"serve:--listen"|"serve:--base-url"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--trusted-proxy"|"serve:--log-format"|"serve:--webhook-secret-file"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--telegram-token-file"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--by"|"report:--tz"|"report:--minutes"|"report:-o"|"report:--output"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"reconcile:--telegram-token-file"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--telegram-chat"|"link create:--teacher-telegram-chat"|"link create:--telegram-token-file"|"link create:--tz"|"link create:--from-csv"|"link send:--telegram-chat"|"link send:--teacher-telegram-chat"|"link send:--telegram-token-file"|"link send:--tz"|"sessions list:--status"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason"|"webhook send:--body-file"|"webhook send:--webhook-secret-file"|"events list:--status") skip=1 ;;
         esac
     done
 
@@ -58,24 +59,25 @@ _zoomtrack() {
         "report:--minutes") COMPREPLY=($(compgen -W "round floor ceil" -- "$cur")); return ;;
         "sessions list:--status") COMPREPLY=($(compgen -W "created active ended final expired needs_review void" -- "$cur")); return ;;
         "events list:--status") COMPREPLY=($(compgen -W "received applied unmatched ignored duplicate error" -- "$cur")); return ;;
-        ":--db"|":--config"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--webhook-secret-file"|"report:-o"|"report:--output"|"link create:--from-csv"|"webhook send:--body-file"|"webhook send:--webhook-secret-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--tz"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason") return ;;
+        ":--db"|":--config"|"serve:--tls-cert"|"serve:--tls-key"|"serve:--webhook-secret-file"|"serve:--telegram-token-file"|"report:-o"|"report:--output"|"reconcile:--telegram-token-file"|"link create:--telegram-token-file"|"link create:--from-csv"|"link send:--telegram-token-file"|"webhook send:--body-file"|"webhook send:--webhook-secret-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        "serve:--listen"|"serve:--base-url"|"serve:--trusted-proxy"|"serve:--webhook-max-age"|"serve:--grace"|"serve:--max-lesson"|"serve:--header-timeout"|"report:--from"|"report:--to"|"report:--tz"|"reconcile:--grace"|"reconcile:--max-lesson"|"reconcile:--stale-after"|"link create:--teacher"|"link create:--student"|"link create:--zoom-url"|"link create:--teacher-name"|"link create:--teacher-zoom-email"|"link create:--student-name"|"link create:--scheduled-at"|"link create:--expires-at"|"link create:--base-url"|"link create:--telegram-chat"|"link create:--teacher-telegram-chat"|"link create:--tz"|"link send:--telegram-chat"|"link send:--teacher-telegram-chat"|"link send:--tz"|"sessions list:--teacher"|"sessions list:--student"|"sessions list:--from"|"sessions list:--to"|"sessions end:--at"|"sessions end:--reason"|"sessions end:--by"|"sessions void:--reason"|"sessions void:--by"|"webhook send:--meeting"|"webhook send:--at"|"webhook send:--to"|"webhook send:--uuid"|"webhook send:--topic"|"webhook send:--participant-name"|"webhook send:--participant-email"|"webhook send:--connection-id"|"webhook send:--leave-reason") return ;;
     esac
 
     local flags= names=
     case $path in
         "") flags="-h --help --version --db --config -q --quiet -v --verbose"; names="init link serve sessions lessons report reconcile webhook events config completions" ;;
         "init") flags="-h --help"; names="" ;;
-        "link") flags="-h --help"; names="create" ;;
-        "serve") flags="-h --help --listen --base-url --tls-cert --tls-key --trusted-proxy --log-format --webhook-secret-file --webhook-max-age --grace --max-lesson --header-timeout"; names="" ;;
+        "link") flags="-h --help"; names="create send" ;;
+        "serve") flags="-h --help --listen --base-url --tls-cert --tls-key --trusted-proxy --log-format --webhook-secret-file --webhook-max-age --grace --max-lesson --telegram-token-file --header-timeout"; names="" ;;
         "sessions") flags="-h --help"; names="list show end void" ;;
         "report") flags="-h --help --from --to --by --tz --minutes -o --output --json --csv"; names="" ;;
-        "reconcile") flags="-h --help --grace --max-lesson --stale-after --zoom-api --dry-run --json"; names="" ;;
+        "reconcile") flags="-h --help --grace --max-lesson --stale-after --zoom-api --telegram-token-file --dry-run --json"; names="" ;;
         "webhook") flags="-h --help"; names="send" ;;
         "events") flags="-h --help"; names="list" ;;
         "config") flags="-h --help"; names="show" ;;
         "completions") flags="-h --help"; names="bash zsh fish" ;;
-        "link create") flags="-h --help --teacher --student --zoom-url --teacher-name --teacher-zoom-email --student-name --scheduled-at --expires-at --base-url --from-csv --json"; names="" ;;
+        "link create") flags="-h --help --teacher --student --zoom-url --teacher-name --teacher-zoom-email --student-name --scheduled-at --expires-at --base-url --telegram-chat --teacher-telegram-chat --telegram-token-file --tz --from-csv --json"; names="" ;;
+        "link send") flags="-h --help --telegram-chat --teacher-telegram-chat --telegram-token-file --tz --json"; names="" ;;
         "sessions list") flags="-h --help --status --teacher --student --from --to --json --csv"; names="" ;;
         "sessions show") flags="-h --help --json"; names="" ;;
         "sessions end") flags="-h --help --at --reason --by --force --json"; names="" ;;
