@@ -52,7 +52,7 @@ void to_json(nlohmann::json& j, const LessonDetail& d) {
   j["events"] = d.events;
   j["segments"] = d.segments;
   j["audit"] = d.audit;
-  j["telegram"] = d.telegram;
+  j["telegram_deliveries"] = d.telegram;  // the same key and shape as link create --json
 }
 
 LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)

@@ -45,7 +45,7 @@ struct World {
   Env unreachable() const {
     return {{"ZOOMTRACK_TELEGRAM_API_BASE", "http://127.0.0.1:" + std::to_string(closed_port())}};
   }
-  json deliveries(int64_t id) { return show_lesson(db, id)["telegram"]; }
+  json deliveries(int64_t id) { return show_lesson(db, id)["telegram_deliveries"]; }
 };
 
 double seconds_between(const TelegramRequest& a, const TelegramRequest& b) {
