@@ -10,11 +10,14 @@ struct ShownSetting {
 };
 
 // Every setting in definition order; secrets masked. The webhook secret is the one serve would
-// use, so a secret read from --webhook-secret-file's file shows with origin "file PATH".
+// use, so a secret read from --webhook-secret-file's file (or the Telegram token's) shows with origin "file PATH".
 std::vector<ShownSetting> shown_settings(const Config& config) {
   std::vector<ShownSetting> shown;
   for (const auto& d : setting_definitions()) {
-    auto setting = std::string(d.key) == "webhook_secret" ? effective_webhook_secret(config) : config.setting(d.key);
+    std::string key = d.key;
+    auto setting = key == "webhook_secret"   ? effective_webhook_secret(config)
+                   : key == "telegram_token" ? effective_telegram_token(config)
+                                             : config.setting(d.key);
     shown.push_back({d.key, d.secret ? describe_secret(setting) : setting.value, setting.origin});
   }
   return shown;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/csv_reader.hpp"
+#include "cli/telegram.hpp"
 #include "core/error.hpp"
 
 namespace zt::cli {
@@ -17,6 +19,7 @@ struct LinkOptions {
   std::optional<std::string> scheduled_at;
   std::optional<std::string> expires_at;
   std::optional<std::string> base_url;
+  std::optional<std::string> tz, telegram_token_file;
   std::string from_csv;
   CreateOptions create;
   bool json = false;
@@ -40,7 +43,7 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
       if (!records.front().count(column)) {
         throw Error(ErrorCode::invalid_argument, fmt::format("{}: header: there is no '{}' column", path, column),
                     "name the columns in the first row: teacher,student,zoom_url and any of teacher_name,"
-                    "teacher_zoom_email,student_name,scheduled_at,expires_at,ref");
+                    "teacher_zoom_email,student_name,scheduled_at,expires_at,ref,telegram_chat,teacher_telegram_chat");
       }
     }
   }
@@ -60,6 +63,8 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
       throw Error(ErrorCode::invalid_argument, fmt::format("{}: row {}: the ref cell is empty", path, i + 1),
                   "give every row a ref, or drop the ref column");
     }
+    l.telegram_chat = r["telegram_chat"];
+    l.teacher_telegram_chat = r["teacher_telegram_chat"];
     try {
       l.scheduled_at = optional_time(r["scheduled_at"], tz);
       l.expires_at = optional_time(r["expires_at"], tz);
@@ -88,9 +93,17 @@ nlohmann::json link_json(const CreatedLesson& created) {
           {"existing", created.existing}};
 }
 
-void print_links(const std::vector<CreatedLesson>& lessons, bool json, bool from_csv) {
+// Each lesson's Telegram deliveries, by lesson id; empty when nothing was sent.
+using Deliveries = std::map<int64_t, std::vector<TelegramDelivery>>;
+
+void print_links(const std::vector<CreatedLesson>& lessons, const Deliveries& sent, bool json, bool from_csv) {
+  auto of = [&](const Lesson& l) { return sent.count(l.id) ? sent.at(l.id) : std::vector<TelegramDelivery>{}; };
   if (json) {
-    for (const auto& l : lessons) std::cout << link_json(l).dump() << "\n";
+    for (const auto& l : lessons) {
+      auto j = link_json(l);
+      add_telegram_json(j, of(l.lesson));
+      std::cout << j.dump() << "\n";
+    }
     return;
   }
   if (!from_csv && lessons.size() == 1) {
@@ -100,6 +113,7 @@ void print_links(const std::vector<CreatedLesson>& lessons, bool json, bool from
                             : fmt::format("lesson {}", l.id);
     std::cout << fmt::format("{}\ntracking URL: {}\nteacher URL:  {}\ncheckout URL: {}\n", heading,
                              l.tracking_url(), l.teacher_url(), l.checkout_url());
+    for (const auto& d : of(l)) std::cout << "telegram:     " << describe(d) << "\n";
     return;
   }
   // With refs, a re-run shows which rows were stored before; without them every row is new.
@@ -109,17 +123,41 @@ void print_links(const std::vector<CreatedLesson>& lessons, bool json, bool from
   if (with_refs) table.columns.insert(table.columns.begin() + 3, {"ref", "new"});
   table.numeric.assign(table.columns.size(), false);
   table.numeric[0] = true;
+  if (!sent.empty()) table.columns.push_back("telegram"), table.numeric.push_back(false);
   for (const auto& [l, existing] : lessons) {
     std::vector<std::string> row{std::to_string(l.id), l.teacher, l.student, l.tracking_url(), l.teacher_url(),
                                  l.checkout_url()};
     if (with_refs) row.insert(row.begin() + 3, {l.ref, existing ? "no" : "yes"});
+    if (!sent.empty()) row.push_back(of(l).empty() ? "" : summary_state(of(l)));
     table.rows.push_back(std::move(row));
   }
   write_table(std::cout, table, Format::table);
 }
 
+// The first attempt at each lesson's Telegram messages, after the lessons are committed.
+Deliveries send_on_telegram(Context& ctx, TelegramSender* telegram, const std::vector<CreatedLesson>& lessons) {
+  Deliveries sent;
+  if (!telegram) return sent;
+  std::vector<int64_t> ids;
+  for (const auto& created : lessons) {
+    for (const auto& d : ctx.store().telegram_deliveries_for(created.lesson.id)) ids.push_back(d.id);
+  }
+  auto deliveries = telegram->send_now(ctx, ids);
+  for (const auto& d : deliveries) sent[d.lesson_id].push_back(d);
+  warn_unsent(ctx, deliveries);
+  return sent;
+}
+
+// Refuses before anything is stored when a row names a chat but no bot token is configured.
+std::unique_ptr<TelegramSender> telegram_for(Context& ctx, const std::vector<NewLesson>& rows) {
+  bool wanted = std::any_of(rows.begin(), rows.end(), [](const NewLesson& l) {
+    return !l.telegram_chat.empty() || !l.teacher_telegram_chat.empty();
+  });
+  return wanted ? std::make_unique<TelegramSender>(ctx) : nullptr;
+}
+
 void create_links(Context& ctx, LinkOptions& o) {
-  ctx.config({{"base_url", o.base_url}});
+  ctx.config({{"base_url", o.base_url}, {"tz", o.tz}, {"telegram_token_file", o.telegram_token_file}});
   auto tz = ctx.time_zone();
   std::vector<NewLesson> rows;
   if (!o.from_csv.empty()) {
@@ -134,13 +172,15 @@ void create_links(Context& ctx, LinkOptions& o) {
     o.lesson.expires_at = optional_time(o.expires_at, tz);
     rows.push_back(o.lesson);
   }
+  auto telegram = telegram_for(ctx, rows);
   auto create = [&] {
     // Refuse bad rows before the database is opened: a refused command creates no empty file.
     build_lessons(rows, ctx.service_options(), ctx.clock().now());
     return ctx.lessons().create_lessons(rows, o.create);
   };
   if (o.from_csv.empty()) {
-    print_links(create(), o.json, false);
+    auto created = create();
+    print_links(created, send_on_telegram(ctx, telegram.get(), created), o.json, false);
     return;
   }
   std::vector<CreatedLesson> created;
@@ -154,13 +194,13 @@ void create_links(Context& ctx, LinkOptions& o) {
     auto hint = e.hint().empty() ? std::string("fix that row and run the same command again") : e.hint();
     throw Error(e.code(), fmt::format("{}: {}; nothing was created", o.from_csv, what), hint);
   }
-  print_links(created, o.json, true);
+  print_links(created, send_on_telegram(ctx, telegram.get(), created), o.json, true);
 }
 
 }  // namespace
 
 void add_link_command(CLI::App& app, Context& ctx) {
-  auto* link = app.add_subcommand("link", "create lesson links");
+  auto* link = app.add_subcommand("link", "create lesson links and send them on Telegram");
   link->require_subcommand(1);
   link->footer("Example:\n  zoomtrack link create --teacher t.abebe --student s.hana --zoom-url 'https://zoom.us/j/86431910364'");
   auto o = std::make_shared<LinkOptions>();
@@ -178,6 +218,12 @@ void add_link_command(CLI::App& app, Context& ctx) {
                      "your key for this lesson (a booking id): the same --ref again gives back the lesson stored for it");
   create->add_flag("--allow-duplicate", o->create.allow_duplicate,
                    "store the lesson even if one not started yet has the same teacher, student, Zoom URL and time");
+  create->add_option("--telegram-chat", o->lesson.telegram_chat,
+                     "send the student the tracking link on Telegram (chat id or @channel)");
+  create->add_option("--teacher-telegram-chat", o->lesson.teacher_telegram_chat,
+                     "send the teacher the checkout link on Telegram");
+  add_telegram_token_flag(*create, o->telegram_token_file);
+  create->add_option("--tz", o->tz, "time zone for date-only times and times in messages (default UTC)");
   create->add_option("--from-csv", o->from_csv, "create one lesson per CSV row, all or none")->check(CLI::ExistingFile);
   create->add_flag("--json", o->json, "print JSON (one object per lesson, one per line)");
   create->footer(
@@ -187,7 +233,10 @@ void add_link_command(CLI::App& app, Context& ctx) {
       "  zoomtrack link create --teacher t.abebe --student s.hana --zoom-url 'https://zoom.us/j/86431910364' \\\n"
       "      --scheduled-at 2026-11-27T09:00:00Z --ref booking-4711\n"
       "  zoomtrack link create --from-csv lessons.csv --json\n"
-      "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at,ref");
+      "  ZOOMTRACK_TELEGRAM_TOKEN=... zoomtrack link create --teacher t.abebe --teacher-name Abebe \\\n"
+      "      --student s.hana --zoom-url 'https://zoom.us/j/86431910364' --telegram-chat 123456789\n"
+      "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at,\n"
+      "  ref,telegram_chat,teacher_telegram_chat");
   create->callback([&ctx, o, create] {
     if (create->count("--ref") && o->lesson.ref.empty()) {
       // Likely an empty shell variable: without its key, a retry would store the lesson twice.
@@ -196,6 +245,7 @@ void add_link_command(CLI::App& app, Context& ctx) {
     ctx.allow_create_database();
     create_links(ctx, *o);
   });
+  add_link_send_command(*link, ctx);
 }
 
 }  // namespace zt::cli

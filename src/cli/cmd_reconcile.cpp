@@ -6,14 +6,19 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "cli/telegram.hpp"
 #include "core/reconcile.hpp"
+#include "core/text.hpp"
 #include "http/zoom_api_client.hpp"
 
 namespace zt::cli {
 namespace {
 
+// reconcile sends the Telegram outbox for at most this long: it runs from cron every minute.
+constexpr auto telegram_drain_limit = std::chrono::seconds{40};
+
 struct ReconcileFlags {
-  std::optional<std::string> grace, stale_after, max_lesson;
+  std::optional<std::string> grace, stale_after, max_lesson, telegram_token_file;
   bool zoom_api = false;
   bool dry_run = false;
   bool json = false;
@@ -44,10 +49,31 @@ std::string summary_line(const ReconcileResult& r) {
   return fmt::format("{} change(s): {}", r.changes.size(), counts);
 }
 
-void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
+// Sends what waits in the Telegram outbox, for a bounded time; nothing without a bot token.
+std::optional<TelegramDrainResult> send_telegram_outbox(Context& ctx, bool dry_run) {
+  auto telegram = dry_run ? nullptr : TelegramSender::if_configured(ctx);
+  if (!telegram) {
+    auto queued = ctx.store().count_queued_telegram_deliveries();
+    if (queued > 0) {
+      std::cerr << fmt::format("zoomtrack: warning: {} Telegram message(s) wait in the outbox{}\n", queued,
+                               dry_run ? "" : "; set ZOOMTRACK_TELEGRAM_TOKEN to send them");
+    }
+    return std::nullopt;
+  }
+  auto result = telegram->outbox().drain(telegram->pace().now() + telegram_drain_limit);
+  if (!result.stopped_because.empty()) {
+    std::cerr << "zoomtrack: warning: Telegram: " << terminal_safe(result.stopped_because) << "\n";
+  }
+  return result;
+}
+
+void print_result(const Context& ctx, const ReconcileResult& r, const std::optional<TelegramDrainResult>& telegram,
+                  bool json) {
   for (const auto& p : r.problems) std::cerr << fmt::format("zoomtrack: warning: lesson {}: {}\n", p.lesson_id, p.message);
   if (json) {
-    std::cout << nlohmann::json(r).dump(2) << "\n";
+    nlohmann::json j = r;
+    if (telegram) j["telegram"] = {{"sent", telegram->sent}, {"failed", telegram->failed}, {"retrying", telegram->retrying}};
+    std::cout << j.dump(2) << "\n";
     return;
   }
   // For cron: --quiet prints nothing when all went well; the audit trail keeps every change.
@@ -55,10 +81,15 @@ void print_result(const Context& ctx, const ReconcileResult& r, bool json) {
   for (const auto& e : r.retried_events) std::cout << describe(e) << "\n";
   for (const auto& c : r.changes) std::cout << describe(c) << "\n";
   std::cout << summary_line(r) << "\n";
+  if (telegram && telegram->sent + telegram->failed + telegram->retrying > 0) {
+    std::cout << fmt::format("telegram: {} sent, {} failed, {} to retry\n", telegram->sent, telegram->failed,
+                             telegram->retrying);
+  }
 }
 
 void run_reconcile(Context& ctx, const ReconcileFlags& f) {
-  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson}});
+  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson},
+                                   {"telegram_token_file", f.telegram_token_file}});
   ReconcileOptions options;
   options.stale_after = config.parsed("stale_after", parse_duration);
   options.dry_run = f.dry_run;
@@ -73,7 +104,8 @@ void run_reconcile(Context& ctx, const ReconcileFlags& f) {
     }
   }
   auto result = reconcile(ctx.lessons(), options);
-  print_result(ctx, result, f.json);
+  auto telegram = send_telegram_outbox(ctx, f.dry_run);
+  print_result(ctx, result, telegram, f.json);
   if (result.zoom_api_stopped) {
     throw Error(ErrorCode::unavailable, *result.zoom_api_stopped + "; the lessons not yet checked were left as they were",
                 "run 'zoomtrack reconcile --zoom-api' again later");
@@ -91,6 +123,7 @@ void add_reconcile_command(CLI::App& app, Context& ctx) {
                   "a started lesson with no end this long after its start needs review (env ZOOMTRACK_STALE_AFTER, default 4h)");
   cmd->add_flag("--zoom-api", f->zoom_api,
                 "ask Zoom's past-meeting participants for missing ends (needs ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET)");
+  add_telegram_token_flag(*cmd, f->telegram_token_file);
   cmd->add_flag("--dry-run", f->dry_run, "print what would change; write nothing");
   cmd->add_flag("--json", f->json, "print one JSON document");
   cmd->footer(

@@ -9,7 +9,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
+#include "cli/telegram.hpp"
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/webhook.hpp"
 #include "http/server.hpp"
 
@@ -18,7 +20,7 @@ namespace {
 
 struct ServeOptions {
   std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
-      webhook_secret_file, webhook_max_age, grace, max_lesson;
+      webhook_secret_file, webhook_max_age, grace, max_lesson, telegram_token_file;
   // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
   std::string header_timeout = "10s";
 };
@@ -103,12 +105,50 @@ class SpoolReplayer {
   std::thread thread_;
 };
 
+// Sends the Telegram outbox in the background, on its own thread: a click never waits for
+// Telegram, and a Telegram outage only leaves messages queued. Checks once a second.
+class TelegramDrainer {
+ public:
+  TelegramDrainer(TelegramSender& telegram, const Clock& clock, bool log) : telegram_(telegram) {
+    if (log) {
+      telegram_.outbox().set_attempt_hook([&clock](const TelegramDelivery& d) {
+        std::cerr << fmt::format("{} telegram lesson {} {}\n", format_utc(clock.now()), d.lesson_id, describe(d));
+      });
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+  ~TelegramDrainer() { stop(); }
+  void stop() {
+    telegram_.pace().stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    auto& pace = telegram_.pace();
+    while (pace.wait_until(pace.now() + std::chrono::seconds{1})) {
+      try {
+        auto result = telegram_.outbox().drain(std::nullopt);
+        if (!result.stopped_because.empty() && result.stopped_because != last_problem_) {
+          std::cerr << "zoomtrack: warning: Telegram: " << terminal_safe(result.stopped_because) << "\n";
+        }
+        last_problem_ = result.stopped_because;
+      } catch (const Error&) {
+        // The database cannot take the claim now: the outbox waits, as the clicks' spool does.
+      }
+    }
+  }
+  TelegramSender& telegram_;
+  std::string last_problem_;
+  std::thread thread_;
+};
+
 // Signals are taken by one thread with sigwait, so handlers never run inside httplib's threads.
 void serve(Context& ctx, const ServeOptions& o) {
   ctx.config({{"listen", o.listen}, {"base_url", o.base_url}, {"tls_cert", o.tls_cert},
               {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
-              {"grace", o.grace}, {"max_lesson", o.max_lesson}});
+              {"grace", o.grace}, {"max_lesson", o.max_lesson}, {"telegram_token_file", o.telegram_token_file}});
   auto options = server_options(ctx, o);
   if (options.log_requests) {
     ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
@@ -126,6 +166,14 @@ void serve(Context& ctx, const ServeOptions& o) {
              "POST /webhooks/zoom answers 503 until one is configured");
   } else {
     ctx.info("zoomtrack: webhook secret from " + secret.origin);
+  }
+  auto telegram = TelegramSender::if_configured(ctx);
+  if (!telegram) {
+    auto queued = ctx.store().count_queued_telegram_deliveries();
+    if (queued > 0) {
+      ctx.info(fmt::format("zoomtrack: warning: {} Telegram message(s) wait in the outbox, but there is no bot token "
+                           "(ZOOMTRACK_TELEGRAM_TOKEN or --telegram-token-file)", queued));
+    }
   }
   http::Server server(ctx.lessons(), options);
   int port = server.bind();
@@ -152,8 +200,11 @@ void serve(Context& ctx, const ServeOptions& o) {
                        options.tls_cert.empty() ? "http" : "https", options.host, port,
                        ctx.config().get("base_url"), ctx.store().path()));
   SpoolReplayer replayer(ctx.lessons());
+  std::optional<TelegramDrainer> drainer;
+  if (telegram) drainer.emplace(*telegram, ctx.clock(), options.log_requests);
   bool ok = server.run();
   replayer.stop();
+  if (drainer) drainer->stop();
   if (signal_thread.joinable()) {
     if (!ok) pthread_kill(signal_thread.native_handle(), SIGTERM);
     signal_thread.join();
@@ -178,6 +229,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->add_option("--max-lesson", o->max_lesson, "a longer lesson goes to needs_review, never paid as is (default 6h)");
+  add_telegram_token_flag(*cmd, o->telegram_token_file);
   cmd->add_option("--header-timeout", o->header_timeout,
                   "a client must send a request's headers, then its body, each within this in total (default 10s)");
   cmd->footer(

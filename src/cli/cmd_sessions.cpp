@@ -117,6 +117,12 @@ void print_detail(const LessonDetail& d) {
     std::cout << fmt::format("  {} {} – {} {}{} {}\n", s.source, format_utc(s.join_time), format_utc(s.leave_time),
                              terminal_safe(s.name), s.is_host ? " (teacher)" : "", terminal_safe(s.leave_reason));
   }
+  std::cout << fmt::format("telegram ({})\n", d.telegram.size());
+  for (const auto& t : d.telegram) {
+    std::cout << fmt::format("  {} {:<7} {} {:<6} message {} attempts {} {}\n", format_utc(t.created_at), t.role,
+                             t.chat, t.state, t.message_id ? std::to_string(*t.message_id) : "-", t.attempts,
+                             terminal_safe(t.last_error));
+  }
   std::cout << fmt::format("audit ({})\n", d.audit.size());
   for (const auto& a : d.audit) {
     std::cout << fmt::format("  {} {} {} {}: {} -> {}  {}\n", format_utc(a.at), terminal_safe(a.who), a.source, a.action,

@@ -9,6 +9,7 @@ namespace zt::cli {
 
 void add_init_command(CLI::App& app, Context& ctx);
 void add_link_command(CLI::App& app, Context& ctx);
+void add_link_send_command(CLI::App& link, Context& ctx);  // under `link`, in cmd_link_send.cpp
 void add_serve_command(CLI::App& app, Context& ctx);
 void add_sessions_command(CLI::App& app, Context& ctx);
 void add_report_command(CLI::App& app, Context& ctx);

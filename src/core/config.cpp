@@ -85,6 +85,10 @@ const std::vector<SettingDefinition>& setting_definitions() {
       {"zoom_account_id", "ZOOM_ACCOUNT_ID", "", false, "Server-to-Server OAuth account id"},
       {"zoom_client_id", "ZOOM_CLIENT_ID", "", false, "Server-to-Server OAuth client id"},
       {"zoom_client_secret", "ZOOM_CLIENT_SECRET", "", true, "Server-to-Server OAuth client secret"},
+      {"telegram_token", "ZOOMTRACK_TELEGRAM_TOKEN", "", true, "Telegram bot token (from @BotFather)"},
+      {"telegram_token_file", "ZOOMTRACK_TELEGRAM_TOKEN_FILE", "", false, "file holding the Telegram bot token"},
+      {"telegram_api_base", "ZOOMTRACK_TELEGRAM_API_BASE", "https://api.telegram.org", false,
+       "Telegram Bot API (tests point it at a local fake)"},
   };
   return definitions;
 }
@@ -142,34 +146,45 @@ int precedence(const Setting& setting) {
   return 0;
 }
 
-std::string read_secret_file(const std::string& path) {
+std::string read_secret_file(const std::string& path, const std::string& what, const std::string& flag) {
   std::ifstream in(path);
   if (!in) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read webhook secret file {}", path),
-                "check --webhook-secret-file and that this user may read it");
+    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read {} file {}", what, path),
+                fmt::format("check {} and that this user may read it", flag));
   }
   std::stringstream text;
   text << in.rdbuf();
   // Editors and `echo` add a final newline that is not part of the secret.
   auto secret = text.str();
   while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
-  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("webhook secret file {} is empty", path));
+  if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("{} file {} is empty", what, path));
   return secret;
+}
+
+// A secret given directly (env, config file) or through a file setting, whichever has the
+// higher precedence; both at the same level is an error.
+Setting effective_secret(const Config& config, const std::string& key, const std::string& what,
+                         const std::string& flag) {
+  const auto& secret = config.setting(key);
+  const auto& file = config.setting(key + "_file");
+  if (file.value.empty()) return secret;
+  if (!secret.value.empty() && precedence(secret) > precedence(file)) return secret;
+  if (!secret.value.empty() && precedence(secret) == precedence(file)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the {} is given twice ({} and {})", what, secret.origin, file.origin),
+                fmt::format("keep either {} or {}_file", key, key));
+  }
+  return {read_secret_file(file.value, what, flag), fmt::format("file {}", file.value)};
 }
 
 }  // namespace
 
 Setting effective_webhook_secret(const Config& config) {
-  const auto& secret = config.setting("webhook_secret");
-  const auto& file = config.setting("webhook_secret_file");
-  if (file.value.empty()) return secret;
-  if (!secret.value.empty() && precedence(secret) > precedence(file)) return secret;
-  if (!secret.value.empty() && precedence(secret) == precedence(file)) {
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("the webhook secret is given twice ({} and {})", secret.origin, file.origin),
-                "keep either webhook_secret or webhook_secret_file");
-  }
-  return {read_secret_file(file.value), fmt::format("file {}", file.value)};
+  return effective_secret(config, "webhook_secret", "webhook secret", "--webhook-secret-file");
+}
+
+Setting effective_telegram_token(const Config& config) {
+  return effective_secret(config, "telegram_token", "Telegram bot token", "--telegram-token-file");
 }
 
 std::string describe_secret(const Setting& secret) {

@@ -66,6 +66,9 @@ Config resolve_config(const ConfigSources& sources);
 // the same level is an error, like an empty or unreadable file. Empty when neither is set.
 Setting effective_webhook_secret(const Config& config);
 
+// The Telegram bot token, the same way: ZOOMTRACK_TELEGRAM_TOKEN or telegram_token_file.
+Setting effective_telegram_token(const Config& config);
+
 // How a secret is shown: "set (from ZOOMTRACK_WEBHOOK_SECRET)", "set (from zoomtrack.conf:3)",
 // "set (from file PATH)" or "not set"; never any of its characters.
 std::string describe_secret(const Setting& secret);

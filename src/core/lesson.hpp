@@ -59,6 +59,10 @@ struct NewLesson {
   std::optional<TimePoint> scheduled_at;
   std::optional<TimePoint> expires_at;
   std::string ref;
+  // Telegram chats to send the links to after the lesson is stored; empty: none. (Default member
+  // initializers: positional initialisation of the fields above stays warning-free.)
+  std::string telegram_chat = {};
+  std::string teacher_telegram_chat = {};
 };
 
 struct Click {
@@ -130,11 +134,27 @@ struct WebhookEventRecord {
   std::string body;
 };
 
+// One message to one chat about one lesson, as stored in the outbox.
+struct TelegramDelivery {
+  int64_t id = 0;
+  int64_t lesson_id = 0;
+  std::string role;   // "student" (tracking URL) or "teacher" (checkout URL)
+  std::string chat;   // a numeric chat id or @channelname
+  std::string state;  // "queued", "sent" or "failed"
+  TimePoint created_at{};
+  int attempts = 0;
+  std::optional<TimePoint> next_attempt_at;  // queued only
+  std::optional<TimePoint> sent_at;
+  std::optional<int64_t> message_id;  // Telegram's, once sent
+  std::string last_error;             // Telegram's description, or why it could not be reached
+};
+
 void to_json(nlohmann::json& j, const Lesson& lesson);
 void to_json(nlohmann::json& j, const Click& click);
 void to_json(nlohmann::json& j, const EndSignal& signal);
 void to_json(nlohmann::json& j, const Segment& segment);
 void to_json(nlohmann::json& j, const AuditEntry& entry);
 void to_json(nlohmann::json& j, const WebhookEventRecord& event);
+void to_json(nlohmann::json& j, const TelegramDelivery& delivery);  // in telegram.cpp
 
 }  // namespace zt

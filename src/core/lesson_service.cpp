@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
+#include "core/telegram.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "core/zoom_url.hpp"
@@ -44,6 +45,7 @@ void to_json(nlohmann::json& j, const LessonDetail& d) {
   j["events"] = d.events;
   j["segments"] = d.segments;
   j["audit"] = d.audit;
+  j["telegram_deliveries"] = d.telegram;  // the same key and shape as link create --json
 }
 
 LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)
@@ -97,6 +99,8 @@ Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoi
                 fmt::format("--expires-at {} is in the past", format_utc(*lesson.expires_at)),
                 "give a later --expires-at, or leave it out for the default of 7 days");
   }
+  if (!row.telegram_chat.empty()) check_telegram_chat(row.telegram_chat, "--telegram-chat");
+  if (!row.teacher_telegram_chat.empty()) check_telegram_chat(row.teacher_telegram_chat, "--teacher-telegram-chat");
   lesson.ref = row.ref;
   lesson.track_token = random_token();
   lesson.leave_token = random_token();
@@ -173,6 +177,9 @@ CreatedLesson LessonService::store_new_lesson(const NewLesson& row, Lesson lesso
   }
   lesson.id = store_.insert_lesson(lesson);
   store_.insert_audit(lesson.id, {0, now, "zoomtrack", "link_create", "create", "", "created", "link created"});
+  // The outbox rows commit with the lesson: a lesson is never stored without its deliveries. A
+  // lesson given back for its ref was sent when it was stored; `link send` sends it again.
+  queue_telegram(lesson.id, row.telegram_chat, row.teacher_telegram_chat, now);
   return {lesson, false};
 }
 
@@ -187,6 +194,41 @@ std::vector<CreatedLesson> LessonService::create_lessons(const std::vector<NewLe
     }
   });
   return created;
+}
+
+std::vector<int64_t> LessonService::queue_telegram(int64_t lesson_id, const std::string& student_chat,
+                                                  const std::string& teacher_chat, TimePoint now) {
+  std::vector<int64_t> ids;
+  if (!student_chat.empty()) ids.push_back(store_.insert_telegram_delivery(lesson_id, "student", student_chat, now));
+  if (!teacher_chat.empty()) ids.push_back(store_.insert_telegram_delivery(lesson_id, "teacher", teacher_chat, now));
+  return ids;
+}
+
+std::vector<int64_t> LessonService::send_telegram_again(int64_t id, std::string student_chat,
+                                                        std::string teacher_chat) {
+  if (!student_chat.empty()) check_telegram_chat(student_chat, "--telegram-chat");
+  if (!teacher_chat.empty()) check_telegram_chat(teacher_chat, "--teacher-telegram-chat");
+  auto now = clock_.now();
+  std::vector<int64_t> ids;
+  store_.write([&] {
+    auto lesson = require(id);
+    if (lesson.status == LessonStatus::void_ || lesson.status == LessonStatus::expired) {
+      throw Error(ErrorCode::conflict, fmt::format("lesson {} is {}: its link no longer works", id, to_string(lesson.status)),
+                  "create a new lesson with 'zoomtrack link create'");
+    }
+    // Without chats, the ones the links went to last time.
+    if (student_chat.empty() && teacher_chat.empty()) {
+      for (const auto& d : store_.telegram_deliveries_for(id)) {
+        (d.role == "student" ? student_chat : teacher_chat) = d.chat;
+      }
+    }
+    if (student_chat.empty() && teacher_chat.empty()) {
+      throw Error(ErrorCode::invalid_argument, fmt::format("lesson {} was never sent on Telegram", id),
+                  "give --telegram-chat and/or --teacher-telegram-chat");
+    }
+    ids = queue_telegram(id, student_chat, teacher_chat, now);
+  });
+  return ids;
 }
 
 namespace {
@@ -315,6 +357,7 @@ LessonDetail LessonService::detail(int64_t id) {
     for (auto& s : d.segments) s.is_host = is_teacher(s, d.lesson.teacher_zoom_email, d.lesson.teacher_name);
   }
   d.audit = store_.audit_for(id);
+  d.telegram = store_.telegram_deliveries_for(id);
   return d;
 }
 

@@ -73,6 +73,7 @@ struct LessonDetail {
   std::vector<WebhookEventRecord> events;
   std::vector<Segment> segments;
   std::vector<AuditEntry> audit;
+  std::vector<TelegramDelivery> telegram;
 };
 void to_json(nlohmann::json& j, const LessonDetail& detail);
 
@@ -111,6 +112,11 @@ class LessonService {
     return store_.find_lesson_by_leave_token(leave_token);
   }
 
+  // `link send`: queues the lesson's links for Telegram again, to the chats given or, without
+  // any, to the chats they went to last time. Returns the new deliveries' ids. Throws conflict
+  // for a void or expired lesson.
+  std::vector<int64_t> send_telegram_again(int64_t id, std::string student_chat, std::string teacher_chat);
+
   Lesson get(int64_t id);
   LessonDetail detail(int64_t id);
   std::vector<Lesson> list(const LessonFilter& filter);
@@ -147,6 +153,9 @@ class LessonService {
  private:
   // Inside a write: the lesson a row names by its ref, or the row stored as a new lesson.
   CreatedLesson store_new_lesson(const NewLesson& row, Lesson lesson, CreateOptions options, TimePoint now);
+  // Inside a write: one outbox row per chat given.
+  std::vector<int64_t> queue_telegram(int64_t lesson_id, const std::string& student_chat,
+                                      const std::string& teacher_chat, TimePoint now);
   // Inside a write: stores one click and, for the earliest real one, the lesson's start.
   Lesson apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);

@@ -253,6 +253,26 @@ ALTER TABLE audit_chained RENAME TO audit;
 CREATE INDEX audit_by_lesson ON audit(lesson_id);
 CREATE INDEX audit_by_period ON audit(period_id) WHERE period_id IS NOT NULL;
 )sql",
+    // 6: the Telegram outbox: one row per message to one chat about one lesson, stored with the
+    // lesson and sent afterwards. A queued row is due at next_attempt_at; a sender claims it by
+    // moving next_attempt_at past its lease, so two senders never send it twice.
+    R"sql(
+CREATE TABLE telegram_deliveries (
+  id INTEGER PRIMARY KEY,
+  lesson_id INTEGER NOT NULL REFERENCES lessons(id),
+  role TEXT NOT NULL CHECK (role IN ('student','teacher')),
+  chat TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued','sent','failed')),
+  created_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  sent_at TEXT,
+  message_id INTEGER,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX telegram_deliveries_due ON telegram_deliveries(next_attempt_at) WHERE state = 'queued';
+CREATE INDEX telegram_deliveries_by_lesson ON telegram_deliveries(lesson_id);
+)sql",
 };
 
 

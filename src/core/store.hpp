@@ -62,7 +62,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 5;
+  static constexpr int schema_version = 6;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -155,6 +155,26 @@ class Store {
   std::vector<WebhookEventRecord> webhook_events_for(int64_t lesson_id);
   // One stored event with its raw body.
   std::optional<WebhookEventRecord> find_webhook_event(int64_t id);
+
+  // The Telegram outbox (store_telegram.cpp). A new delivery is queued and due at `now`.
+  int64_t insert_telegram_delivery(int64_t lesson_id, const std::string& role, const std::string& chat,
+                                   TimePoint now);
+  // Claims up to `limit` queued deliveries due at `now`, oldest due first (only those in `ids`
+  // when it is not empty): none of them is due again before `lease_until`, so another sender
+  // does not take them meanwhile. In one write.
+  std::vector<TelegramDelivery> claim_telegram_deliveries(TimePoint now, TimePoint lease_until, size_t limit,
+                                                          const std::vector<int64_t>& ids);
+  // Stores an attempt's result: state, attempts, next_attempt_at, sent_at, message_id, last_error.
+  void record_telegram_attempt(const TelegramDelivery& delivery);
+  // Claimed deliveries not attempted: due again at `due`.
+  void release_telegram_deliveries(const std::vector<int64_t>& ids, TimePoint due);
+  // A 429 slows the whole outbox: no queued delivery is due before `until`.
+  void delay_telegram_outbox(TimePoint until);
+  std::vector<TelegramDelivery> telegram_deliveries_for(int64_t lesson_id);
+  std::vector<TelegramDelivery> telegram_deliveries(const std::vector<int64_t>& ids);
+  int64_t count_queued_telegram_deliveries();
+  // When the next queued delivery (of `ids`, when not empty) is due.
+  std::optional<TimePoint> next_telegram_due(const std::vector<int64_t>& ids);
 
   // Audit trail: every transition and staff correction, and every pay period's close and reopen.
   // Each row is hash-chained to the one before it (see audit_hash).
