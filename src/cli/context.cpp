@@ -112,9 +112,9 @@ ServiceOptions Context::service_options() {
   ServiceOptions options;
   options.base_url = config().get("base_url");
   while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
-  const auto& origin = config().setting("base_url").origin;
-  auto named = origin == "flag" ? fmt::format("--base-url '{}'", terminal_safe(options.base_url))
-                                : fmt::format("base URL '{}' from {}", terminal_safe(options.base_url), origin);
+  // "--base-url 'x'", "ZOOMTRACK_BASE_URL 'x'" or "zoomtrack.conf:3 'x'": where to correct it.
+  auto named = fmt::format("{} '{}'", where_given("base_url", config().setting("base_url")),
+                           terminal_safe(options.base_url));
   if (!options.base_url.starts_with("http://") && !options.base_url.starts_with("https://")) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("{} must start with http:// or https://", named),

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
-#include "core/telegram.hpp"
 #include "core/error.hpp"
+#include "core/telegram.hpp"
 #include "core/text.hpp"
 #include "core/zoom_url.hpp"
 
@@ -34,7 +34,6 @@ void check_field(const std::string& name, const std::string& value, bool require
     throw Error(ErrorCode::invalid_argument, fmt::format("--{} contains control characters", name));
   }
 }
-
 
 }  // namespace
 
@@ -161,8 +160,7 @@ CreatedLesson LessonService::store_new_lesson(const NewLesson& row, Lesson lesso
       if (!d.empty()) {
         throw Error(ErrorCode::conflict,
                     fmt::format("ref {} is lesson {}, which differs in {}", lesson.ref, stored->id, d),
-                    fmt::format("give a new --ref for a new lesson; to change lesson {}, void it and create it again",
-                                stored->id));
+                    fmt::format("give a new --ref for a different lesson; lesson {} keeps this one", stored->id));
       }
       return {*stored, true};
     }

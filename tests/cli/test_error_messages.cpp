@@ -110,6 +110,9 @@ TEST_CASE("a bad setting names where it came from: flag, environment variable or
       {{"sessions", "list"}, {{"ZOOMTRACK_BUSY_TIMEOUT", "x"}}, "ZOOMTRACK_BUSY_TIMEOUT: 'x' is not a duration"},
       {{"sessions", "list", "--from", "2026-11-01"}, {{"ZOOMTRACK_TZ", "Mars/Olympus"}}, "ZOOMTRACK_TZ: "},
       {{"serve"}, {{"ZOOMTRACK_LISTEN", "nowhere"}}, "ZOOMTRACK_LISTEN: "},
+      {{"link", "create", "--teacher", "t", "--student", "s", "--zoom-url", "https://zoom.us/j/86431910364"},
+       {{"ZOOMTRACK_BASE_URL", "ftp://lessons.example.org"}},
+       "ZOOMTRACK_BASE_URL 'ftp://lessons.example.org' must start with http:// or https://"},
       {{"serve", "--listen", "127.0.0.1:0"}, {{"ZOOMTRACK_LOG_FORMAT", "xml"}},
        "ZOOMTRACK_LOG_FORMAT: log format 'xml' is neither text nor json"},
   };
