@@ -43,7 +43,7 @@ void build_template(const fs::path& path) {
     n.zoom_url = std::string("https://zoom.us/j/") + meeting;
     rows.push_back(n);
   }
-  std::vector<Lesson> lessons;
+  std::vector<zt::Lesson> lessons;
   for (auto& created : service.create_lessons(rows, {.allow_duplicate = true})) lessons.push_back(created.lesson);
   const char* clicks[] = {"2022-03-23T12:00:00Z", "2022-03-23T12:40:00Z", "2022-03-23T12:05:00Z",
                           "2022-03-23T12:10:00Z"};
