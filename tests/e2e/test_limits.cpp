@@ -167,7 +167,12 @@ TEST_CASE("request bodies are cut at the limit while they are read, chunked or a
     long peak_kb = status_kb(serve.pid(), "VmHWM");
     INFO("serve's peak RSS: " << peak_kb << " kB");
     CHECK(peak_kb > 0);
+#ifdef __SANITIZE_ADDRESS__
+    // ASan's shadow memory and quarantine add their own; still far below the 300 MB sent.
+    CHECK(peak_kb < 200 * 1024);
+#else
     CHECK(peak_kb < 100 * 1024);
+#endif
   }
 
   SECTION("a Content-Length of 2^63-1 is answered 413 without waiting for the body") {
