@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "core/time_zone.hpp"
 
 namespace zt {
@@ -60,28 +61,13 @@ void check_telegram_chat(const std::string& chat, const std::string& flag) {
   }
 }
 
-std::string telegram_html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 nlohmann::json telegram_message(const Lesson& l, const std::string& role, const std::string& chat,
                                  const std::string& tz) {
   bool student = role == "student";
   const auto& other = student ? (l.teacher_name.empty() ? l.teacher : l.teacher_name)
                               : (l.student_name.empty() ? l.student : l.student_name);
-  auto text = fmt::format("<b>{} {}</b>", student ? "Your lesson with" : "Lesson with", telegram_html_escape(other));
-  if (l.scheduled_at) text += "\n" + telegram_html_escape(local_time(*l.scheduled_at, tz));
+  auto text = fmt::format("<b>{} {}</b>", student ? "Your lesson with" : "Lesson with", html_escape(other));
+  if (l.scheduled_at) text += "\n" + html_escape(local_time(*l.scheduled_at, tz));
   text += student ? "\nPress the button below to join the lesson on Zoom."
                   : "\nWhen the lesson is over, press the button below to end it.";
   nlohmann::json button = {{"text", student ? "Join the lesson" : "End the lesson"},

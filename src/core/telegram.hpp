@@ -41,8 +41,6 @@ class TelegramApi {
   virtual TelegramAnswer send_message(const nlohmann::json& body) = 0;
 };
 
-// Telegram's HTML parse mode: & < > " escaped, nothing else is markup.
-std::string telegram_html_escape(std::string_view text);
 // The sendMessage body for one delivery: the lesson in HTML and one inline URL button, "Join the
 // lesson" (tracking URL) for the student, "End the lesson" (checkout URL) for the teacher.
 // Scheduled times are shown in `tz`.

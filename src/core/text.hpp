@@ -36,6 +36,24 @@ inline bool is_email_syntax(std::string_view email) {
          domain.front() != '.';
 }
 
+// Text for HTML, as our pages and Telegram's HTML parse mode read it: & < > " ' become entities
+// (Telegram accepts the numeric &#39;), so a name cannot open a tag or leave an attribute.
+inline std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 // Untrusted text (Zoom display names, User-Agents, leave reasons) made safe for a terminal:
 // control characters, ESC above all, become \xNN, so a name cannot move the cursor or recolour
 // the screen. UTF-8 passes unchanged.

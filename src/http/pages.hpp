@@ -6,8 +6,6 @@
 
 namespace zt::http {
 
-std::string html_escape(std::string_view text);
-
 // What a chat app's link preview sees: Open Graph tags and a link that always counts as a click,
 // never the Zoom URL (its password must not land in a preview cache).
 // An empty `open_href` leaves the link out (the checkout link's preview offers no action).
