@@ -16,28 +16,40 @@
 
 namespace zt::cli {
 
-std::string csv_cell(const std::string& value, bool numeric) {
-  std::string cell = value;
-  if (!numeric && !cell.empty() && std::string_view("=+-@\t\r").find(cell[0]) != std::string_view::npos) {
-    cell.insert(cell.begin(), '\'');
-  }
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 namespace {
 
-void write_csv_row(std::ostream& out, const std::vector<std::string>& row, const std::vector<bool>* numeric) {
-  for (size_t i = 0; i < row.size(); ++i) {
-    if (i) out << ',';
-    out << csv_cell(row[i], numeric ? (*numeric)[i] : false);
+bool needs_csv_quotes(std::string_view value) {
+  return std::any_of(value.begin(), value.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+}
+
+// RFC 4180; a text cell starting with = + - @ (or a tab or CR) gets a leading ' so that a
+// spreadsheet shows it instead of running it.
+void append_csv_cell(std::string& line, std::string_view value, bool numeric) {
+  bool quoted = needs_csv_quotes(value);
+  if (quoted) line += '"';
+  if (!numeric && !value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) line += '\'';
+  if (!quoted) {
+    line += value;
+    return;
   }
-  out << "\r\n";
+  for (char c : value) {
+    if (c == '"') line += '"';
+    line += c;
+  }
+  line += '"';
+}
+
+// A row is built in one buffer and written at once: a million-row report makes a million stream
+// calls, not thirty million.
+void write_csv_row(std::ostream& out, const std::vector<std::string>& row, const std::vector<bool>* numeric) {
+  thread_local std::string line;
+  line.clear();
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i) line += ',';
+    append_csv_cell(line, row[i], numeric ? (*numeric)[i] : false);
+  }
+  line += "\r\n";
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
 void write_json_element(std::ostream& out, const nlohmann::json& element);

@@ -11,9 +11,6 @@ namespace zt::cli {
 
 enum class Format { table, csv, json };
 
-// RFC 4180; a text cell starting with = + - @ (or a tab or CR) gets a leading ' so that a
-// spreadsheet shows it instead of running it.
-std::string csv_cell(const std::string& value, bool numeric = false);
 void write_csv(std::ostream& out, const Table& table);
 void write_text_table(std::ostream& out, const Table& table);
 nlohmann::json table_to_json(const Table& table);

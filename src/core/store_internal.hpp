@@ -99,7 +99,6 @@ auto Store::change(F&& body) {
 
 // The lessons table's columns in the order read_lesson reads them.
 extern const char* const lesson_columns;
-constexpr int lesson_column_count = 19;  // where a query's own columns begin after them
 Lesson read_lesson(SQLite::Statement& q);
 
 // SQL functions the migrations need (zt_audit_hash), on the connection that migrates.

@@ -62,3 +62,29 @@ TEST_CASE("streamed reports and lists equal the whole-table rendering byte for b
   empty.finish();
   CHECK(none.str() == "[]\n");
 }
+
+TEST_CASE("CSV cells are quoted by RFC 4180 and formula-looking text is defused, in exact bytes", "[cli][output]") {
+  Table table;
+  table.columns = {"name", "n"};
+  table.numeric = {false, true};
+  table.rows = {{"plain", "-5"},
+                {"=cmd()", "7"},
+                {"Doe, \"J\"", ""},
+                {"+1,2", "0"},
+                {"line\nbreak", "1"},
+                {"\rcr", "2"},
+                {"", "3"}};
+  std::ostringstream out;
+  cli::write_csv(out, table);
+  // A numeric cell keeps its minus sign; a text cell that could run as a formula gets a ', inside
+  // the quotes when it needs them.
+  CHECK(out.str() ==
+        "name,n\r\n"
+        "plain,-5\r\n"
+        "'=cmd(),7\r\n"
+        "\"Doe, \"\"J\"\"\",\r\n"
+        "\"'+1,2\",0\r\n"
+        "\"line\nbreak\",1\r\n"
+        "\"'\rcr\",2\r\n"
+        ",3\r\n");
+}
