@@ -62,7 +62,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 6;
+  static constexpr int schema_version = 7;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();

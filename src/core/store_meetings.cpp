@@ -133,16 +133,19 @@ std::vector<Segment> Store::teacher_segments_between(const std::string& meeting_
                                                      const std::optional<TimePoint>& to,
                                                      const std::string& teacher_email,
                                                      const std::string& teacher_name) {
-  // One indexed range per way of recognising the teacher; UNION drops a connection found twice.
-  static const std::string sql = fmt::format(
-      "SELECT {0}, id FROM segments WHERE meeting_id = ?1 AND is_host = 1 AND at >= ?4 AND at < ?5 {1} "
-      "UNION SELECT {0}, id FROM segments WHERE ?6 <> '' AND meeting_id = ?1 AND email = ?6 COLLATE NOCASE "
-      "AND at >= ?4 AND at < ?5 {1} "
-      "UNION SELECT {0}, id FROM segments WHERE ?7 <> '' AND meeting_id = ?1 AND name = ?7 "
-      "AND at >= ?4 AND at < ?5 {1} "
-      "ORDER BY join_time, id",
-      segment_columns,
-      "AND (leave_time IS NULL OR leave_time >= ?2) AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3)");
+  // Two indexed ranges per way of recognising the teacher: the connections still open, and those
+  // that left after the lesson began. Connections that ended before it are never read, however
+  // many there were. UNION drops a connection found twice.
+  auto ranges = [](const std::string& teacher) {
+    return fmt::format(
+        "SELECT {0}, id FROM segments WHERE {1} AND leave_time IS NULL AND at >= ?4 AND at < ?5 {2} "
+        "UNION SELECT {0}, id FROM segments WHERE {1} AND leave_time >= ?2 AND leave_time < ?8 "
+        "AND at >= ?4 AND at < ?5 {2}",
+        segment_columns, "meeting_id = ?1 AND " + teacher, "AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3)");
+  };
+  static const std::string sql = fmt::format("{} UNION {} UNION {} ORDER BY join_time, id", ranges("is_host = 1"),
+                                             ranges("?6 <> '' AND email = ?6 COLLATE NOCASE"),
+                                             ranges("?7 <> '' AND name = ?7"));
   return read([&](Connection& c) {
     Query q(c, sql);
     q->bind(1, meeting_id);
@@ -153,6 +156,8 @@ std::vector<Segment> Store::teacher_segments_between(const std::string& meeting_
     q->bind(5, to ? format_utc(*to + connection_lookback) : std::string("9999"));
     q->bind(6, teacher_email);
     q->bind(7, teacher_name);
+    // A connection filed before `to` + a day that lasted less than another day.
+    q->bind(8, to ? format_utc(*to + 2 * connection_lookback) : std::string("9999"));
     std::vector<Segment> segments;
     while (q->executeStep()) segments.push_back(read_segment(*q));
     return segments;

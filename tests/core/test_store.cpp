@@ -107,9 +107,19 @@ TEST_CASE("the teacher's connections are found through indexes, not by reading t
     while (q.executeStep()) text += q.getColumn(3).getString() + "\n";
     return text;
   };
-  CHECK(plan("meeting_id = '1' AND is_host = 1 AND at >= '2026' AND at < '2027'").find("segments_by_host") != std::string::npos);
-  CHECK(plan("meeting_id = '1' AND email = 'a@b' COLLATE NOCASE AND at >= '2026' AND at < '2027'").find("segments_by_email") != std::string::npos);
-  CHECK(plan("meeting_id = '1' AND name = 'T' AND at >= '2026' AND at < '2027'").find("segments_by_name") != std::string::npos);
+  // Both ranges a lesson reads, for each way of recognising the teacher: still open (bounded by the
+  // join), and left after the lesson began (bounded by the leave). Earlier connections are skipped.
+  for (const std::string who : {"is_host = 1", "email = 'a@b' COLLATE NOCASE", "name = 'T'"}) {
+    auto index = who == "is_host = 1" ? "segments_by_host_leave" : who[0] == 'e' ? "segments_by_email_leave" : "segments_by_name_leave";
+    auto open = plan(("meeting_id = '1' AND " + who + " AND leave_time IS NULL AND at >= '2026' AND at < '2027'").c_str());
+    INFO(open);
+    CHECK(open.find(index) != std::string::npos);
+    CHECK(open.find("leave_time=? AND at>? AND at<?") != std::string::npos);
+    auto left = plan(("meeting_id = '1' AND " + who + " AND leave_time >= '2026-03' AND leave_time < '2026-04' AND at >= '2026' AND at < '2027'").c_str());
+    INFO(left);
+    CHECK(left.find(index) != std::string::npos);
+    CHECK(left.find("leave_time>? AND leave_time<?") != std::string::npos);
+  }
 }
 
 TEST_CASE("one teacher's or one student's lessons in a period are read through an index, in start order", "[core][store]") {
