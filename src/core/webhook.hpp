@@ -55,7 +55,8 @@ struct WebhookOptions {
   Seconds max_age = default_webhook_max_age;
 };
 
-// Receives Zoom deliveries: verify, store raw (one transaction), apply (a second one).
+// Receives Zoom deliveries: verify, then store raw and apply in one transaction (group-committed
+// with other deliveries and clicks).
 class WebhookIngest {
  public:
   WebhookIngest(LessonService& lessons, WebhookOptions options);
