@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "core/webhook.hpp"
@@ -149,8 +150,10 @@ void for_each_open_lesson(Store& store, const std::function<void(const Lesson&)>
 }
 
 // A write holds SQLite's lock for every other writer (serve's clicks): each batch of lessons
-// ends when it has taken this long, so that clicks keep flowing between batches.
+// ends when it has taken this long, and the next waits a moment, so that writers waiting for the
+// lock (they look every millisecond) take it between batches.
 constexpr std::chrono::milliseconds batch_budget{50};
+constexpr std::chrono::milliseconds pause_between_batches{10};
 
 // Applies the planned lessons in short transactions, each lesson re-planned inside its batch.
 void apply_in_batches(LessonService& service, const std::vector<int64_t>& ids, Seconds stale_after,
@@ -168,6 +171,7 @@ void apply_in_batches(LessonService& service, const std::vector<int64_t>& ids, S
       } while (next < ids.size() && std::chrono::steady_clock::now() - started < batch_budget);
     });
     changes.insert(changes.end(), batch.begin(), batch.end());
+    if (next < ids.size()) std::this_thread::sleep_for(pause_between_batches);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <iterator>
+#include <thread>
 
 #include "core/store_internal.hpp"
 
@@ -365,9 +366,21 @@ TimePoint required_time(const SQLite::Column& c) {
 // writer_mutex_, a reader taken from the pool), so SQLite's own lock around every call is pure
 // cost: a million-row report makes tens of millions of them.
 Store::Connection::Connection(const std::string& path, int flags, int busy_timeout_ms)
-    : db(path, flags | SQLITE_OPEN_NOMUTEX) {
-  db.setBusyTimeout(busy_timeout_ms);
+    : db(path, flags | SQLITE_OPEN_NOMUTEX), busy_timeout_(busy_timeout_ms) {
+  sqlite3_busy_handler(db.getHandle(), &Connection::wait_for_lock, this);
   db.exec("PRAGMA foreign_keys = ON");
+}
+
+// While another process holds the write lock, look again every millisecond until the busy
+// timeout. SQLite's own handler backs off to 100 ms sleeps: a writer that takes the lock again
+// soon after releasing it (reconcile's batches) then kept serve's clicks waiting for seconds.
+int Store::Connection::wait_for_lock(void* connection, int attempts) {
+  auto& self = *static_cast<Connection*>(connection);
+  auto now = std::chrono::steady_clock::now();
+  if (attempts == 0) self.busy_since_ = now;
+  if (now - self.busy_since_ >= self.busy_timeout_) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 1;
 }
 
 Store::Query::Query(Connection& connection, const std::string& sql) : connection_(connection), sql_(sql) {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,11 +21,16 @@ namespace zt {
 class Store::Connection {
  public:
   Connection(const std::string& path, int flags, int busy_timeout_ms);
+  Connection(const Connection&) = delete;  // SQLite's busy handler holds its address
+  Connection& operator=(const Connection&) = delete;
   SQLite::Database db;
 
  private:
   friend class Store::Query;
+  static int wait_for_lock(void* connection, int attempts);
   std::map<std::string, std::unique_ptr<SQLite::Statement>> idle_statements_;
+  std::chrono::milliseconds busy_timeout_;
+  std::chrono::steady_clock::time_point busy_since_;
 };
 
 // A statement borrowed from its connection for one use. It is reset when given back, so that it

@@ -98,6 +98,29 @@ TEST_CASE("a webhook whose apply fails halfway is stored raw with outcome error,
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
 }
 
+TEST_CASE("a write waits for another process's lock and takes it once released; past the busy timeout it fails as busy", "[core][store]") {
+  test::ServiceOnDisk f;
+  SQLite::Database other(f.store.path(), SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  std::thread release([&] {
+    std::this_thread::sleep_for(50ms);
+    other.exec("COMMIT");
+  });
+  CHECK_NOTHROW(f.store.probe_write(f.clock.now()));
+  release.join();
+
+  Store impatient(f.store.path(), StoreOptions{.busy_timeout_ms = 20});
+  other.exec("BEGIN IMMEDIATE");
+  try {
+    impatient.probe_write(f.clock.now());
+    FAIL("the write did not wait for the lock");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::busy);
+  }
+  other.exec("ROLLBACK");
+  CHECK_NOTHROW(impatient.probe_write(f.clock.now()));
+}
+
 TEST_CASE("the teacher's connections are found through indexes, not by reading the meeting's crowd", "[core][store]") {
   test::ServiceOnDisk f;
   SQLite::Database db(f.store.path());
