@@ -67,7 +67,7 @@ nlohmann::json telegram_message(const Lesson& l, const std::string& role, const 
   const auto& other = student ? (l.teacher_name.empty() ? l.teacher : l.teacher_name)
                               : (l.student_name.empty() ? l.student : l.student_name);
   auto text = fmt::format("<b>{} {}</b>", student ? "Your lesson with" : "Lesson with", html_escape(other));
-  if (l.scheduled_at) text += "\n" + html_escape(local_time(*l.scheduled_at, tz));
+  if (l.scheduled_at) text += fmt::format("\n{}", html_escape(local_time(*l.scheduled_at, tz)));
   text += student ? "\nPress the button below to join the lesson on Zoom."
                   : "\nWhen the lesson is over, press the button below to end it.";
   nlohmann::json button = {{"text", student ? "Join the lesson" : "End the lesson"},
