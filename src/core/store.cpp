@@ -353,7 +353,9 @@ void bind_time(SQLite::Statement& q, int index, const std::optional<TimePoint>& 
 
 std::optional<TimePoint> time_column(const SQLite::Column& c) {
   if (c.isNull()) return std::nullopt;
-  return parse_utc(c.getString());
+  // Parsed in place: a copy of every time read would be a heap allocation per column per row.
+  const char* text = c.getText();  // before getBytes, as SQLite asks
+  return parse_utc(std::string_view(text, static_cast<size_t>(c.getBytes())));
 }
 
 TimePoint required_time(const SQLite::Column& c) {
