@@ -81,6 +81,7 @@ void list_lessons(Context& ctx, const ListOptions& o) {
     out.finish();
     return;
   }
+  filter.without_links = true;  // the table and CSV show none
   StreamingTable rows(std::cout, o.format.format());
   list_columns(rows, o.format.csv);
   ctx.lessons().for_each(filter, [&](const Lesson& l) { rows.row(list_row(l, o.format.csv)); });

@@ -29,6 +29,9 @@ struct LessonFilter {
   std::string ref;
   std::optional<TimePoint> from;  // by start, or by creation for lessons not started
   std::optional<TimePoint> to;
+  // For a list that shows no links: the Zoom URL, tokens, base URL and teacher email come back
+  // empty instead of being read for every row.
+  bool without_links = false;
 };
 
 // The lessons a report reads: started in [from, to), not void; one teacher's or student's when

@@ -10,6 +10,11 @@ const char* const lesson_columns =
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
     "started_at, ended_at, end_source, ref";
 
+// The same columns, with the ones a list does not show left empty.
+constexpr const char* lesson_columns_without_links =
+    "id, teacher, teacher_name, '', student, student_name, '', meeting_id, '', '', '', status, created_at, "
+    "scheduled_at, expires_at, started_at, ended_at, end_source, ref";
+
 Lesson read_lesson(SQLite::Statement& q) {
   Lesson l;
   l.id = q.getColumn(0).getInt64();
@@ -138,7 +143,8 @@ void Store::for_each_lesson(const LessonFilter& f, const std::function<void(cons
   if (f.to) where += " AND COALESCE(started_at, created_at) < ?";
   if (!f.ref.empty()) where += " AND ref = ?";
   read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} ORDER BY id", lesson_columns, where));
+    Query q(c, fmt::format("SELECT {} FROM lessons WHERE {} ORDER BY id",
+                           f.without_links ? lesson_columns_without_links : lesson_columns, where));
     int i = 0;
     for (auto status : f.statuses) q->bind(++i, to_string(status));
     if (!f.teacher.empty()) q->bind(++i, f.teacher);
