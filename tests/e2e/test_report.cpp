@@ -20,17 +20,14 @@ struct Payroll {
   std::string db = dir.file("zoomtrack.db");
   Payroll() {
     PastLessons past(db);
-    auto lesson = [](const std::string& teacher, const std::string& student, int meeting) {
-      return PastLesson{teacher, student, "https://zoom.us/j/" + std::to_string(1000000000 + meeting), "", ""};
-    };
-    past.held(lesson("t.abebe", "s.hana", 1), "2026-11-24T20:30:00Z", "2026-11-24T21:40:00Z");     // 1
-    past.held(lesson("t.abebe", "s.lulit", 2), "2026-11-24T22:30:00Z", "2026-11-24T23:15:30Z");    // 2
-    past.held(lesson("t.bekele", "s.hana", 3), "2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z");    // 3
-    past.held(lesson("t.bekele", "s.hana", 4), "2026-11-01T05:30:00Z", "2026-11-01T06:45:00Z");    // 4
-    past.needing_review(lesson("+t.plus", "s.meron", 5), "2026-11-20T10:00:00Z");                  // 5
-    past.held(lesson("=t.eq", "s.meron", 6), "2026-11-20T12:00:00Z", "2026-11-20T12:30:00Z");      // 6
-    past.held(lesson("t.bekele", "s.lulit", 7), "2026-03-08T04:30:00Z", "2026-03-08T05:00:00Z");   // 7
-    past.held(lesson("t.bekele", "s.lulit", 8), "2026-03-09T03:30:00Z", "2026-03-09T04:00:00Z");   // 8
+    past.held(lesson_on_meeting("t.abebe", "s.hana", 1), "2026-11-24T20:30:00Z", "2026-11-24T21:40:00Z");     // 1
+    past.held(lesson_on_meeting("t.abebe", "s.lulit", 2), "2026-11-24T22:30:00Z", "2026-11-24T23:15:30Z");    // 2
+    past.held(lesson_on_meeting("t.bekele", "s.hana", 3), "2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z");    // 3
+    past.held(lesson_on_meeting("t.bekele", "s.hana", 4), "2026-11-01T05:30:00Z", "2026-11-01T06:45:00Z");    // 4
+    past.needing_review(lesson_on_meeting("+t.plus", "s.meron", 5), "2026-11-20T10:00:00Z");                  // 5
+    past.held(lesson_on_meeting("=t.eq", "s.meron", 6), "2026-11-20T12:00:00Z", "2026-11-20T12:30:00Z");      // 6
+    past.held(lesson_on_meeting("t.bekele", "s.lulit", 7), "2026-03-08T04:30:00Z", "2026-03-08T05:00:00Z");   // 7
+    past.held(lesson_on_meeting("t.bekele", "s.lulit", 8), "2026-03-09T03:30:00Z", "2026-03-09T04:00:00Z");   // 8
   }
   RunResult report(std::vector<std::string> args) {
     args.insert(args.begin(), {"--db", db, "report"});

@@ -17,18 +17,15 @@ struct Month {
   std::string db = dir.file("zoomtrack.db");
   Month() {
     PastLessons past(db);
-    auto lesson = [](const std::string& teacher, const std::string& student, int meeting) {
-      return PastLesson{teacher, student, "https://zoom.us/j/" + std::to_string(1000000000 + meeting), "", ""};
-    };
     // 1: 200 s late. 2: two minutes early, on the last evening of November (UTC and Addis Ababa).
-    past.held(lesson("t.abebe", "s.hana", 1), "2026-11-10T09:03:20Z", "2026-11-10T10:00:00Z", "2026-11-10T09:00:00Z");
-    past.held(lesson("t.abebe", "s.lulit", 2), "2026-11-30T19:58:00Z", "2026-11-30T21:00:00Z", "2026-11-30T20:00:00Z");
+    past.held(lesson_on_meeting("t.abebe", "s.hana", 1), "2026-11-10T09:03:20Z", "2026-11-10T10:00:00Z", "2026-11-10T09:00:00Z");
+    past.held(lesson_on_meeting("t.abebe", "s.lulit", 2), "2026-11-30T19:58:00Z", "2026-11-30T21:00:00Z", "2026-11-30T20:00:00Z");
     // 3: not scheduled; November in UTC, 1 December in Addis Ababa.
-    past.held(lesson("t.bekele", "s.hana", 3), "2026-11-30T22:30:00Z", "2026-11-30T23:30:00Z");
+    past.held(lesson_on_meeting("t.bekele", "s.hana", 3), "2026-11-30T22:30:00Z", "2026-11-30T23:30:00Z");
     // 4: still running (clicked, no end yet).
-    past.held(lesson("t.bekele", "s.hana", 4), "2026-12-01T08:00:00Z");
+    past.held(lesson_on_meeting("t.bekele", "s.hana", 4), "2026-12-01T08:00:00Z");
     // 5: October in UTC, 1 November in Addis Ababa.
-    past.held(lesson("t.abebe", "s.hana", 5), "2026-10-31T23:00:00Z", "2026-10-31T23:45:00Z");
+    past.held(lesson_on_meeting("t.abebe", "s.hana", 5), "2026-10-31T23:00:00Z", "2026-10-31T23:45:00Z");
   }
   RunResult report(std::vector<std::string> args) {
     args.insert(args.begin(), {"--db", db, "report"});

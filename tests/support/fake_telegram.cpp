@@ -2,15 +2,12 @@
 
 #include <stdexcept>
 
+#include "support/json_reply.hpp"
+
 namespace zt::test {
 namespace {
 
 using nlohmann::json;
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
 
 std::string chat_of(const json& body) {
   auto it = body.find("chat_id");

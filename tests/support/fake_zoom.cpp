@@ -9,16 +9,12 @@
 #include <stdexcept>
 
 #include "core/crypto.hpp"
+#include "support/json_reply.hpp"
 
 namespace zt::test {
 namespace {
 
 using nlohmann::json;
-
-void send_json(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
 
 // httplib decodes the path once; Zoom wants some uuids encoded twice, so decode what is left.
 std::string meeting_of(const httplib::Request& req) {

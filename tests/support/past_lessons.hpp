@@ -16,6 +16,11 @@ struct PastLesson {
   std::string teacher_zoom_email;
 };
 
+// A teacher's lesson with a student on a meeting of its own, numbered from 1000000000.
+inline PastLesson lesson_on_meeting(const std::string& teacher, const std::string& student, int meeting) {
+  return PastLesson{teacher, student, "https://zoom.us/j/" + std::to_string(1000000000 + meeting), "", ""};
+}
+
 class PastLessons {
  public:
   explicit PastLessons(const std::string& db);
