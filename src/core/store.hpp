@@ -149,9 +149,11 @@ class Store {
   std::vector<TimePoint> meeting_ends_between(const std::string& meeting_id, TimePoint from,
                                               const std::optional<TimePoint>& to);
 
-  // Webhook deliveries. insert_webhook_event returns false (and stores a "duplicate" row) when
-  // a delivery with the same key was stored before.
-  bool insert_webhook_event(WebhookEventRecord& event);
+  // Webhook deliveries. When a delivery with the same key was stored before, stores this one as
+  // a "duplicate" row (without its body) and returns true; a new delivery stores nothing here.
+  bool insert_webhook_duplicate(WebhookEventRecord& event);
+  // Stores a new delivery as it is, outcome included; sets its id.
+  void insert_webhook_event(WebhookEventRecord& event);
   void set_webhook_outcome(int64_t id, const std::string& outcome, const std::string& detail,
                            std::optional<int64_t> lesson_id);
   std::vector<WebhookEventRecord> list_webhook_events(const std::string& outcome, bool with_body);
@@ -231,7 +233,8 @@ class Store {
 
   void migrate();
   std::optional<Lesson> find_lesson_where(const std::string& sql, const std::string& value);
-  void commit_batch(const std::vector<PendingWrite*>& batch);
+  void lead_batch();
+  void commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
   // Runs `body` on the writer inside this thread's write, else on a pooled reader connection.
   template <class F>
   auto read(F&& body);
@@ -249,9 +252,8 @@ class Store {
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 
   std::mutex queue_mutex_;  // the group-commit queue below
-  std::condition_variable queue_changed_;
-  std::vector<PendingWrite*> queue_;
-  bool committing_ = false;
+  std::vector<std::shared_ptr<PendingWrite>> queue_;
+  bool committing_ = false;  // a leader is committing a batch, or about to take the queue
 };
 
 }  // namespace zt

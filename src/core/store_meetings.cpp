@@ -201,36 +201,48 @@ std::vector<TimePoint> Store::meeting_ends_between(const std::string& meeting_id
   });
 }
 
-bool Store::insert_webhook_event(WebhookEventRecord& e) {
-  return change([&](Connection& c) {
-    Query first(c, "SELECT id FROM webhook_events WHERE delivery_key = ? "
-                                  "AND duplicate_of IS NULL");
-    first->bind(1, e.delivery_key);
-    std::optional<int64_t> original;
-    if (first->executeStep()) original = first->getColumn(0).getInt64();
-    if (original) e.outcome = "duplicate";
+namespace {
 
-    Query q(c, "INSERT INTO webhook_events (delivery_key, duplicate_of, received_at, "
-                        "event, event_ts, meeting_id, meeting_uuid, body, outcome, detail, "
-                        "lesson_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-    q->bind(1, e.delivery_key);
-    if (original) q->bind(2, *original);
-    else q->bind(2);
-    q->bind(3, format_utc(e.received_at));
-    q->bind(4, e.event);
-    q->bind(5, e.event_ts);
-    q->bind(6, e.meeting_id);
-    q->bind(7, e.meeting_uuid);
-    // A duplicate's body is the original's: keep one copy.
-    q->bind(8, original ? std::string() : e.body);
-    q->bind(9, e.outcome);
-    q->bind(10, original ? fmt::format("same delivery as event {}", *original) : e.detail);
-    if (e.lesson_id) q->bind(11, *e.lesson_id);
-    else q->bind(11);
-    q->exec();
-    e.id = c.db.getLastInsertRowid();
-    return !original;
+// A duplicate's body is the original's: one copy is kept.
+void insert_webhook_row(Store::Connection& c, WebhookEventRecord& e, std::optional<int64_t> duplicate_of) {
+  Store::Query q(c, "INSERT INTO webhook_events (delivery_key, duplicate_of, received_at, "
+                    "event, event_ts, meeting_id, meeting_uuid, body, outcome, detail, "
+                    "lesson_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+  q->bind(1, e.delivery_key);
+  if (duplicate_of) q->bind(2, *duplicate_of);
+  else q->bind(2);
+  q->bind(3, format_utc(e.received_at));
+  q->bind(4, e.event);
+  q->bind(5, e.event_ts);
+  q->bind(6, e.meeting_id);
+  q->bind(7, e.meeting_uuid);
+  q->bind(8, duplicate_of ? std::string() : e.body);
+  q->bind(9, e.outcome);
+  q->bind(10, e.detail);
+  if (e.lesson_id) q->bind(11, *e.lesson_id);
+  else q->bind(11);
+  q->exec();
+  e.id = c.db.getLastInsertRowid();
+}
+
+}  // namespace
+
+bool Store::insert_webhook_duplicate(WebhookEventRecord& e) {
+  return change([&](Connection& c) {
+    Query first(c, "SELECT id FROM webhook_events WHERE delivery_key = ? AND duplicate_of IS NULL");
+    first->bind(1, e.delivery_key);
+    if (!first->executeStep()) return false;
+    auto original = first->getColumn(0).getInt64();
+    e.outcome = "duplicate";
+    e.detail = fmt::format("same delivery as event {}", original);
+    e.lesson_id.reset();
+    insert_webhook_row(c, e, original);
+    return true;
   });
+}
+
+void Store::insert_webhook_event(WebhookEventRecord& e) {
+  change([&](Connection& c) { insert_webhook_row(c, e, std::nullopt); });
 }
 
 void Store::set_webhook_outcome(int64_t id, const std::string& outcome, const std::string& detail,

@@ -245,16 +245,22 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
     // Stored anyway: applying will mark it as an error and say why.
   }
   record.body = std::string(delivery.body);
-  record.outcome = "received";
-  // One transaction: the raw event and its effect are committed together, or not at all.
+  // One transaction: the raw event and its effect are committed together, or not at all. The
+  // event is applied first and stored once, with its outcome: storing it as "received" and then
+  // setting the outcome wrote every index of the row twice.
   WebhookResult result;
   auto& store = lessons_.store();
   store.write([&] {
-    if (!store.insert_webhook_event(record)) {
+    if (store.insert_webhook_duplicate(record)) {
       result = {200, {{"status", "duplicate"}, {"event_id", record.id}}, "duplicate", record.id, {}};
       return;
     }
-    result = apply_and_record(record.id, event);
+    auto applied = apply_or_fail(event);
+    record.outcome = applied.outcome;
+    record.detail = applied.detail;
+    record.lesson_id = applied.lesson_id;
+    store.insert_webhook_event(record);
+    result = result_of(record.id, applied);
   });
   return result;
 }
@@ -279,24 +285,31 @@ WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
     store.write([&] { store.set_webhook_outcome(id, "error", problem, std::nullopt); });
     return {200, {{"status", "error"}, {"event_id", id}}, "error", id, {}};
   }
-  return apply_and_record(id, event);
-}
-
-WebhookResult WebhookIngest::apply_and_record(int64_t id, const json& event) {
-  auto& store = lessons_.store();
   Applied applied;
   store.write([&] {
-    try {
-      store.attempt([&] { applied = apply(event); });
-    } catch (const Error& e) {
-      // Stored but not applied: answer 200 anyway, or Zoom retries a delivery that cannot succeed.
-      if (e.code() == ErrorCode::storage || e.code() == ErrorCode::busy) throw;
-      applied = {"error", e.what(), std::nullopt};
-    } catch (const std::exception& e) {
-      applied = {"error", e.what(), std::nullopt};
-    }
+    applied = apply_or_fail(event);
     store.set_webhook_outcome(id, applied.outcome, applied.detail, applied.lesson_id);
   });
+  return result_of(id, applied);
+}
+
+// Inside a write: an event that cannot be applied leaves no change behind (its savepoint is
+// rolled back) and its outcome says why. Storage failures still fail the whole write.
+WebhookIngest::Applied WebhookIngest::apply_or_fail(const json& event) {
+  Applied applied;
+  try {
+    lessons_.store().attempt([&] { applied = apply(event); });
+  } catch (const Error& e) {
+    // Stored but not applied: answer 200 anyway, or Zoom retries a delivery that cannot succeed.
+    if (e.code() == ErrorCode::storage || e.code() == ErrorCode::busy) throw;
+    applied = {"error", e.what(), std::nullopt};
+  } catch (const std::exception& e) {
+    applied = {"error", e.what(), std::nullopt};
+  }
+  return applied;
+}
+
+WebhookResult WebhookIngest::result_of(int64_t id, const Applied& applied) {
   json body{{"status", applied.outcome}, {"event_id", id}};
   if (applied.lesson_id) body["lesson_id"] = *applied.lesson_id;
   return {200, body, applied.outcome, id, applied.lesson_id};

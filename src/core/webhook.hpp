@@ -76,7 +76,8 @@ class WebhookIngest {
     std::optional<int64_t> lesson_id;
   };
   Applied apply(const nlohmann::json& event);
-  WebhookResult apply_and_record(int64_t id, const nlohmann::json& event);
+  Applied apply_or_fail(const nlohmann::json& event);
+  static WebhookResult result_of(int64_t id, const Applied& applied);
   std::vector<Lesson> lessons_changed_by(const std::string& meeting_id, TimePoint t,
                                          const std::optional<Segment>& before);
 
