@@ -3,9 +3,10 @@
 //     the least a cpp-httplib server can do for zoomtrack's two hot routes — a 302 for
 //     /t/{token} and a 200 for POST /webhooks/zoom — with no lookup, no verification, no write.
 //   bare_redirect PORT --durable DB
-//     the same server, but each /t/{token} first commits one row (the token and the time) to
-//     SQLite in WAL mode with synchronous=FULL, group-committed, and answers only once it is on
-//     disk: the floor for any server that keeps the clicks' promise, before it looks anything up.
+//     the same server, but each request first commits one row (the token, or the webhook's body,
+//     and the time) to SQLite in WAL mode with synchronous=FULL, group-committed, and answers
+//     only once it is on disk: the floor for any server that keeps zoomtrack's promise (every
+//     answer after a durable commit), before it looks anything up, verifies or applies anything.
 // zoomtrack is measured against both in the same run.
 #include <httplib.h>
 #include <linux/futex.h>
@@ -145,7 +146,8 @@ int main(int argc, char** argv) {
     res.set_header("Cache-Control", "no-store");
     res.set_redirect("https://zoom.us/j/86431910364?pwd=abc", 302);
   });
-  server.Post("/webhooks/zoom", [](const httplib::Request&, httplib::Response& res) {
+  server.Post("/webhooks/zoom", [&](const httplib::Request& req, httplib::Response& res) {
+    if (log) log->append(req.body);
     res.set_content(R"({"status":"applied"})", "application/json");
   });
   std::printf("%s redirect server on 127.0.0.1:%d\n", log ? "durable" : "bare", port);

@@ -2,8 +2,7 @@
 """Writes N signed meeting.participant_joined/left deliveries for bench/webhooks.lua.
 
 usage: sign_deliveries.py SECRET MEETING_ID COUNT > deliveries.tsv
-Half are the host, half guests; every body is distinct, so the first pass is applied and later
-passes exercise the duplicate path, as Zoom's retries do.
+Half are the host, half guests; every body is distinct (bench/webhooks.lua sends each once).
 """
 import hashlib, hmac, json, sys, time
 

@@ -238,14 +238,19 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
   ClickOutcome outcome;
   outcome.kind = classify_click(request.is_head, request.user_agent, request.explicit_open);
   auto now = clock_.now();
-  // Read before writing: an unknown token writes nothing, and the lookup needs no write lock.
-  auto lesson = store_.find_lesson_by_track_token(token);
-  if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
+  require_known_track_token(token);
   Click click{0, now, request.ip, request.user_agent, to_string(outcome.kind), request.is_head ? "HEAD" : "GET"};
   try {
-    store_.write([&] { outcome.lesson = apply_click(lesson->id, click, ""); });
+    store_.write([&] {
+      auto lesson = store_.find_lesson_by_track_token(token);
+      // Only a database swapped under serve (a restore) could lose a lesson.
+      if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
+      outcome.lesson = apply_click(*lesson, click, "");
+    });
   } catch (const Error& e) {
     if (!is_write_failure(e)) throw;
+    auto lesson = store_.find_lesson_by_track_token(token);  // on a reader: the writer cannot
+    if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
     spool_.append({random_token(), token, click});
     outcome.spooled = true;
     outcome.lesson = *lesson;
@@ -262,9 +267,19 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
   return outcome;
 }
 
-Lesson LessonService::apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id) {
-  // Re-read inside the write: a click committed just before in the same batch may have started it.
-  auto lesson = require(lesson_id);
+void LessonService::require_known_track_token(const std::string& token) {
+  {
+    std::lock_guard lock(known_track_tokens_mutex_);
+    if (known_track_tokens_.count(token)) return;
+  }
+  // Read before writing: an unknown token writes nothing and needs no write lock.
+  if (!store_.find_lesson_by_track_token(token)) throw Error(ErrorCode::not_found, "unknown tracking link");
+  std::lock_guard lock(known_track_tokens_mutex_);
+  if (known_track_tokens_.size() >= max_known_track_tokens) known_track_tokens_.clear();
+  known_track_tokens_.insert(token);
+}
+
+Lesson LessonService::apply_click(Lesson lesson, const Click& click, const std::string& spool_id) {
   if (!store_.insert_click(lesson.id, click, spool_id)) return lesson;  // replayed before
   if (link_expired(lesson, click.at)) {
     return set_status(lesson, LessonStatus::expired, {"click", "link expired before the first click"});
@@ -286,7 +301,7 @@ size_t LessonService::replay_spool() {
       for (const auto& spooled : clicks) {
         // The token was found when the click was spooled, and lessons are never deleted.
         if (auto lesson = store_.find_lesson_by_track_token(spooled.track_token)) {
-          apply_click(lesson->id, spooled.click, spooled.id);
+          apply_click(*lesson, spooled.click, spooled.id);
         }
       }
     });

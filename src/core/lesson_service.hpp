@@ -3,8 +3,10 @@
 // Every change goes through refresh(), which re-derives the lesson from its facts with
 // lesson_rules and writes the transition and its cause in the same transaction.
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/click_filter.hpp"
@@ -156,8 +158,11 @@ class LessonService {
   // Inside a write: one outbox row per chat given.
   std::vector<int64_t> queue_telegram(int64_t lesson_id, const std::string& student_chat,
                                       const std::string& teacher_chat, TimePoint now);
-  // Inside a write: stores one click and, for the earliest real one, the lesson's start.
-  Lesson apply_click(int64_t lesson_id, const Click& click, const std::string& spool_id);
+  // Inside a write: stores one click on the lesson (read inside the same write) and, for the
+  // earliest real one, the lesson's start.
+  Lesson apply_click(Lesson lesson, const Click& click, const std::string& spool_id);
+  // Throws not_found unless a lesson has this tracking token; remembers the ones found.
+  void require_known_track_token(const std::string& token);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);
   // Writes the lesson's new state and its audit row; a lesson a closed pay period holds whose
   // pay changes gets an adjustment in the same transaction.
@@ -171,6 +176,13 @@ class LessonService {
   TransitionHook on_transition_;
   WarningHook on_warning_;
   ClickSpool spool_;
+  // Tracking tokens known to name a lesson. A click on one goes straight to its write, which
+  // reads the lesson itself; only a token not seen yet is first looked up on a reader, so that
+  // a scan of made-up tokens never queues for the writer. Lessons are never deleted and their
+  // tokens never change, so an entry never goes stale. Bounded: cleared when full.
+  static constexpr size_t max_known_track_tokens = 16384;
+  std::mutex known_track_tokens_mutex_;
+  std::unordered_set<std::string> known_track_tokens_;
 };
 
 }  // namespace zt

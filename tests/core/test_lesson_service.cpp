@@ -145,6 +145,24 @@ TEST_CASE("an unclicked link past its expiry is gone and a void lesson too", "[c
   CHECK(f.service.get(other.id).status == LessonStatus::void_);
 }
 
+TEST_CASE("a link clicked before is read afresh at every click: voided since, it is gone", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  f.service.record_click(lesson.track_token, f.person());  // its token is known from now on
+  f.service.void_lesson(lesson.id, "cancelled", "staff");
+  try {
+    f.service.record_click(lesson.track_token, f.person());
+    FAIL("a void lesson took a click");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::gone);
+  }
+  CHECK(f.service.get(lesson.id).status == LessonStatus::void_);
+  // The click on the dead link is logged; a made-up token still stores nothing.
+  CHECK(f.store.clicks_for(lesson.id).size() == 2);
+  CHECK_THROWS_AS(f.service.record_click("AAAAAAAAAAAAAAAAAAAAAA", f.person()), Error);
+  CHECK(f.store.clicks_for(lesson.id).size() == 2);
+}
+
 TEST_CASE("every transition is audited with its source and reason", "[core][service]") {
   Fixture f;
   auto lesson = f.create();
