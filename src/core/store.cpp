@@ -336,6 +336,25 @@ bool cannot_write(int code) {
 
 const Store* store_writing_on_this_thread() { return writing_store; }
 
+namespace {
+
+// SQLite's exceptions as the store's errors (busy, storage, ...); any other as it is.
+std::exception_ptr as_store_error(std::exception_ptr failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const SQLite::Exception& e) {
+    try {
+      rethrow_sqlite(e);
+    } catch (...) {
+      return std::current_exception();
+    }
+  } catch (...) {
+  }
+  return failure;
+}
+
+}  // namespace
+
 [[noreturn]] void rethrow_sqlite(const SQLite::Exception& e) {
   int code = e.getErrorCode() & 0xff;
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
@@ -549,22 +568,19 @@ void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch
       body_after_commit = nullptr;
     }
     tx.commit();
-    writing_store = nullptr;
-    for (auto& action : committed_actions) action();
-  } catch (const SQLite::Exception& e) {
-    body_after_commit = nullptr;
+  } catch (...) {
     // The transaction itself failed (busy past the timeout, disk full): nothing was committed.
-    std::exception_ptr failure;
-    try {
-      rethrow_sqlite(e);
-    } catch (...) {
-      failure = std::current_exception();
-    }
+    // Whatever the failure, every write of the batch is told, or its thread would wait forever.
+    body_after_commit = nullptr;
+    writing_store = nullptr;
+    auto failure = as_store_error(std::current_exception());
     for (auto& pending : batch) {
       if (!pending->error) pending->error = failure;
     }
+    return;
   }
   writing_store = nullptr;
+  for (auto& action : committed_actions) action();
 }
 
 void Store::attempt(const std::function<void()>& body) {
