@@ -249,7 +249,8 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
     });
   } catch (const Error& e) {
     if (!is_write_failure(e)) throw;
-    auto lesson = store_.find_lesson_by_track_token(token);  // on a reader: the writer cannot
+    // The write failed, so the lesson (for its Zoom link) is read on a reader connection.
+    auto lesson = store_.find_lesson_by_track_token(token);
     if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
     spool_.append({random_token(), token, click});
     outcome.spooled = true;
