@@ -2,21 +2,13 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "support/error_code.hpp"
 #include "support/harness.hpp"
 
 using namespace zt;
+using test::code_of;
 
 namespace {
-
-ErrorCode code_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no zt::Error thrown");
-  return ErrorCode::runtime;
-}
 
 std::string message_of(const std::function<void()>& fn) {
   try {

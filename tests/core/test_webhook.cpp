@@ -8,10 +8,12 @@
 #include "core/click_spool.hpp"
 #include "core/error.hpp"
 #include "core/webhook.hpp"
+#include "support/error_code.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"
 
 using namespace zt;
+using test::code_of;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -21,16 +23,6 @@ const std::string secret = "test-secret-ኢትዮጵያ";
 const std::string meeting = "86431910364";
 
 TimePoint at(const char* text) { return *parse_utc(text); }
-
-ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  FAIL("no zt::Error thrown");
-  return ErrorCode::runtime;
-}
 
 struct Fixture : test::ServiceOnDisk {
   Fixture() : ServiceOnDisk("2026-11-25T08:50:00Z") {}
