@@ -9,12 +9,8 @@
 //     answer after a durable commit), before it looks anything up, verifies or applies anything.
 // zoomtrack is measured against both in the same run.
 #include <httplib.h>
-#include <linux/futex.h>
 #include <sqlite3.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +21,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/write_turn.hpp"
 
 namespace {
 
@@ -53,28 +51,15 @@ class DurableLog {
       lead = !committing_;
       committing_ = true;
     }
-    if (lead || row->wait() == Row::lead) lead_batch();
+    if (lead || row->turn.wait() == zt::WriteTurn::lead) lead_batch();
   }
 
  private:
   struct Row {
-    enum Turn : uint32_t { waiting, lead, committed };
     Row(std::string token, std::string at) : token(std::move(token)), at(std::move(at)) {}
     std::string token;
     std::string at;
-    std::atomic<Turn> turn{waiting};
-
-    void signal(Turn next) {
-      turn.store(next, std::memory_order_release);
-      syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-    }
-    Turn wait() {
-      Turn now;
-      while ((now = turn.load(std::memory_order_acquire)) == waiting) {
-        syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, waiting, nullptr, nullptr, 0);
-      }
-      return now;
-    }
+    zt::WriteTurn turn;  // zoomtrack's own futex hand-off
   };
 
   static std::string now_utc() {
@@ -113,8 +98,8 @@ class DurableLog {
       if (queue_.empty()) committing_ = false;
       else next_leader = queue_.front();
     }
-    if (next_leader) next_leader->signal(Row::lead);
-    for (const auto& row : batch) row->signal(Row::committed);
+    if (next_leader) next_leader->turn.set(zt::WriteTurn::lead);
+    for (const auto& row : batch) row->turn.set(zt::WriteTurn::committed);
   }
 
   sqlite3* db_ = nullptr;

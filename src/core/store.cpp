@@ -1,15 +1,11 @@
 #include "core/store.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <array>
-#include <atomic>
 #include <iterator>
 #include <thread>
 
 #include "core/store_internal.hpp"
+#include "core/write_turn.hpp"
 
 namespace zt {
 namespace {
@@ -481,33 +477,17 @@ void Store::migrate() {
   }
 }
 
-// One write waiting in the group-commit queue. Each waiter sleeps on its own futex and is woken
+// One write waiting in the group-commit queue. Its thread sleeps on its own turn and is woken
 // once: when its batch is committed, or when it is its turn to lead the next batch. (A shared
 // condition variable woke every waiter at each commit and made them fight for the queue's mutex:
-// a third of serve's CPU under a click load.) A futex rather than a mutex and condition variable:
-// one system call to sleep and one to wake, nothing more. Shared, so that the leader may still
-// wake it after the waiter has returned.
+// a third of serve's CPU under a click load.) Shared, so that the leader may still wake it after
+// the waiter has returned.
 struct Store::PendingWrite {
-  enum Turn : uint32_t { waiting, lead, committed };
-
   explicit PendingWrite(const std::function<void()>& body) : body(body) {}
 
-  void signal(Turn next) {
-    turn.store(next, std::memory_order_release);
-    syscall(SYS_futex, &turn, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-  }
-  Turn wait() {
-    Turn now;
-    while ((now = turn.load(std::memory_order_acquire)) == waiting) {
-      syscall(SYS_futex, &turn, FUTEX_WAIT_PRIVATE, waiting, nullptr, nullptr, 0);
-    }
-    return now;
-  }
-
   const std::function<void()>& body;
-  std::exception_ptr error;  // set by the leader before it signals
-  std::atomic<Turn> turn{waiting};
-  static_assert(sizeof(turn) == sizeof(uint32_t), "a futex is a 32-bit word");
+  std::exception_ptr error;  // set by the leader before it sets the turn
+  WriteTurn turn;
 };
 
 void Store::after_commit(std::function<void()> action) {
@@ -525,7 +505,7 @@ void Store::write(const std::function<void()>& body) {
     lead = !committing_;
     committing_ = true;
   }
-  if (lead || pending->wait() == PendingWrite::lead) lead_batch();
+  if (lead || pending->turn.wait() == WriteTurn::lead) lead_batch();
   if (pending->error) std::rethrow_exception(pending->error);
 }
 
@@ -544,8 +524,8 @@ void Store::lead_batch() {
     if (queue_.empty()) committing_ = false;
     else next_leader = queue_.front();
   }
-  if (next_leader) next_leader->signal(PendingWrite::lead);
-  for (auto& pending : batch) pending->signal(PendingWrite::committed);
+  if (next_leader) next_leader->turn.set(WriteTurn::lead);
+  for (auto& pending : batch) pending->turn.set(WriteTurn::committed);
 }
 
 void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
