@@ -105,6 +105,9 @@ std::optional<TimePoint> first_meeting_end(const LessonFacts& facts, TimePoint f
   return first;
 }
 
+// An end is final once the teacher has had `grace` to come back.
+bool grace_over(TimePoint end, TimePoint now, Seconds grace) { return now >= end + grace; }
+
 std::optional<ResolvedEnd> end_from_segments(const LessonFacts& facts, const std::string& source,
                                              EndSource as, Seconds grace) {
   auto chain = teacher_chain(facts, source, grace);
@@ -239,6 +242,10 @@ void check_not_in_future(TimePoint t, TimePoint now, const std::string& what) {
   }
 }
 
+bool settles_with_time(const Lesson& lesson, TimePoint now, Seconds grace) {
+  return lesson.status == LessonStatus::ended && lesson.ended_at && grace_over(*lesson.ended_at, now, grace);
+}
+
 std::string too_long_reason(const LessonState& state, Seconds max_lesson) {
   if (state.status != LessonStatus::needs_review || !state.started_at || !state.ended_at) return "";
   if (*state.ended_at - *state.started_at <= max_lesson) return "";
@@ -273,7 +280,7 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
     next.status = LessonStatus::needs_review;
     return next;
   }
-  bool settled = end->meeting_over || now >= end->at + grace;
+  bool settled = end->meeting_over || grace_over(end->at, now, grace);
   next.status = settled ? LessonStatus::final : LessonStatus::ended;
   return next;
 }

@@ -96,6 +96,10 @@ bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after);
 LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, TimePoint now,
                            Seconds grace, Seconds max_lesson = default_max_lesson);
 
+// Whether time alone moves a lesson on while its facts stay as they are: an ended lesson becomes
+// final once `grace` has passed since its end. Nothing else in resolve_lesson reads the clock.
+bool settles_with_time(const Lesson& lesson, TimePoint now, Seconds grace);
+
 // Why resolve_lesson sent a lesson to needs_review for its length; empty when it did not.
 std::string too_long_reason(const LessonState& state, Seconds max_lesson);
 

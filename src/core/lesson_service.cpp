@@ -507,6 +507,10 @@ Lesson LessonService::refresh(const Lesson& lesson, const Cause& cause) {
   return apply_state(lesson, next, too_long.empty() ? cause : Cause{cause.source, too_long, cause.who});
 }
 
+Lesson LessonService::settle(const Lesson& lesson, const Cause& cause) {
+  return settles_with_time(lesson, clock_.now(), options_.grace) ? refresh(lesson, cause) : lesson;
+}
+
 Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, const Cause& cause) {
   LessonState next = state_of(lesson);
   next.status = status;

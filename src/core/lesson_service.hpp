@@ -140,6 +140,9 @@ class LessonService {
 
   // Re-derives a lesson from its facts; writes and audits the change. Call inside Store::write.
   Lesson refresh(const Lesson& lesson, const Cause& cause);
+  // refresh() for a lesson whose facts did not change: only time can move it on then (see
+  // settles_with_time), so it reads them only when time has. Inside Store::write.
+  Lesson settle(const Lesson& lesson, const Cause& cause);
   // Moves a lesson to a status that only time decides (expired, needs_review). Inside write.
   Lesson set_status(const Lesson& lesson, LessonStatus status, const Cause& cause);
 

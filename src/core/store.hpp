@@ -65,7 +65,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 7;
+  static constexpr int schema_version = 8;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -129,8 +129,9 @@ class Store {
   std::vector<EndSignal> end_signals_for(int64_t lesson_id);
 
   // Zoom participants and meeting instances, keyed by meeting, not by lesson.
-  void record_join(const std::string& meeting_id, const Segment& segment);
-  void record_leave(const std::string& meeting_id, const Segment& segment);
+  // Both merge the delivery into the connection's segment and return it as now stored.
+  Segment record_join(const std::string& meeting_id, const Segment& segment);
+  Segment record_leave(const std::string& meeting_id, const Segment& segment);
   // One connection's segment as stored (merged from every delivery), if any.
   std::optional<Segment> find_segment(const std::string& source, const std::string& meeting_uuid,
                                       const std::string& connection_id);

@@ -61,6 +61,10 @@ constexpr const char* upsert_segment_sql =
     "  WHEN excluded.leave_time = leave_time THEN MAX(leave_reason, excluded.leave_reason) "
     "  ELSE leave_reason END";
 
+constexpr const char* segment_columns =
+    "source, meeting_uuid, connection_id, participant_id, host_id, email, name, join_time, "
+    "leave_time, leave_reason";
+
 void upsert_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s,
                     bool is_join) {
   Store::Query q(c, upsert_segment_sql);
@@ -78,28 +82,37 @@ void upsert_segment(Store::Connection& c, const std::string& meeting_id, const S
   q->exec();
 }
 
-}  // namespace
-
-void Store::record_join(const std::string& meeting_id, const Segment& segment) {
-  change([&](Connection& c) { upsert_segment(c, meeting_id, segment, true); });
+std::optional<Segment> stored_segment(Store::Connection& c, const std::string& source,
+                                      const std::string& meeting_uuid, const std::string& connection_id) {
+  static const std::string sql = fmt::format(
+      "SELECT {} FROM segments WHERE source = ? AND meeting_uuid = ? AND connection_id = ?", segment_columns);
+  Store::Query q(c, sql);
+  q->bind(1, source);
+  q->bind(2, meeting_uuid);
+  q->bind(3, connection_id);
+  if (!q->executeStep()) return std::nullopt;
+  return read_segment(*q);
 }
 
-void Store::record_leave(const std::string& meeting_id, const Segment& segment) {
-  change([&](Connection& c) { upsert_segment(c, meeting_id, segment, false); });
+// The merged row, read back: RETURNING would cost SQLite a temporary table per statement.
+Segment merge_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s, bool is_join) {
+  upsert_segment(c, meeting_id, s, is_join);
+  return *stored_segment(c, s.source, s.meeting_uuid, s.connection_id);
+}
+
+}  // namespace
+
+Segment Store::record_join(const std::string& meeting_id, const Segment& segment) {
+  return change([&](Connection& c) { return merge_segment(c, meeting_id, segment, true); });
+}
+
+Segment Store::record_leave(const std::string& meeting_id, const Segment& segment) {
+  return change([&](Connection& c) { return merge_segment(c, meeting_id, segment, false); });
 }
 
 std::optional<Segment> Store::find_segment(const std::string& source, const std::string& meeting_uuid,
                                            const std::string& connection_id) {
-  return read([&](Connection& c) -> std::optional<Segment> {
-    Query q(c, "SELECT source, meeting_uuid, connection_id, participant_id, host_id, "
-               "email, name, join_time, leave_time, leave_reason FROM segments "
-               "WHERE source = ? AND meeting_uuid = ? AND connection_id = ?");
-    q->bind(1, source);
-    q->bind(2, meeting_uuid);
-    q->bind(3, connection_id);
-    if (!q->executeStep()) return std::nullopt;
-    return read_segment(*q);
-  });
+  return read([&](Connection& c) { return stored_segment(c, source, meeting_uuid, connection_id); });
 }
 
 std::vector<Segment> Store::segments_between(const std::string& meeting_id, TimePoint from,
@@ -123,10 +136,6 @@ namespace {
 // A lesson is shorter than a day: a connection that began earlier than this before the lesson's
 // start is not the lesson's, and the indexes need a lower bound to stay flat in history.
 constexpr std::chrono::days connection_lookback{1};
-
-constexpr const char* segment_columns =
-    "source, meeting_uuid, connection_id, participant_id, host_id, email, name, join_time, "
-    "leave_time, leave_reason";
 }  // namespace
 
 std::vector<Segment> Store::teacher_segments_between(const std::string& meeting_id, TimePoint from,
@@ -229,8 +238,11 @@ void insert_webhook_row(Store::Connection& c, WebhookEventRecord& e, std::option
 
 bool Store::insert_webhook_duplicate(WebhookEventRecord& e) {
   return change([&](Connection& c) {
-    Query first(c, "SELECT id FROM webhook_events WHERE delivery_key = ? AND duplicate_of IS NULL");
-    first->bind(1, e.delivery_key);
+    // event_ts leads the index (migration 8); it is part of the body the key hashes.
+    Query first(c, "SELECT id FROM webhook_events WHERE event_ts = ? AND delivery_key = ? "
+                   "AND duplicate_of IS NULL");
+    first->bind(1, e.event_ts);
+    first->bind(2, e.delivery_key);
     if (!first->executeStep()) return false;
     auto original = first->getColumn(0).getInt64();
     e.outcome = "duplicate";
@@ -265,13 +277,26 @@ constexpr const char* event_columns =
     "lesson_id, body";
 }
 
+namespace {
+// The outcomes webhook_events_to_retry indexes (migration 8): a query names them so that SQLite
+// knows the partial index holds every row it asks for.
+constexpr const char* indexed_outcomes = "outcome IN ('received', 'unmatched', 'error')";
+
+std::string where_outcome(const std::string& outcome) {
+  if (outcome.empty()) return "1";
+  if (outcome == "received" || outcome == "unmatched" || outcome == "error") {
+    return fmt::format("outcome = ?1 AND {}", indexed_outcomes);
+  }
+  return "outcome = ?1";  // applied, ignored, duplicate: most of the table, read in order
+}
+}  // namespace
+
 std::vector<WebhookEventRecord> Store::list_webhook_events(const std::string& outcome,
                                                            bool with_body) {
   return read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM webhook_events WHERE ?1 = '' OR "
-                                          "outcome = ?1 ORDER BY id",
-                                          event_columns));
-    q->bind(1, outcome);
+    Query q(c, fmt::format("SELECT {} FROM webhook_events WHERE {} ORDER BY id", event_columns,
+                           where_outcome(outcome)));
+    if (!outcome.empty()) q->bind(1, outcome);
     std::vector<WebhookEventRecord> events;
     while (q->executeStep()) events.push_back(read_event(*q, with_body));
     return events;

@@ -357,8 +357,9 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   }
 
   TimePoint t{};
-  std::optional<Segment> segment;
-  std::optional<Segment> before;
+  std::optional<Segment> segment;  // as this delivery tells it
+  std::optional<Segment> before;   // as stored before it
+  std::optional<Segment> merged;   // as stored now
   if (name == ended) {
     auto end = time_field(object, "end_time");
     if (!end) end = event_time_fallback(event);
@@ -378,32 +379,34 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     check_not_in_future(t, lessons_.clock().now(), is_join ? "join_time" : "leave_time");
     // Read before the merge: the windows the segment leaves must be re-derived too.
     before = store.find_segment(segment->source, segment->meeting_uuid, segment->connection_id);
-    if (is_join) store.record_join(meeting_id, *segment);
-    else store.record_leave(meeting_id, *segment);
+    merged = is_join ? store.record_join(meeting_id, *segment) : store.record_leave(meeting_id, *segment);
   }
   // Only lessons near the event, and those still waiting for their click, can concern it: a
   // personal meeting id reused for years must not make every event read its whole history.
   auto waiting = store.unstarted_lessons_on_meeting(meeting_id);
   auto nearby = store.lessons_started_on_meeting(meeting_id, t - refresh_window, t + refresh_window);
-  auto teaches = [&](const Lesson& l) { return is_teacher(*segment, l.teacher_zoom_email, l.teacher_name); };
+  // Who the connection is as stored: a leave may name less than the join it merged with.
+  auto teaches = [&](const Lesson& l) { return is_teacher(*merged, l.teacher_zoom_email, l.teacher_name); };
   // The meeting's host is the teacher whatever lesson it is; an email or name needs a lesson.
-  bool concerns_teacher = !segment || is_teacher(*segment, "", "") ||
+  bool concerns_teacher = !merged || is_teacher(*merged, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
                           std::any_of(waiting.begin(), waiting.end(), teaches);
   // Every lesson whose facts this event changed is re-derived, however far from the event it
-  // started: a lesson left stale would keep a row that depends on the order events arrived.
-  // Those nearby are refreshed too, so that an end whose grace has run out becomes final.
+  // started: a lesson left stale would keep a row that depends on the order events arrived. A
+  // lesson reads only its teacher's connections, so a connection that is not its teacher's,
+  // before or after this delivery, changed nothing it reads: most deliveries are students'.
   auto changed = lessons_changed_by(meeting_id, t, before);
-  for (const auto& lesson : nearby) {
-    if (std::none_of(changed.begin(), changed.end(), [&](const Lesson& l) { return l.id == lesson.id; })) {
-      changed.push_back(lesson);
-    }
+  if (merged) {
+    std::erase_if(changed, [&](const Lesson& l) {
+      auto teacher = [&](const Segment& s) { return is_teacher(s, l.teacher_zoom_email, l.teacher_name); };
+      return !teacher(*merged) && !(before && teacher(*before));
+    });
   }
-  for (auto& lesson : changed) {
-    lesson = lessons_.refresh(lesson, {"webhook", name});
-    for (auto& near : nearby) {
-      if (near.id == lesson.id) near = lesson;
-    }
+  for (auto& lesson : changed) lesson = lessons_.refresh(lesson, {"webhook", name});
+  // Those nearby are settled too, so that an end whose grace has run out becomes final.
+  for (auto& near : nearby) {
+    auto refreshed = std::find_if(changed.begin(), changed.end(), [&](const Lesson& l) { return l.id == near.id; });
+    near = refreshed != changed.end() ? *refreshed : lessons_.settle(near, {"webhook", name});
   }
   auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
   if (!concerns_teacher) {

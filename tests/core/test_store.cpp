@@ -145,6 +145,25 @@ TEST_CASE("the teacher's connections are found through indexes, not by reading t
   }
 }
 
+TEST_CASE("a delivery's duplicate check and reconcile's retries are read through indexes", "[core][store][webhook]") {
+  test::ServiceOnDisk f;
+  SQLite::Database db(f.store.path());
+  auto plan = [&](const std::string& where) {
+    std::string text;
+    SQLite::Statement q(db, "EXPLAIN QUERY PLAN SELECT id FROM webhook_events WHERE " + where + " ORDER BY id");
+    while (q.executeStep()) text += q.getColumn(3).getString() + "\n";
+    return text;
+  };
+  auto duplicate = plan("event_ts = 1 AND delivery_key = 'k' AND duplicate_of IS NULL");
+  INFO(duplicate);
+  CHECK(duplicate.find("webhook_events_first_delivery (event_ts=? AND delivery_key=?)") != std::string::npos);
+  // As Store::list_webhook_events asks for the outcomes the partial index holds.
+  auto retried = plan("outcome = 'unmatched' AND outcome IN ('received', 'unmatched', 'error')");
+  INFO(retried);
+  CHECK(retried.find("webhook_events_to_retry (outcome=?)") != std::string::npos);
+  CHECK(retried.find("TEMP B-TREE") == std::string::npos);
+}
+
 TEST_CASE("one teacher's or one student's lessons in a period are read through an index, in start order", "[core][store]") {
   test::ServiceOnDisk f;
   SQLite::Database db(f.store.path());

@@ -286,6 +286,46 @@ TEST_CASE("student comings and goings never end a lesson", "[core][webhook]") {
   CHECK(f.service.detail(lesson.id).segments.size() == 1);  // kept for the record
 }
 
+TEST_CASE("a student's delivery after the grace period makes an ended lesson final", "[core][webhook]") {
+  Fixture f;
+  auto lesson = f.create();
+  f.click(lesson, at("2026-11-25T09:00:00Z"));
+  f.live("meeting.participant_left", "2026-11-25T09:40:00Z", true);
+  CHECK(f.service.get(lesson.id).status == LessonStatus::ended);
+  // Within the grace period a student's leave changes nothing the lesson reads...
+  f.live("meeting.participant_left", "2026-11-25T09:45:00Z", false, "200");
+  CHECK(f.service.get(lesson.id).status == LessonStatus::ended);
+  // ...after it, time alone has made the end final, and any delivery near the lesson says so.
+  auto late = f.live("meeting.participant_joined", "2026-11-25T09:51:00Z", false, "201");
+  CHECK(late.outcome == "ignored");
+  auto settled = f.service.get(lesson.id);
+  CHECK(settled.status == LessonStatus::final);
+  CHECK(settled.ended_at == at("2026-11-25T09:40:00Z"));
+}
+
+TEST_CASE("a leave that names no one ends the lesson when its join named the teacher", "[core][webhook]") {
+  Fixture f;
+  NewLesson n;
+  n.teacher = "t.abebe";
+  n.teacher_zoom_email = "Abebe@school.example";
+  n.student = "s.hana";
+  n.zoom_url = "https://zoom.us/j/" + meeting + "?pwd=x";
+  auto lesson = f.service.create_lessons({n}).front().lesson;
+  f.click(lesson, at("2026-11-25T09:00:00Z"));
+  ZoomEventSpec join{"meeting.participant_joined", meeting, at("2026-11-25T09:01:00Z"), false, "", "", "Abebe",
+                     "abebe@school.example", "400", ""};
+  f.clock.set(at("2026-11-25T09:01:02Z"));
+  CHECK(f.post(build_zoom_event(join)).outcome == "applied");
+  // Zoom's leave for the same connection carries no email: the stored connection still does.
+  ZoomEventSpec leave{"meeting.participant_left", meeting, at("2026-11-25T09:40:00Z"), false, "", "", "Guest",
+                      "", "400", ""};
+  f.clock.set(at("2026-11-25T09:40:02Z"));
+  CHECK(f.post(build_zoom_event(leave)).outcome == "applied");
+  auto ended = f.service.get(lesson.id);
+  CHECK(ended.status == LessonStatus::ended);
+  CHECK(ended.ended_at == at("2026-11-25T09:40:00Z"));
+}
+
 TEST_CASE("a teacher known only by display name ends the lesson", "[core][webhook]") {
   Fixture f;
   auto lesson = f.create("አበበ ከበደ");

@@ -486,6 +486,10 @@ TEST_CASE("events list shows stored events and filters by outcome", "[e2e][webho
   REQUIRE(applied.size() == 1);
   CHECK(applied[0]["meeting_id"] == meeting);
   CHECK(events(db, "error").empty());
+  // unmatched, received and error are read through their own index; the query must still find them.
+  auto unmatched = events(db, "unmatched");
+  REQUIRE(unmatched.size() == 1);
+  CHECK(unmatched[0]["meeting_id"] == "11111111111");
   auto bad = run_zoomtrack({"--db", db, "events", "list", "--status", "bogus"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("bogus not in {received,applied,unmatched,ignored,duplicate,error}") != std::string::npos);
