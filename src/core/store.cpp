@@ -291,8 +291,15 @@ CREATE INDEX segments_by_name_leave ON segments(meeting_id, name, leave_time, at
     // the hash alone, each one dirtied a random page that the commit wrote out whole. Outcomes
     // are indexed only where a later run looks for them (reconcile retries received and
     // unmatched events; staff look for errors): the full index cost every delivery an entry and
-    // no query used it. segments_by_meeting is the prefix of the teacher indexes.
+    // no query used it. segments_by_meeting is the prefix of the teacher indexes. The host and
+    // email indexes hold only the connections they can find: most participants are guests, many
+    // without an email, and each index entry is written at the join and again at the leave.
     R"sql(
+DROP INDEX segments_by_host_leave;
+DROP INDEX segments_by_email_leave;
+CREATE INDEX segments_by_host_leave ON segments(meeting_id, leave_time, at) WHERE is_host = 1;
+CREATE INDEX segments_by_email_leave ON segments(meeting_id, email COLLATE NOCASE, leave_time, at)
+  WHERE email <> '';
 DROP INDEX webhook_events_first_delivery;
 CREATE UNIQUE INDEX webhook_events_first_delivery ON webhook_events(event_ts, delivery_key)
   WHERE duplicate_of IS NULL;
