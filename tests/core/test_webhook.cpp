@@ -28,10 +28,12 @@ struct Fixture : test::ServiceOnDisk {
   Fixture() : ServiceOnDisk("2026-11-25T08:50:00Z") {}
   WebhookIngest ingest{service, WebhookOptions{secret, 7200s}};
 
-  Lesson create(const std::string& teacher_name = "", const std::string& id = meeting) {
+  Lesson create(const std::string& teacher_name = "", const std::string& id = meeting,
+                const std::string& teacher_email = "") {
     NewLesson n;
     n.teacher = "t.abebe";
     n.teacher_name = teacher_name;
+    n.teacher_zoom_email = teacher_email;
     n.student = "s.hana";
     n.zoom_url = "https://zoom.us/j/" + id + "?pwd=x";
     return service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
@@ -305,12 +307,7 @@ TEST_CASE("a student's delivery after the grace period makes an ended lesson fin
 
 TEST_CASE("a leave that names no one ends the lesson when its join named the teacher", "[core][webhook]") {
   Fixture f;
-  NewLesson n;
-  n.teacher = "t.abebe";
-  n.teacher_zoom_email = "Abebe@school.example";
-  n.student = "s.hana";
-  n.zoom_url = "https://zoom.us/j/" + meeting + "?pwd=x";
-  auto lesson = f.service.create_lessons({n}).front().lesson;
+  auto lesson = f.create("", meeting, "Abebe@school.example");
   f.click(lesson, at("2026-11-25T09:00:00Z"));
   ZoomEventSpec join{"meeting.participant_joined", meeting, at("2026-11-25T09:01:00Z"), false, "", "", "Abebe",
                      "abebe@school.example", "400", ""};
