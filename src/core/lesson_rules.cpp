@@ -12,14 +12,28 @@
 namespace zt {
 namespace {
 
-std::optional<TimePoint> latest_signal(const LessonFacts& facts, EndSource source, bool forced) {
+bool counts(const LessonFacts& facts, const EndSignal& signal, EndSource source, bool forced) {
+  if (signal.source != source || signal.forced != forced) return false;
+  return !facts.start || signal.at >= *facts.start;  // not a leave before the lesson began
+}
+
+// The teacher's checkout: pressed again, it is a later leave.
+std::optional<TimePoint> latest_checkout(const LessonFacts& facts) {
   std::optional<TimePoint> latest;
   for (const auto& signal : facts.signals) {
-    if (signal.source != source || signal.forced != forced) continue;
-    if (facts.start && signal.at < *facts.start) continue;  // a leave before the lesson began
-    if (!latest || signal.at > *latest) latest = signal.at;
+    if (counts(facts, signal, EndSource::leave_url, false) && (!latest || signal.at > *latest)) latest = signal.at;
   }
   return latest;
+}
+
+// Staff's manual end: each one recorded replaces those before, even when it is earlier than the
+// end it corrects (as the latest start correction stands, see resolve_start).
+std::optional<TimePoint> last_manual_end(const LessonFacts& facts, bool forced) {
+  const EndSignal* last = nullptr;
+  for (const auto& signal : facts.signals) {
+    if (counts(facts, signal, EndSource::manual, forced) && (!last || signal.id > last->id)) last = &signal;
+  }
+  return last ? std::optional<TimePoint>(last->at) : std::nullopt;
 }
 
 struct Chain {
@@ -124,14 +138,13 @@ std::optional<ResolvedEnd> end_from_segments(const LessonFacts& facts, const std
 }
 
 std::optional<ResolvedEnd> most_trusted_end(const LessonFacts& facts, Seconds grace) {
-  if (auto forced = latest_signal(facts, EndSource::manual, true)) {
+  if (auto forced = last_manual_end(facts, true)) {
     return ResolvedEnd{*forced, EndSource::manual, false};
   }
   if (auto end = end_from_segments(facts, "webhook", EndSource::webhook, grace)) return end;
   if (auto end = end_from_segments(facts, "zoom_api", EndSource::zoom_api, grace)) return end;
-  for (auto source : {EndSource::leave_url, EndSource::manual}) {
-    if (auto end = latest_signal(facts, source, false)) return ResolvedEnd{*end, source, false};
-  }
+  if (auto end = latest_checkout(facts)) return ResolvedEnd{*end, EndSource::leave_url, false};
+  if (auto end = last_manual_end(facts, false)) return ResolvedEnd{*end, EndSource::manual, false};
   return std::nullopt;
 }
 

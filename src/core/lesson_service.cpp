@@ -290,10 +290,13 @@ Lesson LessonService::apply_click(Lesson lesson, const Click& click, const std::
                    (!lesson.started_at || click.at < *lesson.started_at);
   if (!may_start) return lesson;
   lesson = refresh(lesson, {"click", "student opened the tracking link"});
-  if (auto previous = store_.previous_lesson_on_meeting(lesson)) {
-    refresh(*previous, {"handover", fmt::format("lesson {} started on the same meeting", lesson.id)});
-  }
+  refresh_previous(lesson, {"handover", fmt::format("lesson {} started on the same meeting", lesson.id)});
   return lesson;
+}
+
+void LessonService::refresh_previous(const Lesson& lesson, const Cause& cause) {
+  if (!lesson.started_at) return;
+  if (auto previous = store_.previous_lesson_on_meeting(lesson)) refresh(*previous, cause);
 }
 
 size_t LessonService::replay_spool() {
@@ -423,6 +426,7 @@ Lesson LessonService::void_lesson(int64_t id, const std::string& reason, const s
                   fmt::format("nothing to do; 'zoomtrack sessions show {}' has its audit trail", id));
     }
     result = set_status(lesson, LessonStatus::void_, {"manual", reason, who});
+    refresh_previous(lesson, {"handover", fmt::format("lesson {} on the same meeting was voided", id), who});
   });
   return result;
 }
@@ -457,6 +461,10 @@ Lesson LessonService::start_manually(int64_t id, TimePoint at, const std::string
     if (current.status == LessonStatus::expired) current.status = LessonStatus::created;
     auto next = resolve_lesson(current, facts_for(lesson), now, options_.grace, options_.max_lesson);
     result = next == state_of(lesson) ? lesson : apply_state(lesson, next, {"manual", reason, who});
+    // The lesson before the old start, and the one before the new start, if another.
+    Cause handover{"handover", fmt::format("lesson {} on the same meeting was given a start", id), who};
+    refresh_previous(lesson, handover);
+    refresh_previous(result, handover);
   });
   return result;
 }
@@ -476,6 +484,7 @@ Lesson LessonService::restore(int64_t id, const std::string& reason, const std::
     auto next = resolve_lesson(current, facts_for(lesson), now, options_.grace, options_.max_lesson);
     if (next.status == LessonStatus::created && link_expired(current, now)) next.status = LessonStatus::expired;
     result = apply_state(lesson, next, {"manual", reason, who});
+    refresh_previous(result, {"handover", fmt::format("lesson {} on the same meeting was restored", id), who});
   });
   return result;
 }

@@ -26,7 +26,7 @@ struct ServiceOptions {
 
 // Why a lesson changed, for the audit trail.
 struct Cause {
-  std::string source;  // "click", "leave_url", "webhook", "zoom_api", "reconcile", "manual"
+  std::string source;  // "click", "leave_url", "webhook", "zoom_api", "reconcile", "manual", "handover"
   std::string reason;
   std::string who = "zoomtrack";
 };
@@ -164,6 +164,9 @@ class LessonService {
   // Inside a write: stores one click on the lesson (read inside the same write) and, for the
   // earliest real one, the lesson's start.
   Lesson apply_click(Lesson lesson, const Click& click, const std::string& spool_id);
+  // A lesson's start ends its meeting's previous lesson (a handover): when a start appears,
+  // moves, is voided or restored, the lesson before it is re-derived too. Inside a write.
+  void refresh_previous(const Lesson& lesson, const Cause& cause);
   // Throws not_found unless a lesson has this tracking token; remembers the ones found.
   void require_known_track_token(const std::string& token);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);

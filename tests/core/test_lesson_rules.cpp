@@ -84,6 +84,16 @@ TEST_CASE("within a source the later leave wins", "[core][rules]") {
   CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:20:00Z"));
 }
 
+TEST_CASE("the manual end recorded last stands, even when earlier than the one it corrects", "[core][rules]") {
+  auto f = started("2026-11-25T09:00:00Z");
+  auto first = signal(EndSource::manual, "2026-11-25T10:30:00Z", true);
+  first.id = 1;
+  auto correction = signal(EndSource::manual, "2026-11-25T10:20:00Z", true);
+  correction.id = 2;
+  f.signals = {correction, first};  // in whatever order they are read
+  CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:20:00Z"));
+}
+
 TEST_CASE("a forced manual end overrides a webhook end", "[core][rules]") {
   auto f = started("2026-11-25T09:00:00Z");
   f.teacher_segments.push_back(teacher("2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"));

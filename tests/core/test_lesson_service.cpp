@@ -130,6 +130,45 @@ TEST_CASE("a lesson still active when the next one on its meeting starts ends by
   CHECK(f.service.get(second.id).status == LessonStatus::active);
 }
 
+TEST_CASE("voiding, restoring or moving the next lesson's start re-derives the handover", "[core][service]") {
+  Fixture f;
+  auto first = f.create();
+  auto second = f.create("t1");
+  auto started = f.clock.now();
+  f.service.record_click(first.track_token, f.person());
+  f.clock.advance(60min);
+  f.service.record_click(second.track_token, f.person());
+  REQUIRE(f.service.get(first.id).end_source == EndSource::handover);
+  // The second lesson was a mistake: the first had no end but that start, so it is open again.
+  f.service.void_lesson(second.id, "sent to the wrong student", "alice");
+  auto reopened = f.service.get(first.id);
+  CHECK(reopened.status == LessonStatus::active);
+  CHECK_FALSE(reopened.ended_at);
+  f.service.restore(second.id, "it was right after all", "alice");
+  CHECK(f.service.get(first.id).ended_at == started + 60min);
+  // Staff move the second lesson's start: the first ends at the new one.
+  f.clock.advance(10min);
+  f.service.start_manually(second.id, started + 50min, "the student was in at :50", "alice", true);
+  auto moved = f.service.get(first.id);
+  CHECK(moved.end_source == EndSource::handover);
+  CHECK(moved.ended_at == started + 50min);
+}
+
+TEST_CASE("the latest manual end stands, even when it is earlier than the one it corrects", "[core][service]") {
+  Fixture f;
+  auto lesson = f.create();
+  auto started = f.clock.now();
+  f.service.record_click(lesson.track_token, f.person());
+  f.clock.advance(2h);
+  f.service.end_manually(lesson.id, started + 40min, "phoned the teacher", "alice", false);
+  CHECK(f.service.get(lesson.id).ended_at == started + 40min);
+  auto corrected = f.service.end_manually(lesson.id, started + 30min, "typo: it was :30", "bob", false);
+  CHECK(corrected.ended_at == started + 30min);
+  auto again = f.service.end_manually(lesson.id, started + 25min, "the recording says :25", "carol", true);
+  CHECK(again.ended_at == started + 25min);
+  CHECK(f.service.get(lesson.id).ended_at == started + 25min);
+}
+
 TEST_CASE("an unclicked link past its expiry is gone and a void lesson too", "[core][service]") {
   Fixture f;
   auto lesson = f.create();
