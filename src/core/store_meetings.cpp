@@ -1,7 +1,9 @@
 // The store's Zoom side: participant segments, meeting ends and webhook deliveries.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <tuple>
 
 #include "core/store_internal.hpp"
@@ -291,14 +293,14 @@ constexpr const char* event_columns =
 }
 
 namespace {
-// The outcomes webhook_events_to_retry indexes (migration 8): a query names them so that SQLite
-// knows the partial index holds every row it asks for.
-constexpr const char* indexed_outcomes = "outcome IN ('received', 'unmatched', 'error')";
+// The outcomes webhook_events_to_retry indexes (migration 8): a query names them all so that
+// SQLite knows the partial index holds every row it asks for.
+constexpr std::array<std::string_view, 3> indexed_outcomes{"received", "unmatched", "error"};
 
 std::string where_outcome(const std::string& outcome) {
   if (outcome.empty()) return "1";
-  if (outcome == "received" || outcome == "unmatched" || outcome == "error") {
-    return fmt::format("outcome = ?1 AND {}", indexed_outcomes);
+  if (std::find(indexed_outcomes.begin(), indexed_outcomes.end(), outcome) != indexed_outcomes.end()) {
+    return fmt::format("outcome = ?1 AND outcome IN ('{}')", fmt::join(indexed_outcomes, "', '"));
   }
   return "outcome = ?1";  // applied, ignored, duplicate: most of the table, read in order
 }

@@ -385,8 +385,9 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   // personal meeting id reused for years must not make every event read its whole history.
   auto waiting = store.unstarted_lessons_on_meeting(meeting_id);
   auto nearby = store.lessons_started_on_meeting(meeting_id, t - refresh_window, t + refresh_window);
+  auto teaches_in = [](const Segment& s, const Lesson& l) { return is_teacher(s, l.teacher_zoom_email, l.teacher_name); };
   // Who the connection is as stored: a leave may name less than the join it merged with.
-  auto teaches = [&](const Lesson& l) { return is_teacher(*merged, l.teacher_zoom_email, l.teacher_name); };
+  auto teaches = [&](const Lesson& l) { return teaches_in(*merged, l); };
   // The meeting's host is the teacher whatever lesson it is; an email or name needs a lesson.
   bool concerns_teacher = !merged || is_teacher(*merged, "", "") ||
                           std::any_of(nearby.begin(), nearby.end(), teaches) ||
@@ -397,10 +398,7 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   // before or after this delivery, changed nothing it reads: most deliveries are students'.
   auto changed = lessons_changed_by(meeting_id, t, before);
   if (merged) {
-    std::erase_if(changed, [&](const Lesson& l) {
-      auto teacher = [&](const Segment& s) { return is_teacher(s, l.teacher_zoom_email, l.teacher_name); };
-      return !teacher(*merged) && !(before && teacher(*before));
-    });
+    std::erase_if(changed, [&](const Lesson& l) { return !teaches(l) && !(before && teaches_in(*before, l)); });
   }
   for (auto& lesson : changed) lesson = lessons_.refresh(lesson, {"webhook", name});
   // Those nearby are settled too, so that an end whose grace has run out becomes final.
