@@ -1,11 +1,11 @@
 #include "core/crypto.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
+#include <memory>
 #include <vector>
 
 #include "core/error.hpp"
@@ -58,17 +58,50 @@ std::string random_token(size_t bytes) {
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  return HmacSha256(key).hex({message});
+}
+
+HmacSha256::HmacSha256(std::string_view key) {
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  keyed_ = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+  EVP_MAC_free(mac);  // the context holds its own reference
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                         OSSL_PARAM_construct_end()};
+  // A zero-length key is a valid HMAC key, but OpenSSL wants a non-null pointer for it.
+  static const unsigned char no_key = 0;
+  auto* bytes = key.empty() ? &no_key : reinterpret_cast<const unsigned char*>(key.data());
+  if (!keyed_ || EVP_MAC_init(keyed_, bytes, key.size(), params) != 1) {
+    EVP_MAC_CTX_free(keyed_);
+    throw Error(ErrorCode::runtime, "OpenSSL could not set up HMAC-SHA256");
+  }
+}
+
+HmacSha256::~HmacSha256() { EVP_MAC_CTX_free(keyed_); }
+
+std::string HmacSha256::hex(std::initializer_list<std::string_view> message) const {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_), EVP_MAC_CTX_free);
+  bool ok = ctx != nullptr;
+  for (auto part : message) {
+    ok = ok && EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
+  }
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  size_t length = 0;
+  if (!ok || EVP_MAC_final(ctx.get(), digest, &length, sizeof digest) != 1) {
+    throw Error(ErrorCode::runtime, "OpenSSL could not compute an HMAC-SHA256");
+  }
   return to_hex(digest, length);
 }
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return to_hex(digest, sizeof digest);
+  // Fetched once: SHA256() looks the algorithm up again on every call, as HMAC() does.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (!sha256 || EVP_Digest(data.data(), data.size(), digest, &length, sha256, nullptr) != 1) {
+    throw Error(ErrorCode::runtime, "OpenSSL could not compute a SHA-256");
+  }
+  return to_hex(digest, length);
 }
 
 std::string base64_encode(std::string_view data) { return base64(data, false); }

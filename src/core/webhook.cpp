@@ -160,14 +160,15 @@ std::string derived_connection_id(const std::string& seed) {
 
 }  // namespace
 
-std::string zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
-  std::string message;
-  message.reserve(body.size() + timestamp.size() + 4);
-  message.append("v0:").append(timestamp).append(":").append(body);
-  return "v0=" + hmac_sha256_hex(secret, message);
+std::string zoom_signature(const HmacSha256& secret, std::string_view timestamp, std::string_view body) {
+  return "v0=" + secret.hex({"v0:", timestamp, ":", body});
 }
 
-void verify_zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view signature,
+std::string zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  return zoom_signature(HmacSha256(secret), timestamp, body);
+}
+
+void verify_zoom_signature(const HmacSha256& secret, std::string_view timestamp, std::string_view signature,
                            std::string_view body, TimePoint now, Seconds max_age) {
   if (signature.empty() || timestamp.empty()) {
     throw Error(ErrorCode::unauthorized, "missing x-zm-signature or x-zm-request-timestamp");
@@ -184,8 +185,13 @@ void verify_zoom_signature(std::string_view secret, std::string_view timestamp, 
   if (sent < now - max_age) throw Error(ErrorCode::unauthorized, "timestamp is too old");
 }
 
-json url_validation_answer(std::string_view secret, const std::string& plain_token) {
-  return {{"plainToken", plain_token}, {"encryptedToken", hmac_sha256_hex(secret, plain_token)}};
+void verify_zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view signature,
+                           std::string_view body, TimePoint now, Seconds max_age) {
+  verify_zoom_signature(HmacSha256(secret), timestamp, signature, body, now, max_age);
+}
+
+json url_validation_answer(const HmacSha256& secret, const std::string& plain_token) {
+  return {{"plainToken", plain_token}, {"encryptedToken", secret.hex({plain_token})}};
 }
 
 const std::vector<std::string>& webhook_outcomes() {
@@ -195,7 +201,7 @@ const std::vector<std::string>& webhook_outcomes() {
 }
 
 WebhookIngest::WebhookIngest(LessonService& lessons, WebhookOptions options)
-    : lessons_(lessons), options_(std::move(options)) {}
+    : lessons_(lessons), options_(std::move(options)), secret_(options_.secret) {}
 
 WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
   if (options_.secret.empty()) {
@@ -206,7 +212,7 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
     throw Error(ErrorCode::too_large, "webhook body is larger than 1 MiB");
   }
   auto now = lessons_.clock().now();
-  verify_zoom_signature(options_.secret, delivery.timestamp, delivery.signature, delivery.body, now,
+  verify_zoom_signature(secret_, delivery.timestamp, delivery.signature, delivery.body, now,
                         options_.max_age);
   json event;
   try {
@@ -229,7 +235,7 @@ WebhookResult WebhookIngest::receive(const WebhookDelivery& delivery) {
     if (!token || !token->is_string() || token->get_ref<const std::string&>().empty()) {
       bad_event("url_validation without a plainToken");
     }
-    return {200, url_validation_answer(options_.secret, token->get<std::string>()), "url_validation", {}, {}};
+    return {200, url_validation_answer(secret_, token->get<std::string>()), "url_validation", {}, {}};
   }
 
   WebhookEventRecord record;

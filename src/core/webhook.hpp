@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/crypto.hpp"
 #include "core/lesson_service.hpp"
 #include "core/time.hpp"
 
@@ -20,16 +21,20 @@ inline constexpr Seconds webhook_max_future{300};
 inline constexpr Seconds default_webhook_max_age{7200};
 
 // "v0=" + lowercase hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + body).
+std::string zoom_signature(const HmacSha256& secret, std::string_view timestamp, std::string_view body);
 std::string zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view body);
 
 // Checks the signature over the raw body bytes (constant-time) and that `timestamp` (Unix
 // seconds) lies within [now - max_age, now + 5 min]. Throws Error(unauthorized) saying which.
+void verify_zoom_signature(const HmacSha256& secret, std::string_view timestamp,
+                           std::string_view signature, std::string_view body, TimePoint now,
+                           Seconds max_age = default_webhook_max_age);
 void verify_zoom_signature(std::string_view secret, std::string_view timestamp,
                            std::string_view signature, std::string_view body, TimePoint now,
                            Seconds max_age = default_webhook_max_age);
 
 // The answer to endpoint.url_validation: {"plainToken", "encryptedToken"}.
-nlohmann::json url_validation_answer(std::string_view secret, const std::string& plain_token);
+nlohmann::json url_validation_answer(const HmacSha256& secret, const std::string& plain_token);
 
 // What a stored event ended as. "received" is the moment between storing and applying; an event
 // left in it (a crash in between) is re-applied with apply_stored_event.
@@ -83,6 +88,7 @@ class WebhookIngest {
 
   LessonService& lessons_;
   WebhookOptions options_;
+  HmacSha256 secret_;  // options_.secret, keyed once
 };
 
 // What `zoomtrack webhook send` builds. Every default is derived from the meeting id, so a

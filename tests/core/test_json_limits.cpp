@@ -50,3 +50,11 @@ TEST_CASE("not JSON and too large are said so, without quoting the input", "[cor
   CHECK(refusal(std::string(100, ' ') + "1", 64, 100) == "is larger than 100 bytes");
   CHECK(parse_json_bounded(std::string(99, ' ') + "1", 64, 100) == 1);
 }
+
+TEST_CASE("whichever comes first is reported: a syntax error, or a container too deep", "[core][json]") {
+  CHECK(refusal("[1,,]" + nested(100)) == "is not JSON (syntax error at byte 4)");
+  CHECK(refusal("[1 \"x\"" + nested(100)) == "is not JSON (syntax error at byte 6)");
+  CHECK(refusal("[" + nested(64) + ",,]") == "nests deeper than 64 levels");
+  // Unterminated, the string runs to the end: its brackets are text, and the error is the string's.
+  CHECK(refusal("[\"abc" + nested(100)).find("is not JSON") == 0);
+}

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "core/click_filter.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
@@ -66,6 +70,26 @@ TEST_CASE("HMAC-SHA256 matches Zoom's url_validation vectors", "[core][crypto]")
   CHECK_FALSE(constant_time_equal("abc", "abd"));
   CHECK_FALSE(constant_time_equal("abc", "ab"));
   CHECK(base64_encode("id:secret") == "aWQ6c2VjcmV0");
+}
+
+TEST_CASE("a key set up once signs as the one-shot HMAC does, in parts and from many threads", "[core][crypto]") {
+  const zt::HmacSha256 key("secretValueTest");
+  CHECK(key.hex({"qgg8vlvZRS6UYooatFL8Aw"}) == "70c1f2e2e6ca2d39297490d1f9142c7d701415ea8e6151f6562a08fa657a40ff");
+  CHECK(key.hex({"qgg8v", "", "lvZRS6UYo", "oatFL8Aw"}) == key.hex({"qgg8vlvZRS6UYooatFL8Aw"}));
+  CHECK(key.hex({"qgg8vlvZRS6UYooatFL8Aw"}) == key.hex({"qgg8vlvZRS6UYooatFL8Aw"}));  // signing leaves the key as it was
+  // RFC 4231 has no empty key; this is HMAC-SHA256("", "") as every implementation gives it.
+  CHECK(zt::HmacSha256("").hex({}) == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+
+  std::vector<std::string> signed_by(8);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < signed_by.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) signed_by[t] = key.hex({"message ", std::to_string(i)});
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& last : signed_by) CHECK(last == hmac_sha256_hex("secretValueTest", "message 199"));
 }
 
 TEST_CASE("times parse as ISO 8601 and format as UTC", "[core][time]") {

@@ -158,9 +158,9 @@ TEST_CASE("the signature vector from a real delivery verifies over its exact byt
 }
 
 TEST_CASE("url_validation answers match Zoom's published vectors", "[core][webhook]") {
-  CHECK(url_validation_answer("4fv1RkqGQUq5sWbEz6hA5A", "xys8n8PGS7mAU0m5-YJjRA")["encryptedToken"] ==
+  CHECK(url_validation_answer(zt::HmacSha256("4fv1RkqGQUq5sWbEz6hA5A"), "xys8n8PGS7mAU0m5-YJjRA")["encryptedToken"] ==
         "2fffc6a967dde4f68024025a5bd991c5ae1e5313b4e6365be4883e3e81d479b3");
-  auto answer = url_validation_answer("secretValueTest", "qgg8vlvZRS6UYooatFL8Aw");
+  auto answer = url_validation_answer(zt::HmacSha256("secretValueTest"), "qgg8vlvZRS6UYooatFL8Aw");
   CHECK(answer["plainToken"] == "qgg8vlvZRS6UYooatFL8Aw");
   CHECK(answer["encryptedToken"] == "70c1f2e2e6ca2d39297490d1f9142c7d701415ea8e6151f6562a08fa657a40ff");
 }
