@@ -71,13 +71,15 @@ TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and 
   }
   auto by_checkout = day.link("t.checkout", "5550002222");
   auto silent = day.link("t.silent", "5550003333");
-  auto unclicked = day.link("t.unclicked", "5550004444",
-                            {"--expires-at", zt::format_utc(zt::SystemClock().now() + std::chrono::seconds(1))});
+  // At least a second away: the clock reads whole seconds, so "now + 1s" could be a millisecond
+  // away, and already past by the time link create (another process) checks it.
+  auto expiry = zt::SystemClock().now() + std::chrono::seconds(2);
+  auto unclicked = day.link("t.unclicked", "5550004444", {"--expires-at", zt::format_utc(expiry)});
   day.get(by_checkout["tracking_url"]);
   day.get(silent["tracking_url"]);
   day.post(by_checkout["checkout_url"]);
-  // The unclicked link's expiry must be in the past for reconcile; it was one second away.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The unclicked link's expiry must be in the past for reconcile.
+  std::this_thread::sleep_until(expiry + std::chrono::milliseconds(100));
 
   auto dry = run_zoomtrack({"--db", day.db, "reconcile", "--stale-after", "0s", "--dry-run", "--json"}, day.env);
   REQUIRE(dry.exit_code == 0);
