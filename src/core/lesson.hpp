@@ -107,6 +107,8 @@ struct Segment {
   std::optional<TimePoint> leave_time;
   std::string leave_reason;
   bool is_host = false;  // filled in against the lesson's teacher when read for a lesson
+
+  friend bool operator==(const Segment&, const Segment&) = default;
 };
 
 struct AuditEntry {

@@ -194,6 +194,29 @@ bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
   return !teacher_name.empty() && segment.name == teacher_name;
 }
 
+Segment merge_segments(const Segment& stored, const Segment& delivered) {
+  auto earliest = [](const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
+    return a && b ? std::min(*a, *b) : a ? a : b;
+  };
+  auto latest = [](const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
+    return a && b ? std::max(*a, *b) : a ? a : b;
+  };
+  Segment merged = stored;
+  merged.participant_id = std::max(stored.participant_id, delivered.participant_id);
+  merged.host_id = std::max(stored.host_id, delivered.host_id);
+  merged.email = std::max(stored.email, delivered.email);
+  merged.name = std::max(stored.name, delivered.name);
+  merged.join_time = earliest(stored.join_time, delivered.join_time);
+  merged.leave_time = latest(stored.leave_time, delivered.leave_time);
+  // The reason goes with the leave it came with; two copies of one leave keep the greater.
+  if (delivered.leave_time && (!stored.leave_time || *delivered.leave_time > *stored.leave_time)) {
+    merged.leave_reason = delivered.leave_reason;
+  } else if (delivered.leave_time && *delivered.leave_time == *stored.leave_time) {
+    merged.leave_reason = std::max(stored.leave_reason, delivered.leave_reason);
+  }
+  return merged;
+}
+
 bool is_breakout_move(std::string_view leave_reason) {
   return ascii_lower(leave_reason).find("breakout room") != std::string::npos;
 }

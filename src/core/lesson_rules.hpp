@@ -37,6 +37,14 @@ bool comes_from_zoom(EndSource source);
 bool is_teacher(const Segment& segment, const std::string& teacher_zoom_email,
                 const std::string& teacher_name);
 
+// What one more delivery about a connection makes of its stored segment. Commutative and
+// idempotent, so the row is the same whatever order the deliveries (and re-deliveries that
+// disagree) arrive in: the earliest join, the latest leave with its reason, and for text the
+// greatest value ('' loses to any). "Last write wins" made a lesson's end flip back and forth
+// under a stream of conflicting copies. The key (source, meeting_uuid, connection_id) is the
+// stored one's.
+Segment merge_segments(const Segment& stored, const Segment& delivered);
+
 // Moving into or out of a breakout room is a left/joined pair, not a departure.
 bool is_breakout_move(std::string_view leave_reason);
 

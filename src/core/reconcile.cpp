@@ -84,10 +84,7 @@ std::optional<ReconcileChange> apply_lesson(LessonService& service, int64_t id,
   store.write([&] {
     auto lesson = store.find_lesson(id);
     if (!lesson) return;
-    for (const auto& segment : from_zoom) {
-      store.record_join(lesson->meeting_id, segment);
-      store.record_leave(lesson->meeting_id, segment);
-    }
+    for (const auto& segment : from_zoom) store.record_segment(lesson->meeting_id, segment);
     auto plan = plan_lesson(service, *lesson, {}, stale_after);
     if (plan.next == state_of(*lesson)) return;
     Cause cause{from_zoom.empty() ? "reconcile" : "zoom_api", plan.reason, "reconcile"};

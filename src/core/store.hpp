@@ -129,12 +129,13 @@ class Store {
   std::vector<EndSignal> end_signals_for(int64_t lesson_id);
 
   // Zoom participants and meeting instances, keyed by meeting, not by lesson.
-  // Both merge the delivery into the connection's segment and return it as now stored.
-  Segment record_join(const std::string& meeting_id, const Segment& segment);
-  Segment record_leave(const std::string& meeting_id, const Segment& segment);
-  // One connection's segment as stored (merged from every delivery), if any.
-  std::optional<Segment> find_segment(const std::string& source, const std::string& meeting_uuid,
-                                      const std::string& connection_id);
+  // Merges what a delivery tells of one connection into its segment (merge_segments) and
+  // returns the segment as stored before, if it was, and as stored now.
+  struct SegmentMerge {
+    std::optional<Segment> before;
+    Segment merged;
+  };
+  SegmentMerge record_segment(const std::string& meeting_id, const Segment& delivered);
   std::vector<Segment> segments_between(const std::string& meeting_id, TimePoint from,
                                         const std::optional<TimePoint>& to);
   // The teacher's connections only (the host, or the lesson's teacher email or name), through

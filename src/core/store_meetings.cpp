@@ -6,6 +6,7 @@
 #include <array>
 #include <tuple>
 
+#include "core/lesson_rules.hpp"
 #include "core/store_internal.hpp"
 
 namespace zt {
@@ -46,78 +47,71 @@ WebhookEventRecord read_event(SQLite::Statement& q, bool with_body) {
 
 namespace {
 
-constexpr const char* upsert_segment_sql =
-    "INSERT INTO segments (source, meeting_id, meeting_uuid, connection_id, participant_id, "
-    "host_id, email, name, join_time, leave_time, leave_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-    // Every merge is commutative, so the row is the same whatever order the deliveries (and
-    // re-deliveries that disagree) arrive in: the earliest join, the latest leave with its
-    // reason, and for text the greatest value ('' loses to any). "Last write wins" made a
-    // lesson's end flip back and forth under a stream of conflicting copies.
-    "ON CONFLICT (source, meeting_uuid, connection_id) DO UPDATE SET "
-    "meeting_id = MIN(meeting_id, excluded.meeting_id), "
-    "participant_id = MAX(participant_id, excluded.participant_id), "
-    "host_id = MAX(host_id, excluded.host_id), "
-    "email = MAX(email, excluded.email), "
-    "name = MAX(name, excluded.name), "
-    "join_time = MIN(COALESCE(join_time, excluded.join_time), COALESCE(excluded.join_time, join_time)), "
-    "leave_time = MAX(COALESCE(leave_time, excluded.leave_time), COALESCE(excluded.leave_time, leave_time)), "
-    "leave_reason = CASE WHEN excluded.leave_time IS NULL THEN leave_reason "
-    "  WHEN leave_time IS NULL OR excluded.leave_time > leave_time THEN excluded.leave_reason "
-    "  WHEN excluded.leave_time = leave_time THEN MAX(leave_reason, excluded.leave_reason) "
-    "  ELSE leave_reason END";
-
 constexpr const char* segment_columns =
     "source, meeting_uuid, connection_id, participant_id, host_id, email, name, join_time, "
     "leave_time, leave_reason";
 
-void upsert_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s,
-                    bool is_join) {
-  Store::Query q(c, upsert_segment_sql);
-  q->bind(1, s.source);
-  q->bind(2, meeting_id);
-  q->bind(3, s.meeting_uuid);
-  q->bind(4, s.connection_id);
-  q->bind(5, s.participant_id);
-  q->bind(6, s.host_id);
-  q->bind(7, s.email);
-  q->bind(8, s.name);
-  bind_time(*q, 9, is_join ? s.join_time : std::nullopt);
-  bind_time(*q, 10, is_join ? std::nullopt : s.leave_time);
-  q->bind(11, is_join ? std::string() : s.leave_reason);
-  q->exec();
-}
+struct StoredSegment {
+  int64_t id = 0;
+  std::string meeting_id;
+  Segment segment;
+};
 
-std::optional<Segment> stored_segment(Store::Connection& c, const std::string& source,
-                                      const std::string& meeting_uuid, const std::string& connection_id) {
+std::optional<StoredSegment> stored_segment(Store::Connection& c, const Segment& key) {
   static const std::string sql = fmt::format(
-      "SELECT {} FROM segments WHERE source = ? AND meeting_uuid = ? AND connection_id = ?", segment_columns);
+      "SELECT {}, id, meeting_id FROM segments WHERE source = ? AND meeting_uuid = ? AND connection_id = ?",
+      segment_columns);
   Store::Query q(c, sql);
-  q->bind(1, source);
-  q->bind(2, meeting_uuid);
-  q->bind(3, connection_id);
+  q->bind(1, key.source);
+  q->bind(2, key.meeting_uuid);
+  q->bind(3, key.connection_id);
   if (!q->executeStep()) return std::nullopt;
-  return read_segment(*q);
+  return StoredSegment{q->getColumn(10).getInt64(), q->getColumn(11).getString(), read_segment(*q)};
 }
 
-// The merged row, read back: RETURNING would cost SQLite a temporary table per statement.
-Segment merge_segment(Store::Connection& c, const std::string& meeting_id, const Segment& s, bool is_join) {
-  upsert_segment(c, meeting_id, s, is_join);
-  return *stored_segment(c, s.source, s.meeting_uuid, s.connection_id);
+// The columns after the key, in one order for both statements below.
+void bind_segment_values(SQLite::Statement& q, int first, const std::string& meeting_id, const Segment& s) {
+  q.bind(first, meeting_id);
+  q.bind(first + 1, s.participant_id);
+  q.bind(first + 2, s.host_id);
+  q.bind(first + 3, s.email);
+  q.bind(first + 4, s.name);
+  bind_time(q, first + 5, s.join_time);
+  bind_time(q, first + 6, s.leave_time);
+  q.bind(first + 7, s.leave_reason);
 }
 
 }  // namespace
 
-Segment Store::record_join(const std::string& meeting_id, const Segment& segment) {
-  return change([&](Connection& c) { return merge_segment(c, meeting_id, segment, true); });
-}
-
-Segment Store::record_leave(const std::string& meeting_id, const Segment& segment) {
-  return change([&](Connection& c) { return merge_segment(c, meeting_id, segment, false); });
-}
-
-std::optional<Segment> Store::find_segment(const std::string& source, const std::string& meeting_uuid,
-                                           const std::string& connection_id) {
-  return read([&](Connection& c) { return stored_segment(c, source, meeting_uuid, connection_id); });
+// Read, merged here, written once: an upsert merging in SQL needed the row read back after it.
+// Inside the write, nothing else can change the row in between.
+Store::SegmentMerge Store::record_segment(const std::string& meeting_id, const Segment& delivered) {
+  return change([&](Connection& c) {
+    auto stored = stored_segment(c, delivered);
+    if (!stored) {
+      Query insert(c, "INSERT INTO segments (source, meeting_uuid, connection_id, meeting_id, participant_id, "
+                      "host_id, email, name, join_time, leave_time, leave_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+      insert->bind(1, delivered.source);
+      insert->bind(2, delivered.meeting_uuid);
+      insert->bind(3, delivered.connection_id);
+      bind_segment_values(*insert, 4, meeting_id, delivered);
+      insert->exec();
+      Segment merged = delivered;
+      merged.is_host = false;  // decided when read for a lesson, as for any stored segment
+      return SegmentMerge{std::nullopt, merged};
+    }
+    SegmentMerge result{stored->segment, merge_segments(stored->segment, delivered)};
+    // Commutative like every other field: a delivery naming another meeting cannot move the row back and forth.
+    auto merged_meeting_id = std::min(stored->meeting_id, meeting_id);
+    if (result.merged != stored->segment || merged_meeting_id != stored->meeting_id) {
+      Query update(c, "UPDATE segments SET meeting_id = ?1, participant_id = ?2, host_id = ?3, email = ?4, "
+                      "name = ?5, join_time = ?6, leave_time = ?7, leave_reason = ?8 WHERE id = ?9");
+      bind_segment_values(*update, 1, merged_meeting_id, result.merged);
+      update->bind(9, stored->id);
+      update->exec();
+    }
+    return result;
+  });
 }
 
 std::vector<Segment> Store::segments_between(const std::string& meeting_id, TimePoint from,

@@ -383,9 +383,10 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
     segment = segment_of(event, object, is_join);
     t = is_join ? *segment->join_time : *segment->leave_time;
     check_not_in_future(t, lessons_.clock().now(), is_join ? "join_time" : "leave_time");
-    // Read before the merge: the windows the segment leaves must be re-derived too.
-    before = store.find_segment(segment->source, segment->meeting_uuid, segment->connection_id);
-    merged = is_join ? store.record_join(meeting_id, *segment) : store.record_leave(meeting_id, *segment);
+    // As stored before too: the windows the segment leaves must be re-derived as well.
+    auto recorded = store.record_segment(meeting_id, *segment);
+    before = std::move(recorded.before);
+    merged = std::move(recorded.merged);
   }
   // Only lessons near the event, and those still waiting for their click, can concern it: a
   // personal meeting id reused for years must not make every event read its whole history.

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <vector>
+
 #include "core/lesson_rules.hpp"
 
 using namespace zt;
@@ -175,6 +178,44 @@ TEST_CASE("the host is known by id, by Zoom email or by display name", "[core][r
   CHECK(is_teacher(s, "", "Abebe Kebede"));
   Segment guest;  // guests have an empty id, which must not equal an empty host id
   CHECK_FALSE(is_teacher(guest, "", ""));
+}
+
+TEST_CASE("a connection's deliveries merge to one segment whatever order they arrive in", "[core][rules]") {
+  auto at = [](const char* t) { return parse_utc(t); };
+  Segment key{"webhook", "uuid-1", "conn-1", "", "", "", "", {}, {}, "", false};
+  auto delivery = [&](std::optional<TimePoint> join, std::optional<TimePoint> leave, std::string reason,
+                      std::string participant = "", std::string email = "", std::string name = "") {
+    Segment s = key;
+    s.join_time = join;
+    s.leave_time = leave;
+    s.leave_reason = std::move(reason);
+    s.participant_id = std::move(participant);
+    s.email = std::move(email);
+    s.name = std::move(name);
+    return s;
+  };
+  std::vector<Segment> deliveries{
+      delivery(at("2026-11-25T09:00:00Z"), {}, "", "HOST1", "", "Abebe"),
+      delivery(at("2026-11-25T08:59:00Z"), {}, "", "", "abebe@school.et"),  // a retried join, earlier
+      delivery({}, at("2026-11-25T09:40:00Z"), "left the meeting"),
+      delivery({}, at("2026-11-25T09:45:00Z"), "connection lost", "", "", "Abebe T"),
+      delivery({}, at("2026-11-25T09:45:00Z"), "ended by host"),  // a copy of the same leave
+  };
+  std::vector<size_t> order{0, 1, 2, 3, 4};
+  std::optional<Segment> first;
+  do {
+    Segment row = deliveries[order[0]];
+    for (size_t i = 1; i < order.size(); ++i) row = merge_segments(row, deliveries[order[i]]);
+    if (!first) first = row;
+    CHECK(row == *first);
+  } while (std::next_permutation(order.begin(), order.end()));
+  CHECK(first->join_time == at("2026-11-25T08:59:00Z"));
+  CHECK(first->leave_time == at("2026-11-25T09:45:00Z"));
+  CHECK(first->leave_reason == "ended by host");  // the greater of the two copies of the latest leave
+  CHECK(first->participant_id == "HOST1");
+  CHECK(first->email == "abebe@school.et");
+  CHECK(first->name == "Abebe T");  // '' loses to any name; of two, the greater
+  CHECK(merge_segments(*first, *first) == *first);
 }
 
 TEST_CASE("lesson status follows its facts", "[core][rules]") {

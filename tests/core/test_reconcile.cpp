@@ -207,8 +207,8 @@ TEST_CASE("a manual end over a webhook end needs force and is audited either way
   left.leave_time = parse_utc("2026-11-25T09:45:00Z");
   f.clock.advance(50min);
   f.store.write([&] {
-    f.store.record_join(lesson.meeting_id, host);
-    f.store.record_leave(lesson.meeting_id, left);
+    f.store.record_segment(lesson.meeting_id, host);
+    f.store.record_segment(lesson.meeting_id, left);
     f.service.refresh(f.service.get(lesson.id), {"webhook", "teacher left"});
   });
   REQUIRE(f.service.get(lesson.id).end_source == EndSource::webhook);
