@@ -427,20 +427,14 @@ int Store::Connection::wait_for_lock(void* connection, int attempts) {
   return 1;
 }
 
-Store::Query::Query(Connection& connection, const std::string& sql) : connection_(connection), sql_(sql) {
-  auto idle = connection_.idle_statements_.find(sql_);
-  if (idle != connection_.idle_statements_.end() && idle->second) {
-    statement_ = std::move(idle->second);
-  } else {
-    statement_ = std::make_unique<SQLite::Statement>(connection_.db, sql_);
-  }
+Store::Query::Query(Connection& connection, const std::string& sql) : idle_(connection.idle_statements_[sql]) {
+  statement_ = idle_ ? std::move(idle_) : std::make_unique<SQLite::Statement>(connection.db, sql);
 }
 
 Store::Query::~Query() {
   statement_->tryReset();
   statement_->clearBindings();
-  auto& idle = connection_.idle_statements_[sql_];
-  if (!idle) idle = std::move(statement_);
+  if (!idle_) idle_ = std::move(statement_);
 }
 
 Store::Store(const std::string& path, StoreOptions options) : path_(path), options_(options) {

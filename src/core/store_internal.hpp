@@ -6,10 +6,10 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "core/store.hpp"
@@ -28,7 +28,9 @@ class Store::Connection {
  private:
   friend class Store::Query;
   static int wait_for_lock(void* connection, int attempts);
-  std::map<std::string, std::unique_ptr<SQLite::Statement>> idle_statements_;
+  // By SQL text. Unordered: SQL texts share long prefixes, which an ordered map compares again
+  // at every level. Its values stay where they are when it grows.
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> idle_statements_;
   std::chrono::milliseconds busy_timeout_;
   std::chrono::steady_clock::time_point busy_since_;
 };
@@ -46,8 +48,7 @@ class Store::Query {
   SQLite::Statement& operator*() { return *statement_; }
 
  private:
-  Connection& connection_;
-  std::string sql_;
+  std::unique_ptr<SQLite::Statement>& idle_;  // where this SQL's statement waits between uses
   std::unique_ptr<SQLite::Statement> statement_;
 };
 

@@ -183,11 +183,12 @@ std::optional<TimePoint> Store::next_start_on_meeting(const Lesson& lesson) {
 
 std::optional<Lesson> Store::previous_lesson_on_meeting(const Lesson& lesson) {
   return read([&](Connection& c) -> std::optional<Lesson> {
-    Query q(c, fmt::format(
+    static const std::string sql = fmt::format(
         "SELECT {} FROM lessons WHERE meeting_id = ?1 AND id <> ?3 AND status <> 'void' "
         "AND (started_at < ?2 OR (started_at = ?2 AND id < ?3)) "
         "ORDER BY started_at DESC, id DESC LIMIT 1",
-        lesson_columns));
+        lesson_columns);
+    Query q(c, sql);
     q->bind(1, lesson.meeting_id);
     bind_time(*q, 2, lesson.started_at);
     q->bind(3, lesson.id);
@@ -199,10 +200,11 @@ std::optional<Lesson> Store::previous_lesson_on_meeting(const Lesson& lesson) {
 std::vector<Lesson> Store::lessons_started_on_meeting(const std::string& meeting_id,
                                                       TimePoint from, TimePoint to) {
   return read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? AND "
-                                          "started_at >= ? AND started_at <= ? "
-                                          "ORDER BY started_at, id",
-                                          lesson_columns));
+    static const std::string sql = fmt::format(
+        "SELECT {} FROM lessons WHERE meeting_id = ? AND started_at >= ? AND started_at <= ? "
+        "ORDER BY started_at, id",
+        lesson_columns);
+    Query q(c, sql);
     q->bind(1, meeting_id);
     q->bind(2, format_utc(from));
     q->bind(3, format_utc(to));
@@ -221,9 +223,10 @@ bool Store::has_lessons_on_meeting(const std::string& meeting_id) {
 
 std::vector<Lesson> Store::unstarted_lessons_on_meeting(const std::string& meeting_id) {
   return read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT {} FROM lessons WHERE meeting_id = ? AND "
-                                          "started_at IS NULL AND status = 'created' ORDER BY id",
-                                          lesson_columns));
+    static const std::string sql = fmt::format(
+        "SELECT {} FROM lessons WHERE meeting_id = ? AND started_at IS NULL AND status = 'created' ORDER BY id",
+        lesson_columns);
+    Query q(c, sql);
     q->bind(1, meeting_id);
     return read_lessons(*q);
   });
