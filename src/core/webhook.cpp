@@ -185,11 +185,6 @@ void verify_zoom_signature(const HmacSha256& secret, std::string_view timestamp,
   if (sent < now - max_age) throw Error(ErrorCode::unauthorized, "timestamp is too old");
 }
 
-void verify_zoom_signature(std::string_view secret, std::string_view timestamp, std::string_view signature,
-                           std::string_view body, TimePoint now, Seconds max_age) {
-  verify_zoom_signature(HmacSha256(secret), timestamp, signature, body, now, max_age);
-}
-
 json url_validation_answer(const HmacSha256& secret, const std::string& plain_token) {
   return {{"plainToken", plain_token}, {"encryptedToken", secret.hex({plain_token})}};
 }

@@ -29,9 +29,6 @@ std::string zoom_signature(std::string_view secret, std::string_view timestamp, 
 void verify_zoom_signature(const HmacSha256& secret, std::string_view timestamp,
                            std::string_view signature, std::string_view body, TimePoint now,
                            Seconds max_age = default_webhook_max_age);
-void verify_zoom_signature(std::string_view secret, std::string_view timestamp,
-                           std::string_view signature, std::string_view body, TimePoint now,
-                           Seconds max_age = default_webhook_max_age);
 
 // The answer to endpoint.url_validation: {"plainToken", "encryptedToken"}.
 nlohmann::json url_validation_answer(const HmacSha256& secret, const std::string& plain_token);

@@ -125,7 +125,7 @@ LessonState run_meeting_click_spooled(const std::vector<ZoomEventSpec>& events) 
 
 TEST_CASE("the signature vector from a real delivery verifies over its exact bytes", "[core][webhook]") {
   auto body = test::fixture("zoom/url_validation.signed.json");
-  const std::string key = "4fv1RkqGQUq5sWbEz6hA5A";
+  const HmacSha256 key("4fv1RkqGQUq5sWbEz6hA5A");
   const std::string signature = "v0=93a1a675965ceb9c5a50c5dfb31f20e50f763be37a54ef74cd2d16a1a8e5c0d6";
   TimePoint sent{1720705455s};
   CHECK(zoom_signature(key, "1720705455", body) == signature);
@@ -140,7 +140,7 @@ TEST_CASE("the signature vector from a real delivery verifies over its exact byt
           ErrorCode::unauthorized);
   }
   SECTION("another secret, timestamp or signature") {
-    CHECK_THROWS_AS(verify_zoom_signature("wrong", "1720705455", signature, body, sent), Error);
+    CHECK_THROWS_AS(verify_zoom_signature(HmacSha256("wrong"), "1720705455", signature, body, sent), Error);
     CHECK_THROWS_AS(verify_zoom_signature(key, "1720705456", signature, body, sent), Error);
     CHECK_THROWS_AS(verify_zoom_signature(key, "1720705455", "", body, sent), Error);
     CHECK_THROWS_AS(verify_zoom_signature(key, "", signature, body, sent), Error);
