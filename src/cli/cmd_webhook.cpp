@@ -1,6 +1,8 @@
 // `zoomtrack webhook send`: an operator's test tool that signs and POSTs a realistic Zoom event.
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -56,6 +58,24 @@ std::string build_body(Context& ctx, const SendOptions& o) {
   return build_zoom_event(spec);
 }
 
+// Zoom gets a 200 for an event that was stored but changed nothing (or it would retry it for
+// days); an operator testing the endpoint needs to see that as a failure.
+void refuse_unapplied(const std::string& answer) {
+  auto body = nlohmann::json::parse(answer, nullptr, false);
+  if (!body.is_object()) return;
+  auto status = body.value("status", std::string());
+  auto detail = body.value("detail", std::string());
+  auto event = body.contains("event_id") ? body["event_id"].dump() : std::string("?");
+  if (status == "error") {
+    throw Error(ErrorCode::runtime, fmt::format("event {} was stored as an error: {}", event, detail),
+                "see 'zoomtrack events list --status error'");
+  }
+  if (status == "unmatched") {
+    throw Error(ErrorCode::not_found, fmt::format("event {} matched no lesson: {}", event, detail),
+                "create the lesson with that meeting's Zoom URL first");
+  }
+}
+
 void send(Context& ctx, const SendOptions& o) {
   const auto& config = ctx.config({{"webhook_secret_file", o.secret_file}});
   auto body = build_body(ctx, o);
@@ -70,6 +90,7 @@ void send(Context& ctx, const SendOptions& o) {
     throw Error(ErrorCode::runtime, fmt::format("{} answered HTTP {}", url, answer.status),
                 answer.status == 401 ? "do serve and this command use the same webhook secret?" : "");
   }
+  refuse_unapplied(answer.body);
 }
 
 void add_send(CLI::App& webhook, Context& ctx) {
@@ -92,7 +113,8 @@ void add_send(CLI::App& webhook, Context& ctx) {
   cmd->add_option("--webhook-secret-file", o->secret_file, "file with the webhook secret (else ZOOMTRACK_WEBHOOK_SECRET)")->type_name("FILE");
   body->excludes(event)->excludes(meeting);
   cmd->footer(
-      "Prints the HTTP status and the answer; exits 0 on 2xx, 1 otherwise.\n"
+      "Prints the HTTP status and the answer. Exits 0 when the event was applied, ignored or a duplicate;\n"
+      "1 on a non-2xx answer or an event stored as an error (the reason is on stderr); 3 when it matched no lesson.\n"
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack webhook send meeting.participant_joined --meeting 86431910364 --host\n"
       "  zoomtrack webhook send meeting.participant_left --meeting 86431910364 --host --at 2026-11-25T10:00:00Z\n"

@@ -284,7 +284,7 @@ WebhookResult WebhookIngest::apply_stored_event(int64_t id) {
   }
   if (!problem.empty()) {
     store.write([&] { store.set_webhook_outcome(id, "error", problem, std::nullopt); });
-    return {200, {{"status", "error"}, {"event_id", id}}, "error", id, {}};
+    return {200, {{"status", "error"}, {"event_id", id}, {"detail", problem}}, "error", id, {}};
   }
   Applied applied;
   store.write([&] {
@@ -313,6 +313,8 @@ WebhookIngest::Applied WebhookIngest::apply_or_fail(const json& event) {
 WebhookResult WebhookIngest::result_of(int64_t id, const Applied& applied) {
   json body{{"status", applied.outcome}, {"event_id", id}};
   if (applied.lesson_id) body["lesson_id"] = *applied.lesson_id;
+  // Only a signed sender reads this: it tells an operator testing the endpoint why nothing changed.
+  if (applied.outcome != "applied" && !applied.detail.empty()) body["detail"] = applied.detail;
   return {200, body, applied.outcome, id, applied.lesson_id};
 }
 

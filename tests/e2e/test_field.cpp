@@ -201,6 +201,9 @@ TEST_CASE("impossible times never pay", "[e2e][field]") {
                               env);
     INFO(sent.out << sent.err);
     CHECK(sent.out.find("\"status\":\"error\"") != std::string::npos);
+    CHECK(sent.exit_code == 1);  // Zoom got its 200; the operator is told it was refused, and why
+    CHECK(sent.err.find("was stored as an error:") != std::string::npos);
+    CHECK(sent.err.find("in the future") != std::string::npos);
     auto events = run_zoomtrack({"--db", db, "events", "list", "--status", "error", "--json"});
     CHECK(events.out.find("in the future") != std::string::npos);
     CHECK(run_zoomtrack({"--db", db, "reconcile"}).exit_code == 0);

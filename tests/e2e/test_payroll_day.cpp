@@ -60,7 +60,7 @@ TEST_CASE("a day of lessons from webhooks, checkouts and silence is settled and 
   // Zoom reports the teacher leaving, twenty minutes ago, a meeting no lesson uses yet: stored,
   // unmatched.
   auto early = day.send({"meeting.participant_left", "--meeting", "5550001111", "--host", "--at", day.later(-20)});
-  REQUIRE(early.exit_code == 0);
+  REQUIRE(early.exit_code == 3);  // stored, but an operator's test tool says it matched nothing
   CHECK(early.out.find("unmatched") != std::string::npos);
 
   // Then the lesson on that meeting reaches the database: its student clicked an hour ago.
