@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <iostream>
 #include <string_view>
 #include <vector>
@@ -63,7 +64,9 @@ const CLI::App* deepest_command(const CLI::App& app, const std::vector<std::stri
     if (word.size() > 1 && word[0] == '-') {
       if (word.find('=') != std::string::npos) continue;
       auto* opt = find_option(current, word);
-      if (opt && opt->get_items_expected_min() > 0) ++i;  // its value follows (flags expect none)
+      // A known option's value follows (flags expect none). An unknown option may have been given
+      // a value too: never take it for a mistyped command, whose name the error would print.
+      if (!opt || opt->get_items_expected_min() > 0) ++i;
       continue;
     }
     auto subs = const_cast<CLI::App*>(current)->get_subcommands([](CLI::App*) { return true; });
@@ -91,6 +94,63 @@ const CLI::App* deepest_command(const CLI::App& app, const std::vector<std::stri
     current = next;
   }
   return current;
+}
+
+bool is_option_word(const std::string& word) {
+  return word.size() > 1 && word[0] == '-' && !(std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.');
+}
+
+// Every option name usable at `app`, with its dashes: its own and those it falls through to.
+std::vector<std::string> option_names(const CLI::App* app) {
+  std::vector<std::string> names;
+  for (; app; app = app->get_parent()) {
+    for (const auto* opt : app->get_options()) {
+      for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+      for (const auto& s : opt->get_snames()) names.push_back("-" + s);
+    }
+  }
+  return names;
+}
+
+// Where a secret is read from, for someone who tried to pass it as a flag.
+std::string secret_source(const std::string& flag) {
+  auto has = [&](std::string_view part) { return flag.find(part) != std::string::npos; };
+  if (has("telegram")) return "set ZOOMTRACK_TELEGRAM_TOKEN or use --telegram-token-file FILE";
+  if (has("webhook")) return "set ZOOMTRACK_WEBHOOK_SECRET or use --webhook-secret-file FILE";
+  if (has("client") || has("account")) return "set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET";
+  if (has("token") || has("secret") || has("password") || has("key")) {
+    return "secrets are read from the environment or a file, never from a flag";
+  }
+  return "";
+}
+
+// CLI11 lists every unexpected word, values included, in reverse order: a secret typed after a
+// made-up flag would be printed. Name the first unknown flag only (never a value), then the
+// nearest real one, or where a secret is read from.
+Error unexpected_arguments(const CLI::App& app, const std::vector<std::string>& args) {
+  const auto* command = deepest_command(app, args, false);
+  auto where = command_path(command);
+  for (const auto& word : args) {
+    if (word == "--") break;
+    if (!is_option_word(word)) continue;
+    auto flag = word.substr(0, word.find('='));
+    if (find_option(command, flag)) continue;
+    if (auto source = secret_source(flag); !source.empty()) {
+      return Error(ErrorCode::invalid_argument, fmt::format("'{}' has no option {}", where, flag), source);
+    }
+    std::string nearest;
+    size_t best = std::string::npos;
+    for (const auto& name : option_names(command)) {
+      auto d = edit_distance(flag, name);
+      if (d < best) best = d, nearest = name;
+    }
+    auto hint = best <= std::max<size_t>(2, flag.size() / 3)
+                    ? fmt::format("did you mean {}? See '{} --help'", nearest, where)
+                    : fmt::format("see '{} --help'", where);
+    return Error(ErrorCode::invalid_argument, fmt::format("'{}' has no option {}", where, flag), hint);
+  }
+  return Error(ErrorCode::invalid_argument, fmt::format("too many arguments for '{}'", where),
+               fmt::format("see '{} --help'", where));
 }
 
 // CLI11's words, made to say what to do.
@@ -167,6 +227,10 @@ int run(int argc, char** argv) {
     deepest_command(*app, args, true);
     app->parse(argc, argv);
     return 0;
+  } catch (const CLI::ExtrasError&) {
+    auto e = unexpected_arguments(*app, args);
+    print_error(e.what(), e.hint());
+    return 2;
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app->exit(e);  // --help, --version
     print_error(explain_parse_error(e), fmt::format("see '{} --help'", command_path(deepest_command(*app, args, false))));

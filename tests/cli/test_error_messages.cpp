@@ -72,6 +72,42 @@ TEST_CASE("bad input exits with its code and a hint that says what to do", "[cli
   CHECK(nlohmann::json::parse(run_zoomtrack({"--db", db, "sessions", "list", "--json"}).out).size() == 1);
 }
 
+TEST_CASE("an unknown flag is named with the nearest real one, and its value is never echoed", "[cli][errors]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  const std::string secret = "123456789:AAHsecretvalue";
+  const std::string zoom = "https://zoom.us/j/86431910364";
+  struct Case {
+    std::vector<std::string> args;
+    std::string problem, hint;
+  };
+  const std::vector<Case> cases{
+      {{"link", "create", "--teacher", "t", "--student", "s", "--zoom-url", zoom, "--telegram-token", secret},
+       "'zoomtrack link create' has no option --telegram-token", "set ZOOMTRACK_TELEGRAM_TOKEN or use --telegram-token-file"},
+      {{"link", "create", "--telegram-token=" + secret, "--teacher", "t"},
+       "has no option --telegram-token", "ZOOMTRACK_TELEGRAM_TOKEN"},
+      {{"serve", "--webhook-secret", secret}, "'zoomtrack serve' has no option --webhook-secret",
+       "ZOOMTRACK_WEBHOOK_SECRET or use --webhook-secret-file"},
+      {{"--telegram-token", secret, "link", "create"}, "has no option --telegram-token", "ZOOMTRACK_TELEGRAM_TOKEN"},
+      {{"sessions", "list", "--stauts", secret}, "'zoomtrack sessions list' has no option --stauts",
+       "did you mean --status?"},
+      {{"sessions", "show", "1", secret}, "too many arguments for 'zoomtrack sessions show'",
+       "see 'zoomtrack sessions show --help'"},
+  };
+  for (const auto& c : cases) {
+    auto args = c.args;
+    args.insert(args.begin(), {"--db", db});
+    auto r = run_zoomtrack(args);
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(c.problem) != std::string::npos);
+    CHECK(r.err.find(c.hint) != std::string::npos);
+    CHECK(r.err.find("AAHsecret") == std::string::npos);
+    CHECK(r.out.empty());
+  }
+  CHECK(!std::filesystem::exists(db));
+}
+
 TEST_CASE("global flags before, between and after the commands are not taken for mistyped commands",
           "[cli][errors]") {
   TempDir dir;
