@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -19,8 +19,22 @@ extern char** environ;
 namespace zt::test {
 namespace {
 
+// A shifted clock (`faketime -f '+400d' ctest`, as scripts/test runs the suite) must reach every
+// process a test starts, or the test and its serve would disagree about what time it is.
+void keep_shifted_clock(Env& env) {
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    auto name = entry.substr(0, eq);
+    if (eq != std::string_view::npos && (name == "LD_PRELOAD" || name.starts_with("FAKETIME"))) {
+      env[std::string(name)] = std::string(entry.substr(eq + 1));
+    }
+  }
+}
+
 std::vector<std::string> child_environment(const Env& extra) {
   Env env{{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "/tmp"}, {"TZ", "UTC"}, {"USER", "tester"}};
+  keep_shifted_clock(env);
   for (const auto& [k, v] : extra) env[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : env) out.push_back(k + "=" + v);
