@@ -150,3 +150,7 @@ TEST_CASE("README's walk-through runs as pasted and prints what README shows", "
 TEST_CASE("the pay-period example in docs/payroll.md runs as pasted and prints what it shows", "[docs][e2e]") {
   run_page("docs/payroll.md");
 }
+
+TEST_CASE("the webhook send session in docs/webhooks.md runs as pasted and prints what it shows", "[docs][e2e]") {
+  run_page("docs/webhooks.md");
+}
