@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 namespace {
@@ -28,7 +29,7 @@ void show_config(Context& ctx, bool json) {
   if (json) {
     auto out = nlohmann::json::object();
     for (const auto& s : shown) out[s.key] = {{"value", s.value}, {"origin", s.origin}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << json_text(out, 2) << "\n";
     return;
   }
   Table table;

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "core/webhook.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 namespace {
@@ -26,7 +27,7 @@ Table events_table(const std::vector<WebhookEventRecord>& events) {
 void list_events(Context& ctx, const EventsOptions& o) {
   auto events = ctx.store().list_webhook_events(o.status, false);
   if (o.format.json) {
-    std::cout << nlohmann::json(events).dump(2) << "\n";
+    std::cout << json_text(nlohmann::json(events), 2) << "\n";
     return;
   }
   write_table(std::cout, events_table(events), o.format.format());

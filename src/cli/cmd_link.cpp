@@ -10,6 +10,7 @@
 #include "cli/csv_reader.hpp"
 #include "cli/telegram.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 namespace {
@@ -102,7 +103,7 @@ void print_links(const std::vector<CreatedLesson>& lessons, const Deliveries& se
     for (const auto& l : lessons) {
       auto j = link_json(l);
       add_telegram_json(j, of(l.lesson));
-      std::cout << j.dump() << "\n";
+      std::cout << json_text(j) << "\n";
     }
     return;
   }

@@ -7,6 +7,7 @@
 #include "cli/numbers.hpp"
 #include "cli/telegram.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 namespace {
@@ -27,7 +28,7 @@ void send_links(Context& ctx, const SendOptions& o) {
   if (o.json) {
     nlohmann::json j = {{"id", id}};
     add_telegram_json(j, deliveries);
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     std::cout << fmt::format("lesson {}\n", id);
     for (const auto& d : deliveries) std::cout << "telegram:     " << describe(d) << "\n";

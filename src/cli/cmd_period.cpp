@@ -9,6 +9,7 @@
 #include "cli/numbers.hpp"
 #include "core/error.hpp"
 #include "core/pay_periods.hpp"
+#include "core/json_limits.hpp"
 #include "core/text.hpp"
 
 namespace zt::cli {
@@ -57,7 +58,7 @@ void close_period(Context& ctx, const PeriodOptions& o) {
   request.force = o.force;
   auto p = PayPeriods(ctx.store(), ctx.clock()).close(request);
   if (o.json) {
-    std::cout << nlohmann::json(p).dump(2) << "\n";
+    std::cout << json_text(nlohmann::json(p), 2) << "\n";
     return;
   }
   std::cout << fmt::format("closed period {} ({}, {} to {}, {}): {} lessons, {} s ({} min), {} needs_review, "
@@ -69,7 +70,7 @@ void close_period(Context& ctx, const PeriodOptions& o) {
 void reopen_period(Context& ctx, const PeriodOptions& o) {
   auto id = parse_decimal(o.id, "period id", 1, std::numeric_limits<int64_t>::max());
   auto p = PayPeriods(ctx.store(), ctx.clock()).reopen(id, o.reason, who(o.by));
-  if (o.json) std::cout << nlohmann::json(p).dump(2) << "\n";
+  if (o.json) std::cout << json_text(nlohmann::json(p), 2) << "\n";
   else std::cout << fmt::format("reopened period {} ({}); reason: {}\n", p.id, p.label, terminal_safe(o.reason));
 }
 
@@ -96,7 +97,7 @@ void add_list(CLI::App& period, Context& ctx) {
   cmd->footer("Examples:\n  zoomtrack period list\n  zoomtrack period list --csv");
   cmd->callback([&ctx, o] {
     auto periods = PayPeriods(ctx.store(), ctx.clock()).list();
-    if (o->format.json) std::cout << nlohmann::json(periods).dump(2) << "\n";
+    if (o->format.json) std::cout << json_text(nlohmann::json(periods), 2) << "\n";
     else write_table(std::cout, periods_table(periods), o->format.format());
   });
 }

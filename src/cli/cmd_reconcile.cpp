@@ -10,6 +10,7 @@
 #include "core/reconcile.hpp"
 #include "core/text.hpp"
 #include "http/zoom_api_client.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 namespace {
@@ -73,7 +74,7 @@ void print_result(const Context& ctx, const ReconcileResult& r, const std::optio
   if (json) {
     nlohmann::json j = r;
     if (telegram) j["telegram"] = {{"sent", telegram->sent}, {"failed", telegram->failed}, {"retrying", telegram->retrying}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return;
   }
   // For cron: --quiet prints nothing when all went well; the audit trail keeps every change.

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/pay_periods.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::cli {
 
@@ -18,7 +19,7 @@ void add_verify_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, json] {
     auto result = PayPeriods(ctx.store(), ctx.clock()).verify();
     if (*json) {
-      std::cout << nlohmann::json(result).dump(2) << "\n";
+      std::cout << json_text(nlohmann::json(result), 2) << "\n";
     } else {
       std::cout << fmt::format("audit rows {}, closed periods {}, locked lessons {}: {}\n", result.audit_rows,
                                result.periods, result.locked_lessons, result.ok() ? "intact" : "NOT intact");

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace zt {
 namespace {
@@ -38,10 +39,16 @@ size_t bracket_depth(std::string_view text) {
 
 }  // namespace
 
-nlohmann::json parse_json_bounded(std::string_view text, size_t max_depth, size_t max_bytes) {
-  if (text.size() > max_bytes) {
+nlohmann::json parse_json_bounded(std::string_view raw, size_t max_depth, size_t max_bytes) {
+  if (raw.size() > max_bytes) {
     throw Error(ErrorCode::invalid_argument, fmt::format("is larger than {} bytes", max_bytes));
   }
+  // nlohmann refuses a string that is not UTF-8. A sender's odd bytes in a display name must not
+  // lose the whole event: the raw bytes are kept by the caller (and were signed as they are),
+  // the parsed values carry U+FFFD instead.
+  std::string repaired;
+  if (!is_valid_utf8(raw)) repaired = valid_utf8(raw);
+  std::string_view text = repaired.empty() ? raw : std::string_view(repaired);
   using nlohmann::json;
   try {
     // Within the limit (every real payload), the plain parser is the same parse, only faster.

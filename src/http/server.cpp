@@ -11,6 +11,7 @@
 #include "http/connection.hpp"
 #include "http/pages.hpp"
 #include "http/server_impl.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::http {
 namespace {
@@ -118,8 +119,7 @@ void Server::Impl::log_request(const httplib::Request& req, const std::string& r
   double ms = seconds * 1000.0;
   std::string line;
   if (options.json_logs) {
-    line = nlohmann::json{{"ts", now}, {"method", req.method}, {"route", route},
-                          {"status", status}, {"ms", ms}}.dump();
+    line = json_text({{"ts", now}, {"method", req.method}, {"route", route}, {"status", status}, {"ms", ms}});
   } else {
     line = fmt::format("{} {} {} {} {:.2f}ms", now, req.method, route, status, ms);
   }
@@ -130,9 +130,14 @@ void log_transition(const Lesson& before, const LessonState& after, const Cause&
   auto now = format_utc(SystemClock().now());
   std::string line;
   if (json) {
-    line = nlohmann::json{{"ts", now},         {"event", "transition"},   {"lesson", before.id},
-                          {"from", to_string(before.status)}, {"to", to_string(after.status)},
-                          {"source", cause.source}, {"reason", cause.reason}}.dump();
+    // A reason may quote a Zoom display name, which need not be UTF-8.
+    line = json_text({{"ts", now},
+                      {"event", "transition"},
+                      {"lesson", before.id},
+                      {"from", to_string(before.status)},
+                      {"to", to_string(after.status)},
+                      {"source", cause.source},
+                      {"reason", cause.reason}});
   } else {
     line = fmt::format("{} lesson {} {} -> {} ({}: {})", now, before.id, to_string(before.status),
                        to_string(after.status), cause.source, cause.reason);

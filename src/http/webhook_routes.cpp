@@ -4,6 +4,7 @@
 
 #include "core/webhook.hpp"
 #include "http/server_impl.hpp"
+#include "core/json_limits.hpp"
 
 namespace zt::http {
 namespace {
@@ -15,7 +16,7 @@ void receive(Server::Impl& impl, WebhookIngest& ingest, const httplib::Request& 
                                   req.get_header_value("x-zm-signature")});
     impl.metrics.record_webhook(result.outcome);
     res.status = result.status;
-    res.set_content(result.body.dump(), "application/json");
+    res.set_content(json_text(result.body), "application/json");
   } catch (const Error& e) {
     // Refused deliveries store nothing; only this counter remembers them.
     if (e.code() == ErrorCode::unauthorized) impl.metrics.record_webhook("rejected");
