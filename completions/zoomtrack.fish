@@ -137,7 +137,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'report'" -l student -x -d 'only this s
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l by -x -a 'lesson teacher student day' -d 'one row per lesson, teacher, student or day'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l tz -x -d 'time zone for day boundaries and local times (default UTC)'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l minutes -x -a 'round floor ceil' -d 'how seconds become minutes: round, floor or ceil'
-complete -c zoomtrack -n "__zoomtrack_at 'report'" -s o -l output -r -F -d 'write to this file (atomically) instead of stdout'
+complete -c zoomtrack -n "__zoomtrack_at 'report'" -s o -l output -r -F -d 'write to this file instead of stdout: a regular file is replaced atomically, a device or FIFO written through'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l json -d 'print JSON'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l csv -d 'print CSV (RFC 4180)'
 complete -c zoomtrack -n "__zoomtrack_at 'backup'" -s h -l help -d 'Print this help message and exit'

@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "core/report.hpp"
+#include "core/user_files.hpp"
 
 namespace zt::cli {
 namespace {
@@ -39,7 +40,7 @@ void run_report(Context& ctx, const ReportOptions& o) {
     produce(std::cout);
     return;
   }
-  write_file_atomically(o.output, produce);
+  write_output_file(o.output, produce);
   ctx.info("wrote " + o.output);
 }
 
@@ -61,7 +62,7 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
   cmd->add_option("--minutes", o->minutes, "how seconds become minutes: round, floor or ceil")
       ->check(CLI::IsMember({"round", "floor", "ceil"}));
-  cmd->add_option("-o,--output", o->output, "write to this file (atomically) instead of stdout")->type_name("FILE");
+  cmd->add_option("-o,--output", o->output, "write to this file instead of stdout: a regular file is replaced atomically, a device or FIFO written through")->type_name("FILE");
   add_format_flags(*cmd, o->format);
   cmd->footer(
       "Examples:\n"

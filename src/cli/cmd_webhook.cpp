@@ -3,12 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/user_files.hpp"
 #include "core/webhook.hpp"
 #include "http/webhook_client.hpp"
 
@@ -21,12 +20,11 @@ struct SendOptions {
   std::optional<std::string> secret_file;
 };
 
+// Big enough to test serve's own limit (1 MiB) from both sides; not an endless device.
+constexpr size_t max_body_file_bytes = 64 * 1024 * 1024;
+
 std::string read_body_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::invalid_argument, fmt::format("cannot read --body-file {}", path));
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  return read_small_file(path, max_body_file_bytes, "--body-file", "give a file holding one delivery's body");
 }
 
 // Secrets come from the environment or a file, never from a flag value.

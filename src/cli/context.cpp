@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/text.hpp"
 #include "core/time_zone.hpp"
+#include "core/user_files.hpp"
 
 extern char** environ;
 
@@ -19,15 +20,12 @@ namespace {
 
 constexpr const char* system_config = "/etc/zoomtrack/config";
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read config file {}", path),
-                "check the path given to --config or ZOOMTRACK_CONFIG");
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// A config file is a few lines: a directory, an endless device or a huge file is a mistake to
+// name, not something to read for minutes.
+constexpr size_t max_config_bytes = 1024 * 1024;
+
+std::string read_config_file(const std::string& path) {
+  return read_small_file(path, max_config_bytes, "config file", "check the path given to --config or ZOOMTRACK_CONFIG");
 }
 
 }  // namespace
@@ -54,7 +52,7 @@ const Config& Context::config(const std::map<std::string, std::optional<std::str
   if (file.empty() && sources.env.count("ZOOMTRACK_CONFIG")) file = sources.env["ZOOMTRACK_CONFIG"];
   if (file.empty() && std::filesystem::exists(system_config)) file = system_config;
   if (!file.empty()) {
-    sources.file_text = read_text_file(file);
+    sources.file_text = read_config_file(file);
     sources.file_name = file;
   }
   config_ = resolve_config(sources);

@@ -1,17 +1,12 @@
 #include "cli/output.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
-#include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 #include "core/text.hpp"
 
 namespace zt::cli {
@@ -24,7 +19,10 @@ bool needs_csv_quotes(std::string_view value) {
 
 // RFC 4180; a text cell starting with = + - @ (or a tab or CR) gets a leading ' so that a
 // spreadsheet shows it instead of running it.
-void append_csv_cell(std::string& line, std::string_view value, bool numeric) {
+void append_csv_cell(std::string& line, std::string_view raw, bool numeric) {
+  // Names and User-Agents are stored as received; a spreadsheet gets U+FFFD for a byte that is not UTF-8.
+  auto safe = numeric ? std::string() : valid_utf8(raw);
+  std::string_view value = numeric ? raw : std::string_view(safe);
   bool quoted = needs_csv_quotes(value);
   if (quoted) line += '"';
   if (!numeric && !value.empty() && std::string_view("=+-@\t\r").find(value[0]) != std::string_view::npos) line += '\'';
@@ -77,7 +75,7 @@ void JsonArrayStream::finish() { out_ << (count_ == 0 ? "[]\n" : "\n]\n"); }
 namespace {
 
 void write_json_element(std::ostream& out, const nlohmann::json& element) {
-  auto text = element.dump(2);
+  auto text = json_text(element, 2);
   out << "  ";
   for (char c : text) {
     out << c;
@@ -160,55 +158,6 @@ void StreamingTable::finish(const std::vector<std::string>& total) {
       break;
   }
   out_.flush();
-}
-
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce) {
-  namespace fs = std::filesystem;
-  auto refuse = [&](const std::string& why, const std::string& hint) {
-    throw Error(ErrorCode::runtime, fmt::format("cannot write {}: {}", path, why), hint);
-  };
-  if (path.empty()) refuse("the file name is empty", "give a file name, for example payroll.csv");
-  fs::path target(path);
-  std::error_code ec;
-  if (path.back() == '/' || fs::is_directory(target, ec)) {
-    refuse("it is a directory", "give a file name, for example " + (target / "payroll.csv").lexically_normal().string());
-  }
-  auto parent = target.parent_path();
-  if (parent.empty()) parent = ".";
-  if (!fs::exists(parent, ec)) refuse(fmt::format("directory {} does not exist", parent.string()), "create it first");
-  if (!fs::is_directory(parent, ec)) refuse(fmt::format("{} is not a directory", parent.string()), "");
-  fs::path temp = target;
-  temp += fmt::format(".tmp-{}-{}", ::getpid(), random_token(6));
-  {
-    std::ofstream out(temp, std::ios::binary);
-    int open_errno = errno;
-    if (!out) refuse(std::strerror(open_errno), "check that the directory is writable");
-    try {
-      produce(out);
-    } catch (...) {
-      out.close();
-      std::error_code ignored;
-      fs::remove(temp, ignored);
-      throw;
-    }
-    out.flush();
-    if (!out) {
-      int write_errno = errno;
-      fs::remove(temp, ec);
-      refuse(std::strerror(write_errno), "check the disk has room");
-    }
-  }
-  fs::rename(temp, target, ec);
-  if (ec) {
-    auto why = ec.message();  // before remove() reuses ec
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    refuse(why, "");
-  }
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  write_file_atomically(path, [&](std::ostream& out) { out << content; });
 }
 
 }  // namespace zt::cli

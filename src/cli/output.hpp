@@ -46,9 +46,4 @@ class JsonArrayStream {
   size_t count_ = 0;
 };
 
-// Writes via a temporary file and rename, so a reader never sees half a report.
-void write_file_atomically(const std::string& path, const std::string& content);
-// The same, for output written as it is produced.
-void write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& produce);
-
 }  // namespace zt::cli

@@ -10,6 +10,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/user_files.hpp"
 
 namespace zt {
 namespace {
@@ -82,9 +83,24 @@ void fsync_path(const fs::path& path, int flags) {
   ::close(fd);
 }
 
+// The file the copy replaces: a symlink is followed to it. A device, FIFO or socket is refused: a
+// database copied into /dev/null or a pipe is no backup, and as root the rename would replace
+// the device node itself.
+std::string regular_target(const std::string& requested) {
+  std::error_code ec;
+  auto status = fs::status(requested, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status) && !fs::is_directory(status)) {
+    refuse(ErrorCode::invalid_argument, requested, "it is not a regular file (a device, FIFO or socket)",
+           "give the name of a regular file");
+  }
+  if (!fs::is_symlink(fs::symlink_status(requested, ec))) return requested;
+  return resolve_output_target(requested, false).path.string();
+}
+
 }  // namespace
 
-BackupResult backup_database(Store& store, const std::string& target) {
+BackupResult backup_database(Store& store, const std::string& requested) {
+  auto target = regular_target(requested);
   fs::path dir = fs::path(target).parent_path();
   if (dir.empty()) dir = ".";
   check_target(store.path(), target, dir);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/user_files.hpp"
 
 namespace zt {
 namespace {
@@ -147,15 +148,10 @@ int precedence(const Setting& setting) {
 }
 
 std::string read_secret_file(const std::string& path, const std::string& what, const std::string& flag) {
-  std::ifstream in(path);
-  if (!in) {
-    throw Error(ErrorCode::invalid_argument, fmt::format("cannot read {} file {}", what, path),
-                fmt::format("check {} and that this user may read it", flag));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
+  constexpr size_t max_secret_file_bytes = 64 * 1024;
+  auto secret = read_small_file(path, max_secret_file_bytes, what + " file",
+                                fmt::format("check {} and that this user may read it", flag));
   // Editors and `echo` add a final newline that is not part of the secret.
-  auto secret = text.str();
   while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back()))) secret.pop_back();
   if (secret.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("{} file {} is empty", what, path));
   return secret;
