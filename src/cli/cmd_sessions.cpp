@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
 #include "core/error.hpp"
+#include "core/json_limits.hpp"
 #include "core/text.hpp"
 
 namespace zt::cli {
@@ -71,7 +72,7 @@ void list_lessons(Context& ctx, const ListOptions& o) {
   for (const auto& status : o.statuses) filter.statuses.push_back(parse_lesson_status(status));
   filter.teacher = o.teacher;
   filter.student = o.student;
-  filter.ref = o.ref;
+  filter.ref = o.ref.empty() ? o.ref : normalized_ref(o.ref);  // found as link create stored it
   if (o.from) filter.from = parse_time_arg(*o.from, tz);
   if (o.to) filter.to = parse_period_end_arg(*o.to, tz);
   // Streamed: memory does not grow with the number of lessons.
@@ -146,13 +147,13 @@ std::string describe_lesson(const Lesson& l) {
 }
 
 void print_correction(const Lesson& l, const std::string& reason, bool json) {
-  if (json) std::cout << nlohmann::json(l).dump(2) << "\n";
+  if (json) std::cout << json_text(nlohmann::json(l), 2) << "\n";
   else std::cout << describe_lesson(l) << "; reason: " << terminal_safe(reason) << "\n";
 }
 
 void print_void(const Lesson& before, const Lesson& after, const std::string& reason, bool json) {
   if (json) {
-    std::cout << nlohmann::json(after).dump(2) << "\n";
+    std::cout << json_text(nlohmann::json(after), 2) << "\n";
     return;
   }
   std::string was = to_string(before.status);
@@ -190,7 +191,7 @@ void add_show(CLI::App& sessions, Context& ctx) {
   cmd->footer("Example:\n  zoomtrack sessions show 42 --json");
   cmd->callback([&ctx, o] {
     auto detail = ctx.lessons().detail(lesson_id(o->id));
-    if (o->json) std::cout << nlohmann::json(detail).dump(2) << "\n";
+    if (o->json) std::cout << json_text(nlohmann::json(detail), 2) << "\n";
     else print_detail(detail);
   });
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.hpp"
@@ -35,7 +36,33 @@ void check_field(const std::string& name, const std::string& value, bool require
   }
 }
 
+// Bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) in UTF-8: they reorder what a
+// person reads, so two refs that look the same could name two lessons.
+bool has_bidi_control(std::string_view text) {
+  static const std::array<std::string_view, 12> controls{
+      "\xD8\x9C",     "\xE2\x80\x8E", "\xE2\x80\x8F", "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC",
+      "\xE2\x80\xAD", "\xE2\x80\xAE", "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9"};
+  return std::any_of(controls.begin(), controls.end(),
+                     [&](std::string_view c) { return text.find(c) != std::string_view::npos; });
+}
+
 }  // namespace
+
+// A caller's key is compared byte for byte, so what a person cannot see must not make two keys:
+// surrounding spaces are dropped ("booking-1 " is "booking-1"); control and bidi characters, and
+// bytes that are not UTF-8, are refused.
+std::string normalized_ref(std::string_view ref) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!ref.empty() && is_space(ref.front())) ref.remove_prefix(1);
+  while (!ref.empty() && is_space(ref.back())) ref.remove_suffix(1);
+  std::string key(ref);
+  check_field("ref", key, false);
+  if (!is_valid_utf8(key) || has_bidi_control(key)) {
+    throw Error(ErrorCode::invalid_argument, "--ref contains characters that do not show as they compare",
+                "give the booking's id as plain text: letters, digits and punctuation");
+  }
+  return key;
+}
 
 void to_json(nlohmann::json& j, const LessonDetail& d) {
   j = d.lesson;
@@ -58,7 +85,6 @@ Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoi
   check_field("teacher-name", row.teacher_name, false);
   check_field("teacher-zoom-email", row.teacher_zoom_email, false);
   check_field("student-name", row.student_name, false);
-  check_field("ref", row.ref, false);
   if (!row.teacher_zoom_email.empty() && !is_email_syntax(row.teacher_zoom_email)) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--teacher-zoom-email '{}' is not an e-mail address", row.teacher_zoom_email),
@@ -100,7 +126,7 @@ Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoi
   }
   if (!row.telegram_chat.empty()) check_telegram_chat(row.telegram_chat, "--telegram-chat");
   if (!row.teacher_telegram_chat.empty()) check_telegram_chat(row.teacher_telegram_chat, "--teacher-telegram-chat");
-  lesson.ref = row.ref;
+  lesson.ref = normalized_ref(row.ref);
   lesson.track_token = random_token();
   lesson.leave_token = random_token();
   return lesson;

@@ -79,6 +79,10 @@ struct LessonDetail {
 };
 void to_json(nlohmann::json& j, const LessonDetail& detail);
 
+// A caller's --ref as it is stored and looked up: trimmed; throws invalid_argument for control or
+// bidi characters and bytes that are not UTF-8.
+std::string normalized_ref(std::string_view ref);
+
 // Validates the rows and builds the lessons they describe, not stored yet; errors name their row
 // when there are several. Needs no database: a refused command need not open (or create) one.
 std::vector<Lesson> build_lessons(const std::vector<NewLesson>& rows, const ServiceOptions& options,
