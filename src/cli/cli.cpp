@@ -200,7 +200,7 @@ std::unique_ptr<CLI::App> make_app(GlobalOptions& globals, Context& ctx) {
       "  zoomtrack init\n"
       "  zoomtrack link create --teacher t.abebe --student s.hana --zoom-url 'https://zoom.us/j/86431910364?pwd=abc'\n"
       "  zoomtrack serve --listen 0.0.0.0:8080 --base-url https://lessons.example.org\n"
-      "  zoomtrack report --from 2026-11-01 --to 2026-12-01 --by teacher --csv -o payroll.csv\n"
+      "  zoomtrack report --from 2026-11-01 --to 2026-11-30 --by teacher --csv -o payroll.csv\n"
       "See zoomtrack(1).");
   add_init_command(*app, ctx);
   add_link_command(*app, ctx);

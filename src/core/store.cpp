@@ -445,6 +445,8 @@ Store::Store(const std::string& path, StoreOptions options) : path_(path), optio
   try {
     int flags = SQLite::OPEN_READWRITE | (options.create ? SQLite::OPEN_CREATE : 0);
     writer_ = std::make_unique<Connection>(path, flags, options.busy_timeout_ms);
+    // Before anything writes, the journal mode included: another application's file stays as it was.
+    refuse_foreign_database();
     // WAL lets readers go on while the writer commits. FULL makes each commit durable before we
     // answer (the 302 is sent only after the click is on disk).
     writer_->db.exec("PRAGMA journal_mode = WAL");
@@ -468,14 +470,23 @@ std::unique_ptr<Store::Connection> Store::open_reader() {
   return reader;
 }
 
-void Store::migrate() {
+// A zoomtrack database carries our application_id from its first migration on. Another
+// application's file has another id, or none with a schema of its own (a user_version, tables).
+void Store::refuse_foreign_database() {
   auto& db = writer_->db;
   int found_app = db.execAndGet("PRAGMA application_id").getInt();
-  int version = db.execAndGet("PRAGMA user_version").getInt();
-  if (found_app != 0 && found_app != application_id) {
+  if (found_app == application_id) return;
+  bool foreign = found_app != 0 || db.execAndGet("PRAGMA user_version").getInt() != 0 ||
+                 db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() != 0;
+  if (foreign) {
     throw Error(ErrorCode::runtime, fmt::format("{} is not a zoomtrack database", path_),
-                "point --db at a zoomtrack database or a new file");
+                "it belongs to another application and was left untouched; point --db at a zoomtrack database or a new file");
   }
+}
+
+void Store::migrate() {
+  auto& db = writer_->db;
+  int version = db.execAndGet("PRAGMA user_version").getInt();
   if (version > schema_version) {
     throw Error(ErrorCode::runtime,
                 fmt::format("{} has schema version {}, newer than this zoomtrack ({}); left untouched",

@@ -233,6 +233,7 @@ class Store {
  private:
   struct PendingWrite;
 
+  void refuse_foreign_database();
   void migrate();
   std::optional<Lesson> find_lesson_where(const std::string& sql, const std::string& value);
   void lead_batch();
