@@ -33,7 +33,7 @@ TEST_CASE("opening the checkout link ends nothing, and its button's POST ends th
   ServeProcess serve(db);
   auto link = create_link(db, serve.base_url(),
                           {"--teacher-name", "Abebe & Co", "--student-name", "Hana <Tesfaye>", "--scheduled-at",
-                           "2026-11-25T09:00:00Z"});
+                           "2026-11-25T09:00:00Z", "--expires-at", "2999-01-01T00:00:00Z"});  // past any test clock
   int64_t id = link["id"];
   auto http = serve.client();
   auto checkout = path_of(link["checkout_url"]);
