@@ -379,6 +379,27 @@ TEST_CASE("a closed period keeps its pay after a policy change; a late fact beco
   auto verify = run_zoomtrack({"--db", db, "verify"});
   INFO(verify.out << verify.err);
   CHECK(verify.exit_code == 0);
+
+  // Presence edited behind zoomtrack's back (it would change the pay) is found.
+  serve.stop();
+  REQUIRE(run_program({"sqlite3", db, "UPDATE lessons SET together_s = 3600 WHERE id = " + std::to_string(id)}).exit_code == 0);
+  auto edited = run_zoomtrack({"--db", db, "verify"});
+  CHECK(edited.exit_code == 1);
+  CHECK(edited.err.find("lesson " + std::to_string(id)) != std::string::npos);
+}
+
+TEST_CASE("zoom_name_tag off: the tracking redirect sends the Zoom URL as it was given", "[e2e][pay]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  ServeProcess serve(db, {{"ZOOMTRACK_ZOOM_NAME_TAG", "off"}});
+  auto link = book(db, now() + 1h);
+  auto click = serve.client().Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
+  REQUIRE(click);
+  CHECK(click->status == 302);
+  CHECK(click->get_header_value("Location") == "https://zoom.us/j/" + meeting);
+  auto bad = run_zoomtrack({"--db", db, "serve", "--listen", "127.0.0.1:0"}, {{"ZOOMTRACK_ZOOM_NAME_TAG", "maybe"}});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("ZOOMTRACK_ZOOM_NAME_TAG") != std::string::npos);
 }
 
 TEST_CASE("reconcile --zoom-api records every participant: a saved-link lesson starts from Zoom's records", "[e2e][pay][zoom]") {
