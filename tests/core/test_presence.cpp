@@ -114,7 +114,7 @@ TEST_CASE("presence is measured within start..end, unions rejoins and splits not
   }
 }
 
-TEST_CASE("the earliest trustworthy start wins; staff's stands", "[core][presence]") {
+TEST_CASE("the earliest trustworthy start wins, and a staff start stands", "[core][presence]") {
   auto click = at("2026-11-25T09:05:00Z"), zoom = at("2026-11-25T09:01:00Z");
   auto earlier = resolve_start(click, {}, zoom);
   CHECK(earlier.at == zoom);
@@ -129,7 +129,7 @@ TEST_CASE("the earliest trustworthy start wins; staff's stands", "[core][presenc
   CHECK(manual.source == StartSource::manual);
 }
 
-TEST_CASE("a lesson's pay facts come from its row; the sentence says why it pays what it pays", "[core][presence][pay]") {
+TEST_CASE("a lesson's pay facts come from its row, and one sentence says why it pays what it pays", "[core][presence][pay]") {
   Lesson l;
   l.id = 7;
   l.status = LessonStatus::final;
