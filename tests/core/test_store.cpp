@@ -60,7 +60,7 @@ TEST_CASE("a read never sees a write that is not committed yet", "[core][store]"
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::void_);
 }
 
-TEST_CASE("an attempt that throws rolls back alone; the rest of the write commits", "[core][store]") {
+TEST_CASE("an attempt that throws rolls back alone and the rest of the write commits", "[core][store]") {
   test::ServiceOnDisk f;
   auto kept = create(f, "kept");
   auto undone = create(f, "undone");
@@ -98,7 +98,7 @@ TEST_CASE("a webhook whose apply fails halfway is stored raw with outcome error,
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
 }
 
-TEST_CASE("a write waits for another process's lock and takes it once released; past the busy timeout it fails as busy", "[core][store]") {
+TEST_CASE("a write waits for another process's lock and takes it once released, and past the busy timeout it fails as busy", "[core][store]") {
   test::ServiceOnDisk f;
   SQLite::Database other(f.store.path(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");

@@ -80,7 +80,7 @@ bool has_line(const std::vector<std::string>& rows, const std::string& begin, co
 
 }  // namespace
 
-TEST_CASE("a closed month's report never changes; a late webhook and a correction are paid as adjustments after it",
+TEST_CASE("a closed month's report never changes, and a late webhook and a correction are paid as adjustments after it",
           "[e2e][periods]") {
   October m;
   auto closed = m.ok({"period", "close", "--month", "2026-10", "--json"});

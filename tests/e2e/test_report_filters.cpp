@@ -59,7 +59,7 @@ TEST_CASE("report --month is the month in --tz, and the same as --from its first
   }
 }
 
-TEST_CASE("a date-only --to includes that whole day; a time is exclusive", "[e2e][report]") {
+TEST_CASE("a date-only --to includes that whole day, and a time is exclusive", "[e2e][report]") {
   Month m;
   CHECK(m.ids({"--from", "2026-11-30", "--to", "2026-11-30"}) == std::vector<int64_t>{2, 3});
   CHECK(m.ids({"--from", "2026-11-30", "--to", "2026-11-30T19:58:00Z"}).empty());
@@ -100,7 +100,7 @@ TEST_CASE("report --by lesson appends the scheduled time and the student's laten
   CHECK(rows[2]["scheduled_local"] == "");
 }
 
-TEST_CASE("group reports count running lessons apart from paid ones; --by day groups on the start's local date", "[e2e][report]") {
+TEST_CASE("group reports count running lessons apart from paid ones, and --by day groups on the start's local date", "[e2e][report]") {
   Month m;
   CHECK(without_pay_columns(m.report({"--by", "teacher", "--csv"}).out) ==
         "teacher,lessons,duration_s,minutes,needs_review,running\r\n"
@@ -111,10 +111,10 @@ TEST_CASE("group reports count running lessons apart from paid ones; --by day gr
         "2026-11-30,t.abebe,1,3720,62,0,0\r\n"
         "2026-12-01,t.bekele,2,3600,60,0,1\r\n");
   auto table = m.report({"--by", "student"}).out;
-  CHECK(table == "student  lessons  duration_s  minutes  needs_review  running\n"
-                 "s.hana         4        9700      162             0        1\n"
-                 "s.lulit        1        3720       62             0        0\n"
-                 "TOTAL          5       13420      224             0        1\n");
+  CHECK(table == "student  lessons  duration_s  minutes  needs_review  running  paid_s\n"
+                 "s.hana         4        9700      162             0        1    9700\n"
+                 "s.lulit        1        3720       62             0        0    3720\n"
+                 "TOTAL          5       13420      224             0        1   13420\n");
 }
 
 TEST_CASE("report --month refuses a bad month and --from or --to beside it", "[e2e][report]") {
