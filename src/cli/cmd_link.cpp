@@ -19,6 +19,7 @@ struct LinkOptions {
   NewLesson lesson;
   std::optional<std::string> scheduled_at;
   std::optional<std::string> expires_at;
+  std::optional<std::string> length;
   std::optional<std::string> base_url;
   std::optional<std::string> tz, telegram_token_file;
   std::string from_csv;
@@ -29,6 +30,22 @@ struct LinkOptions {
 std::optional<TimePoint> optional_time(const std::optional<std::string>& text, const std::string& tz) {
   if (!text || text->empty()) return std::nullopt;
   return parse_time_arg(*text, tz);
+}
+
+// The booked length: a duration, at least a minute (a "0m" booking is a typo, not a lesson).
+std::optional<Seconds> optional_length(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return std::nullopt;
+  Seconds length{};
+  try {
+    length = parse_duration(*text);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("--length: ") + e.what(), e.hint());
+  }
+  if (length < std::chrono::minutes{1}) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--length '{}' is shorter than a minute", *text),
+                "give the booked length, like 45m or 1h");
+  }
+  return length;
 }
 
 // The CSV has the flags' names as columns (teacher, student, zoom_url, ...; '-' or '_').
@@ -44,7 +61,8 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
       if (!records.front().count(column)) {
         throw Error(ErrorCode::invalid_argument, fmt::format("{}: header: there is no '{}' column", path, column),
                     "name the columns in the first row: teacher,student,zoom_url and any of teacher_name,"
-                    "teacher_zoom_email,student_name,scheduled_at,expires_at,ref,telegram_chat,teacher_telegram_chat");
+                    "teacher_zoom_email,student_name,scheduled_at,expires_at,ref,telegram_chat,teacher_telegram_chat,"
+                    "student_zoom_email,length");
       }
     }
   }
@@ -66,9 +84,11 @@ std::vector<NewLesson> read_lessons_csv(const std::string& path, const std::stri
     }
     l.telegram_chat = r["telegram_chat"];
     l.teacher_telegram_chat = r["teacher_telegram_chat"];
+    l.student_zoom_email = r["student_zoom_email"];
     try {
       l.scheduled_at = optional_time(r["scheduled_at"], tz);
       l.expires_at = optional_time(r["expires_at"], tz);
+      l.length = optional_length(r["length"]);
     } catch (const Error& e) {
       throw Error(e.code(), fmt::format("{}: row {}: {}", path, i + 1, e.what()), e.hint());
     }
@@ -171,6 +191,7 @@ void create_links(Context& ctx, LinkOptions& o) {
   } else {
     o.lesson.scheduled_at = optional_time(o.scheduled_at, tz);
     o.lesson.expires_at = optional_time(o.expires_at, tz);
+    o.lesson.length = optional_length(o.length);
     rows.push_back(o.lesson);
   }
   auto telegram = telegram_for(ctx, rows);
@@ -212,7 +233,11 @@ void add_link_command(CLI::App& app, Context& ctx) {
   create->add_option("--teacher-name", o->lesson.teacher_name, "teacher's display name in Zoom");
   create->add_option("--teacher-zoom-email", o->lesson.teacher_zoom_email, "teacher's Zoom account email");
   create->add_option("--student-name", o->lesson.student_name, "student's name");
+  create->add_option("--student-zoom-email", o->lesson.student_zoom_email,
+                     "student's Zoom account email: recognises the student among the meeting's participants");
   create->add_option("--scheduled-at", o->scheduled_at, "when the lesson is booked (ISO 8601)");
+  create->add_option("--length", o->length, "the booked length (45m, 1h): pay_cap length+DUR caps at it")
+      ->type_name("DUR");
   create->add_option("--expires-at", o->expires_at, "the link stops working if unclicked by then (default: 7 days after scheduled or now)");
   create->add_option("--base-url", o->base_url, "public URL links are built on (env ZOOMTRACK_BASE_URL)");
   create->add_option("--ref", o->lesson.ref,
@@ -237,7 +262,7 @@ void add_link_command(CLI::App& app, Context& ctx) {
       "  ZOOMTRACK_TELEGRAM_TOKEN=... zoomtrack link create --teacher t.abebe --teacher-name Abebe \\\n"
       "      --student s.hana --zoom-url 'https://zoom.us/j/86431910364' --telegram-chat 123456789\n"
       "CSV columns: teacher,student,zoom_url,teacher_name,teacher_zoom_email,student_name,scheduled_at,expires_at,\n"
-      "  ref,telegram_chat,teacher_telegram_chat");
+      "  ref,telegram_chat,teacher_telegram_chat,student_zoom_email,length");
   create->callback([&ctx, o, create] {
     if (create->count("--ref") && o->lesson.ref.empty()) {
       // Likely an empty shell variable: without its key, a retry would store the lesson twice.

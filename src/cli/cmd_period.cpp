@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/pay_periods.hpp"
 #include "core/json_limits.hpp"
@@ -56,6 +57,7 @@ void close_period(Context& ctx, const PeriodOptions& o) {
   else throw Error(ErrorCode::invalid_argument, "give --month YYYY-MM, or --from and --to", "see 'zoomtrack period close --help'");
   request.who = who(o.by);
   request.force = o.force;
+  request.policy = pay_policy(ctx.config());
   auto p = PayPeriods(ctx.store(), ctx.clock()).close(request);
   if (o.json) {
     std::cout << json_text(nlohmann::json(p), 2) << "\n";

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/config.hpp"
 #include "core/report.hpp"
 #include "core/user_files.hpp"
 
@@ -14,10 +15,18 @@ struct ReportOptions {
   std::string minutes = "round";
   std::string output;
   FormatFlags format;
+  // The pay policy's settings, by their config names: the same facts under another policy.
+  std::optional<std::string> pay_basis, pay_cap, pay_grace, pay_minimum, no_show_after, no_show_pay;
 };
 
 void run_report(Context& ctx, const ReportOptions& o) {
-  ctx.config({{"tz", o.tz}});
+  ctx.config({{"tz", o.tz},
+              {"pay_basis", o.pay_basis},
+              {"pay_cap", o.pay_cap},
+              {"pay_grace", o.pay_grace},
+              {"pay_minimum", o.pay_minimum},
+              {"no_show_after", o.no_show_after},
+              {"no_show_pay", o.no_show_pay}});
   ReportRequest request;
   request.tz = ctx.time_zone();
   request.by = parse_report_grouping(o.by);
@@ -31,6 +40,7 @@ void run_report(Context& ctx, const ReportOptions& o) {
   if (o.to) request.to = parse_period_end_arg(*o.to, request.tz);
   request.teacher = o.teacher;
   request.student = o.student;
+  request.policy = pay_policy(ctx.config());
   auto format = o.format.format();
   auto produce = [&](std::ostream& out) {
     StreamingTable rows(out, format);
@@ -62,13 +72,24 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
   cmd->add_option("--minutes", o->minutes, "how seconds become minutes: round, floor or ceil")
       ->check(CLI::IsMember({"round", "floor", "ceil"}));
+  cmd->add_option("--pay-basis", o->pay_basis, "pay click (end - start), teacher (teacher in Zoom) or together")
+      ->check(CLI::IsMember({"click", "teacher", "together"}));
+  cmd->add_option("--pay-cap", o->pay_cap, "pay at most this: a duration, or length+DUR of the booking")
+      ->type_name("DUR");
+  cmd->add_option("--pay-grace", o->pay_grace, "a lesson paid less than this pays nothing")->type_name("DUR");
+  cmd->add_option("--pay-minimum", o->pay_minimum, "a held lesson pays at least this")->type_name("DUR");
+  cmd->add_option("--no-show-after", o->no_show_after, "the no-show rule's wait: what a no_show pays by default")
+      ->type_name("DUR");
+  cmd->add_option("--no-show-pay", o->no_show_pay, "what a no_show lesson pays")->type_name("DUR");
   cmd->add_option("-o,--output", o->output, "write to this file instead of stdout: a regular file is replaced atomically, a device or FIFO written through")->type_name("FILE");
   add_format_flags(*cmd, o->format);
   cmd->footer(
       "Examples:\n"
       "  zoomtrack report --month 2026-11 --by teacher --csv -o payroll.csv\n"
       "  zoomtrack report --from 2026-11-01 --to 2026-11-15 --teacher t.abebe\n"
-      "  zoomtrack report --by day --tz Africa/Addis_Ababa --json");
+      "  zoomtrack report --by day --tz Africa/Addis_Ababa --json\n"
+      "  zoomtrack report --month 2026-11 --pay-basis together --pay-grace 5m --pay-cap length+5m\n"
+      "Lessons in a closed pay period pay what the period froze, whatever the policy flags say.");
   cmd->callback([&ctx, o] { run_report(ctx, *o); });
 }
 

@@ -60,6 +60,7 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   options.tls_key = config.get("tls_key");
   options.trusted_proxy = config.get("trusted_proxy");
   options.time_zone = ctx.time_zone();
+  options.zoom_name_tag = zoom_name_tag_on(config);
   options.json_logs = config.parsed("log_format", [](const std::string& format) {
     if (format != "text" && format != "json") {
       throw Error(ErrorCode::invalid_argument, fmt::format("log format '{}' is neither text nor json", format),

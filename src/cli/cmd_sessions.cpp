@@ -102,6 +102,8 @@ void print_detail(const LessonDetail& d) {
                            duration_cell(l), format_utc(l.expires_at));
   std::cout << fmt::format("  tracking URL {}\n  teacher URL  {}\n  checkout URL {}\n", l.tracking_url(),
                            l.teacher_url(), l.checkout_url());
+  // Why the lesson pays what it pays, in one sentence (explain_pay), under the policy shown.
+  std::cout << fmt::format("  pay          {}\n  pay policy   {}\n", d.pay_sentence, to_string(d.pay_policy));
   std::cout << fmt::format("clicks ({})\n", d.clicks.size());
   for (const auto& c : d.clicks) {
     std::cout << fmt::format("  {} {:<7} {} {} {}\n", format_utc(c.at), c.kind, terminal_safe(c.method), terminal_safe(c.ip), terminal_safe(c.user_agent));
@@ -166,11 +168,12 @@ void add_list(CLI::App& sessions, Context& ctx) {
   auto o = std::make_shared<ListOptions>();
   auto* cmd = sessions.add_subcommand("list", "list lessons with start, end, source, duration and status");
   cmd->add_option("--status", o->statuses,
-                  "created, active, ended, final, expired, needs_review or void; repeat it (or separate with commas) "
+                  "created, active, ended, final, expired, needs_review, void or no_show; repeat it (or separate with "
+                  "commas) "
                   "for lessons in any of them")
       ->type_name("STATUS")
       ->delimiter(',')
-      ->check(CLI::IsMember({"created", "active", "ended", "final", "expired", "needs_review", "void"}));
+      ->check(CLI::IsMember({"created", "active", "ended", "final", "expired", "needs_review", "void", "no_show"}));
   cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
   cmd->add_option("--student", o->student, "only this student's lessons");
   cmd->add_option("--ref", o->ref, "only the lesson created with this --ref");

@@ -125,6 +125,7 @@ ServiceOptions Context::service_options() {
   }
   options.grace = config().parsed("grace", parse_duration);
   options.max_lesson = config().parsed("max_lesson", parse_duration);
+  options.pay_policy = pay_policy(config());
   return options;
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "core/user_files.hpp"
 
 namespace zt {
@@ -80,6 +81,16 @@ const std::vector<SettingDefinition>& setting_definitions() {
       {"stale_after", "ZOOMTRACK_STALE_AFTER", "4h", false,
        "reconcile: an active lesson with no end this long after its start needs review"},
       {"tz", "ZOOMTRACK_TZ", "UTC", false, "time zone for dates on the command line and reports"},
+      {"pay_basis", "ZOOMTRACK_PAY_BASIS", "click", false,
+       "what a lesson pays: click (end - start), teacher (teacher in Zoom) or together (both in Zoom)"},
+      {"pay_cap", "ZOOMTRACK_PAY_CAP", "", false, "pay at most this: a duration, or length+DURATION of the booking"},
+      {"pay_grace", "ZOOMTRACK_PAY_GRACE", "", false, "a lesson shorter than this pays nothing (an accidental click)"},
+      {"pay_minimum", "ZOOMTRACK_PAY_MINIMUM", "", false, "a held lesson pays at least this"},
+      {"no_show_after", "ZOOMTRACK_NO_SHOW_AFTER", "", false,
+       "reconcile: a teacher who waited this long for a student who never came makes the lesson no_show"},
+      {"no_show_pay", "ZOOMTRACK_NO_SHOW_PAY", "", false, "what a no_show lesson pays (default: no_show_after)"},
+      {"zoom_name_tag", "ZOOMTRACK_ZOOM_NAME_TAG", "on", false,
+       "serve: the tracking redirect names the student in Zoom (uname=) with the lesson's tag"},
       {"zoom_api_base", "ZOOMTRACK_ZOOM_API_BASE", "https://api.zoom.us/v2", false, "Zoom REST API"},
       {"zoom_oauth_url", "ZOOMTRACK_ZOOM_OAUTH_URL", "https://zoom.us/oauth/token", false,
        "Zoom OAuth token endpoint"},
@@ -92,6 +103,35 @@ const std::vector<SettingDefinition>& setting_definitions() {
        "Telegram Bot API (tests point it at a local fake)"},
   };
   return definitions;
+}
+
+namespace {
+std::optional<Seconds> optional_duration_setting(const std::string& text) {
+  if (text.empty() || text == "off" || text == "none") return std::nullopt;
+  return parse_duration(text);
+}
+}  // namespace
+
+PayPolicy pay_policy(const Config& config) {
+  PayPolicy p;
+  p.basis = config.parsed("pay_basis", parse_pay_basis);
+  p.cap = config.parsed("pay_cap", [](const std::string& text) -> std::optional<PayCap> {
+    if (text.empty() || text == "off" || text == "none") return std::nullopt;
+    return parse_pay_cap(text);
+  });
+  p.grace = config.parsed("pay_grace", optional_duration_setting);
+  p.minimum = config.parsed("pay_minimum", optional_duration_setting);
+  p.no_show_after = config.parsed("no_show_after", optional_duration_setting);
+  p.no_show_pay = config.parsed("no_show_pay", optional_duration_setting);
+  return p;
+}
+
+bool zoom_name_tag_on(const Config& config) {
+  return config.parsed("zoom_name_tag", [](const std::string& text) {
+    if (text == "on" || text == "true" || text == "1" || text == "yes") return true;
+    if (text == "off" || text == "false" || text == "0" || text == "no") return false;
+    throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not on or off", text));
+  });
 }
 
 std::string where_given(const std::string& key, const Setting& setting) {

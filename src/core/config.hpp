@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/pay.hpp"
 
 namespace zt {
 
@@ -60,6 +61,12 @@ struct ConfigSources {
 
 // Throws Error(invalid_argument) for an unknown key or a malformed line in the file.
 Config resolve_config(const ConfigSources& sources);
+
+// The pay policy the settings describe (pay_basis, pay_cap, pay_grace, pay_minimum,
+// no_show_after, no_show_pay); "", "off" and "none" leave a rule off. Errors name their origin.
+PayPolicy pay_policy(const Config& config);
+// zoom_name_tag: on or off.
+bool zoom_name_tag_on(const Config& config);
 
 // The webhook secret serve uses: ZOOMTRACK_WEBHOOK_SECRET (env or config file) or the contents of
 // webhook_secret_file (origin "file PATH"), whichever was given with higher precedence. Both at

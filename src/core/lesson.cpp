@@ -13,7 +13,7 @@
 namespace zt {
 namespace {
 
-constexpr std::array<std::pair<LessonStatus, const char*>, 7> status_names{{
+constexpr std::array<std::pair<LessonStatus, const char*>, 8> status_names{{
     {LessonStatus::created, "created"},
     {LessonStatus::active, "active"},
     {LessonStatus::ended, "ended"},
@@ -21,6 +21,13 @@ constexpr std::array<std::pair<LessonStatus, const char*>, 7> status_names{{
     {LessonStatus::expired, "expired"},
     {LessonStatus::needs_review, "needs_review"},
     {LessonStatus::void_, "void"},
+    {LessonStatus::no_show, "no_show"},
+}};
+
+constexpr std::array<std::pair<StartSource, const char*>, 3> start_source_names{{
+    {StartSource::click, "click"},
+    {StartSource::zoom, "zoom"},
+    {StartSource::manual, "manual"},
 }};
 
 constexpr std::array<std::pair<EndSource, const char*>, 5> source_names{{
@@ -34,6 +41,8 @@ constexpr std::array<std::pair<EndSource, const char*>, 5> source_names{{
 nlohmann::json time_or_null(const std::optional<TimePoint>& t) {
   return t ? nlohmann::json(format_utc(*t)) : nlohmann::json(nullptr);
 }
+
+nlohmann::json number_or_null(const std::optional<int64_t>& n) { return n ? nlohmann::json(*n) : nlohmann::json(nullptr); }
 
 }  // namespace
 
@@ -56,7 +65,21 @@ LessonStatus parse_lesson_status(const std::string& text) {
     if (text == name) return value;
   }
   throw Error(ErrorCode::invalid_argument, fmt::format("unknown status '{}'", text),
-              "use created, active, ended, final, expired, needs_review or void");
+              "use created, active, ended, final, expired, needs_review, void or no_show");
+}
+
+const char* to_string(StartSource source) {
+  for (auto [value, name] : start_source_names) {
+    if (value == source) return name;
+  }
+  return "?";
+}
+
+StartSource parse_start_source(const std::string& text) {
+  for (auto [value, name] : start_source_names) {
+    if (text == name) return value;
+  }
+  throw Error(ErrorCode::invalid_argument, fmt::format("unknown start source '{}'", text));
 }
 
 EndSource parse_end_source(const std::string& text) {
@@ -72,6 +95,12 @@ std::string Lesson::checkout_url() const { return base_url + "/leave/" + leave_t
 
 std::string Lesson::teacher_url() const {
   return with_query_param(zoom_url, "leave_url", checkout_url());
+}
+
+std::string Lesson::student_join_url(bool name_tag) const {
+  if (!name_tag) return zoom_url;
+  auto name = student_name.empty() ? student : student_name;
+  return with_query_param(zoom_url, "uname", name + " " + zoom_name_tag(id));
 }
 
 std::optional<int64_t> Lesson::duration_s() const {
@@ -101,6 +130,13 @@ void to_json(nlohmann::json& j, const Lesson& lesson) {
       {"expires_at", time_or_null(lesson.expires_at)},
       {"scheduled_at", time_or_null(lesson.scheduled_at)},
       {"ref", lesson.ref.empty() ? nlohmann::json(nullptr) : nlohmann::json(lesson.ref)},
+      {"student_zoom_email", lesson.student_zoom_email},
+      {"length_s", number_or_null(lesson.length_s)},
+      {"start_source", lesson.start_source ? nlohmann::json(to_string(*lesson.start_source)) : nullptr},
+      {"presence", lesson.presence.kind.empty() ? "none" : lesson.presence.kind},
+      {"teacher_present_s", number_or_null(lesson.presence.teacher_present_s)},
+      {"together_s", number_or_null(lesson.presence.together_s)},
+      {"teacher_late_s", number_or_null(lesson.presence.teacher_late_s)},
   };
 }
 

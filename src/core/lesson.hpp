@@ -11,14 +11,29 @@
 
 namespace zt {
 
-enum class LessonStatus { created, active, ended, final, expired, needs_review, void_ };
+enum class LessonStatus { created, active, ended, final, expired, needs_review, void_, no_show };
 enum class EndSource { webhook, zoom_api, leave_url, manual, handover };
+// Where a lesson's start came from: the student's first real click, Zoom (teacher and student
+// both in the meeting, no click), or staff (sessions start).
+enum class StartSource { click, zoom, manual };
 
 const char* to_string(LessonStatus status);
 const char* to_string(EndSource source);
+const char* to_string(StartSource source);
 // Throw Error(invalid_argument) for an unknown name.
 LessonStatus parse_lesson_status(const std::string& text);
 EndSource parse_end_source(const std::string& text);
+StartSource parse_start_source(const std::string& text);
+
+// What Zoom saw of a lesson's teacher and student, in seconds (see measure_presence). Measured
+// once the lesson has an end (a no-show: the teacher's wait); empty before.
+struct Presence {
+  std::string kind;  // "identified" or "unidentified" (see the student rules); "" = none seen
+  std::optional<int64_t> teacher_present_s;  // the teacher in the meeting within start..end
+  std::optional<int64_t> together_s;         // teacher and student both in it within start..end
+  std::optional<int64_t> teacher_late_s;     // the teacher's first presence in the window − scheduled_at
+  bool operator==(const Presence&) const = default;
+};
 
 struct Lesson {
   int64_t id = 0;
@@ -40,11 +55,18 @@ struct Lesson {
   std::optional<TimePoint> ended_at;
   std::optional<EndSource> end_source;
   std::string ref;  // the caller's idempotency key (a booking id), empty when none was given
+  std::string student_zoom_email = {};  // identifies the student in Zoom's participant lists
+  std::optional<int64_t> length_s = {};  // the booked length, when given
+  std::optional<StartSource> start_source = {};
+  Presence presence = {};
 
   std::string tracking_url() const;
   std::string checkout_url() const;
   // The Zoom URL with leave_url pointing at our checkout URL, as the original design asks.
   std::string teacher_url() const;
+  // Where the tracking link sends the student: the Zoom URL, with `uname=` naming them and the
+  // lesson's tag when `name_tag` (Zoom shows it to people not signed in; see is_lesson_student).
+  std::string student_join_url(bool name_tag) const;
   std::optional<int64_t> duration_s() const;
 };
 
@@ -63,6 +85,8 @@ struct NewLesson {
   // initializers: positional initialisation of the fields above stays warning-free.)
   std::string telegram_chat = {};
   std::string teacher_telegram_chat = {};
+  std::string student_zoom_email = {};
+  std::optional<Seconds> length = {};  // the booked length
 };
 
 struct Click {

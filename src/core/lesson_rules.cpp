@@ -64,6 +64,49 @@ std::optional<Span> span_of(const Segment& s) {
   return span;
 }
 
+using Interval = std::pair<TimePoint, TimePoint>;
+
+// The time covered by `segments` inside [from, until), as sorted disjoint intervals. A connection
+// still open lasts until `until`; a leave whose join we never saw is a moment (span_of).
+std::vector<Interval> covered(const std::vector<Segment>& segments, TimePoint from, TimePoint until) {
+  std::vector<Interval> spans;
+  for (const auto& segment : segments) {
+    auto span = span_of(segment);
+    if (!span) continue;
+    auto begin = std::max(span->join, from);
+    auto end = std::min(span->leave.value_or(until), until);
+    if (begin < end) spans.emplace_back(begin, end);
+  }
+  std::sort(spans.begin(), spans.end());
+  std::vector<Interval> merged;
+  for (const auto& span : spans) {
+    if (!merged.empty() && span.first <= merged.back().second) {
+      merged.back().second = std::max(merged.back().second, span.second);
+    } else {
+      merged.push_back(span);
+    }
+  }
+  return merged;
+}
+
+std::vector<Interval> intersection(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  std::vector<Interval> both;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    auto begin = std::max(a[i].first, b[j].first);
+    auto end = std::min(a[i].second, b[j].second);
+    if (begin < end) both.emplace_back(begin, end);
+    (a[i].second < b[j].second ? i : j)++;
+  }
+  return both;
+}
+
+int64_t total_seconds(const std::vector<Interval>& intervals) {
+  int64_t total = 0;
+  for (const auto& [begin, end] : intervals) total += (end - begin).count();
+  return total;
+}
+
 // Walks the teacher's connections from the lesson's start: each one that joins within `grace`
 // of the previous leave continues the lesson. The walk depends only on the set of segments,
 // never on the order the store returned them: ties are broken on every field.
@@ -233,7 +276,7 @@ std::optional<ResolvedEnd> resolve_end(const LessonFacts& facts, Seconds grace) 
 }
 
 LessonState state_of(const Lesson& lesson) {
-  return {lesson.status, lesson.started_at, lesson.ended_at, lesson.end_source};
+  return {lesson.status, lesson.started_at, lesson.ended_at, lesson.end_source, lesson.start_source, lesson.presence};
 }
 
 std::string describe(const LessonState& s) {
@@ -241,6 +284,17 @@ std::string describe(const LessonState& s) {
   if (s.started_at) text += " start=" + format_utc(*s.started_at);
   if (s.ended_at) text += " end=" + format_utc(*s.ended_at);
   if (s.end_source) text += fmt::format(" ({})", to_string(*s.end_source));
+  // Appended only when there is something to say, so that lessons from before presence read as
+  // they were audited.
+  if (s.start_source && *s.start_source != StartSource::click) {
+    text += fmt::format(" start_source={}", to_string(*s.start_source));
+  }
+  const auto& p = s.presence;
+  if (!p.kind.empty() || p.teacher_present_s) {
+    auto number = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("-"); };
+    text += fmt::format(" presence={} teacher_s={} together_s={} teacher_late_s={}", p.kind.empty() ? "none" : p.kind,
+                        number(p.teacher_present_s), number(p.together_s), number(p.teacher_late_s));
+  }
   return text;
 }
 
@@ -258,6 +312,138 @@ std::optional<TimePoint> resolve_start(const std::optional<TimePoint>& first_rea
   }
   if (latest) return latest->at;
   return first_real_click;
+}
+
+ResolvedStart resolve_start(const std::optional<TimePoint>& first_real_click,
+                            const std::vector<StartSignal>& corrections,
+                            const std::optional<TimePoint>& zoom) {
+  if (!corrections.empty()) return {resolve_start(first_real_click, corrections), StartSource::manual};
+  if (zoom && (!first_real_click || *zoom < *first_real_click)) return {zoom, StartSource::zoom};
+  return {first_real_click, StartSource::click};
+}
+
+std::string zoom_name_tag(int64_t lesson_id) { return fmt::format("[zt{}]", lesson_id); }
+
+bool is_lesson_student(const Segment& segment, int64_t lesson_id, const std::string& student_zoom_email) {
+  if (!student_zoom_email.empty() && ascii_lower(segment.email) == ascii_lower(student_zoom_email)) return true;
+  return segment.name.find(zoom_name_tag(lesson_id)) != std::string::npos;
+}
+
+StudentSegments student_segments(const std::vector<Segment>& others, int64_t lesson_id,
+                                 const std::string& student_zoom_email,
+                                 const std::optional<TimePoint>& window_from) {
+  StudentSegments found;
+  for (const auto& segment : others) {
+    if (is_lesson_student(segment, lesson_id, student_zoom_email)) found.segments.push_back(segment);
+  }
+  if (!found.segments.empty()) {
+    found.identified = true;
+    return found;
+  }
+  for (const auto& segment : others) {
+    // Someone tagged for another lesson is that lesson's student, never this one's.
+    if (segment.name.find("[zt") != std::string::npos) continue;
+    auto span = span_of(segment);
+    if (span && window_from && span->join >= *window_from) found.segments.push_back(segment);
+  }
+  return found;
+}
+
+std::optional<TimePoint> zoom_start(const std::vector<Segment>& teacher, const std::vector<Segment>& student,
+                                    TimePoint from, TimePoint until) {
+  auto both = intersection(covered(teacher, from, until), covered(student, from, until));
+  if (both.empty()) return std::nullopt;
+  return both.front().first;
+}
+
+int64_t presence_seconds(const std::vector<Segment>& segments, TimePoint from, TimePoint until) {
+  return total_seconds(covered(segments, from, until));
+}
+
+// Zoom saw the lesson when anyone who counts was in the meeting for a moment of its window: then
+// its figures are measured (a teacher or student absent all lesson is 0, not unknown). When Zoom
+// saw nobody (no webhooks, no API data), they stay unknown and a presence basis pays the click.
+Presence measure_presence(const LessonFacts& facts, TimePoint start, TimePoint end) {
+  Presence p;
+  auto window_from = facts.scheduled_at ? std::min(start, *facts.scheduled_at - presence_lead) : start;
+  auto teacher_in_window = covered(facts.teacher_segments, window_from, end);
+  if (teacher_in_window.empty() && covered(facts.student_segments, window_from, end).empty()) return p;
+  p.kind = facts.student_identified ? "identified" : "unidentified";
+  auto teacher = covered(facts.teacher_segments, start, end);
+  p.teacher_present_s = total_seconds(teacher);
+  p.together_s = total_seconds(intersection(teacher, covered(facts.student_segments, start, end)));
+  if (facts.scheduled_at && !teacher_in_window.empty()) {
+    p.teacher_late_s = (teacher_in_window.front().first - *facts.scheduled_at).count();
+  }
+  return p;
+}
+
+PayFacts pay_facts(const Lesson& lesson) {
+  PayFacts f;
+  f.duration_s = paid_seconds(lesson);
+  f.teacher_present_s = lesson.presence.teacher_present_s;
+  f.together_s = lesson.presence.together_s;
+  f.length_s = lesson.length_s;
+  f.no_show = lesson.status == LessonStatus::no_show;
+  if (f.no_show) f.waited_s = lesson.presence.teacher_present_s;
+  return f;
+}
+
+namespace {
+
+std::string hh_mm(TimePoint t) { return format_utc(t).substr(11, 5); }
+std::string minutes_text(int64_t seconds) { return fmt::format("{} min", minutes_for(seconds, MinuteRounding::round)); }
+
+std::string basis_text(const Lesson& l, const Pay& pay) {
+  auto span = fmt::format("{}–{}", hh_mm(*l.started_at), hh_mm(*l.ended_at));
+  switch (pay.basis) {
+    case PayBasis::teacher: return fmt::format("the teacher in the meeting {} of {}", minutes_text(pay.basis_s), span);
+    case PayBasis::together:
+      return fmt::format("teacher and student together in the meeting {} of {}", minutes_text(pay.basis_s), span);
+    case PayBasis::click: break;
+  }
+  return fmt::format("{} to the {} end, {}", l.start_source == StartSource::click ? "click" : "start",
+                     l.end_source ? to_string(*l.end_source) : "", span);
+}
+
+std::string rules_text(const Pay& pay, const PayPolicy& policy, const std::string& wanted_basis) {
+  std::string text;
+  auto has = [&](const char* rule) { return pay.note.find(rule) != std::string::npos; };
+  if (has("no_presence")) text += fmt::format("; no Zoom presence for the {} basis, so click was paid", wanted_basis);
+  if (has("cap") && policy.cap) text += fmt::format("; capped at {}", to_string(*policy.cap));
+  if (has("grace") && policy.grace) text += fmt::format("; under the {} grace: an accidental click", format_duration(*policy.grace));
+  if (has("minimum") && policy.minimum) text += fmt::format("; raised to the {} minimum", format_duration(*policy.minimum));
+  return text;
+}
+
+std::string start_text(const Lesson& l) {
+  if (!l.started_at) return "";
+  switch (l.start_source.value_or(StartSource::click)) {
+    case StartSource::zoom:
+      return fmt::format("; no click: started at {} when teacher and student were both in Zoom", hh_mm(*l.started_at));
+    case StartSource::manual: return fmt::format("; start set by staff at {}", hh_mm(*l.started_at));
+    case StartSource::click: break;
+  }
+  return fmt::format("; the student clicked at {}", hh_mm(*l.started_at));
+}
+
+std::string lateness_text(const Lesson& l) {
+  auto late = l.presence.teacher_late_s;
+  if (!late || *late < 60) return "";
+  return fmt::format(", the teacher joined {} late", minutes_text(*late));
+}
+
+}  // namespace
+
+std::string explain_pay(const Lesson& l, const PayPolicy& policy) {
+  auto pay = pay_of(l, policy);
+  if (l.status == LessonStatus::no_show) {
+    return fmt::format("no-show: paid {} for the teacher's wait of {} for a student who never came",
+                       minutes_text(pay.paid_s.value_or(0)), minutes_text(pay.basis_s));
+  }
+  if (!pay.paid_s) return fmt::format("not paid: the lesson is {}", to_string(l.status));
+  return fmt::format("paid {}: {}{}{}{}", minutes_text(*pay.paid_s), basis_text(l, pay),
+                     rules_text(pay, policy, to_string(policy.basis)), start_text(l), lateness_text(l));
 }
 
 bool link_expired(const Lesson& lesson, TimePoint now) {
@@ -301,9 +487,12 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
   if (current.status == LessonStatus::void_ || current.status == LessonStatus::expired) {
     return state_of(current);
   }
+  // A no-show stays one until a fact shows the student came after all (a click, or Zoom).
+  if (current.status == LessonStatus::no_show && !facts.start) return state_of(current);
   LessonState next;
   next.started_at = facts.start;
   if (!facts.start) return next;  // created
+  next.start_source = facts.start_source;
   auto end = resolve_end(facts, grace);
   if (!end) {
     next.status = current.status == LessonStatus::needs_review ? LessonStatus::needs_review
@@ -312,6 +501,7 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
   }
   next.ended_at = end->at;
   next.end_source = end->source;
+  next.presence = measure_presence(facts, *facts.start, end->at);
   if (end->at - *facts.start > max_lesson) {
     next.status = LessonStatus::needs_review;
     return next;

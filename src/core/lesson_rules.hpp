@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/lesson.hpp"
+#include "core/pay.hpp"
 
 namespace zt {
 
@@ -52,10 +53,55 @@ bool is_breakout_move(std::string_view leave_reason);
 // decision about this lesson and stands until the next one), else the first real click.
 std::optional<TimePoint> resolve_start(const std::optional<TimePoint>& first_real_click,
                                        const std::vector<StartSignal>& corrections);
+// The same with Zoom's view: a staff correction stands; otherwise the earliest trustworthy start,
+// the first real click or the moment teacher and student were both in the meeting (zoom_start).
+struct ResolvedStart {
+  std::optional<TimePoint> at;
+  StartSource source = StartSource::click;
+};
+ResolvedStart resolve_start(const std::optional<TimePoint>& first_real_click,
+                            const std::vector<StartSignal>& corrections,
+                            const std::optional<TimePoint>& zoom_start);
+
+// How long before its scheduled time a lesson's window opens: a teacher or student early in the
+// meeting is there for this lesson.
+inline constexpr Seconds presence_lead{15 * 60};
+
+// The tag the tracking redirect puts in the student's Zoom display name ("[zt42]"), by which the
+// lesson's student is recognised among the meeting's participants.
+std::string zoom_name_tag(int64_t lesson_id);
+// Whether a participant is the lesson's student: their Zoom e-mail is the lesson's
+// student_zoom_email, or their display name carries the lesson's tag.
+bool is_lesson_student(const Segment& segment, int64_t lesson_id, const std::string& student_zoom_email);
+
+// The participants that count as the student, from the meeting's participants who are not the
+// teacher: those identified (is_lesson_student) when there are any, else, as lessons are one to
+// one, those who joined inside the window (one there before it belongs to an earlier lesson).
+struct StudentSegments {
+  std::vector<Segment> segments;
+  bool identified = false;
+};
+StudentSegments student_segments(const std::vector<Segment>& others, int64_t lesson_id,
+                                 const std::string& student_zoom_email,
+                                 const std::optional<TimePoint>& window_from);
+
+// The first moment in [from, until) when teacher and student were both in the meeting: the start
+// of a lesson whose student came without clicking the tracking link.
+std::optional<TimePoint> zoom_start(const std::vector<Segment>& teacher, const std::vector<Segment>& student,
+                                    TimePoint from, TimePoint until);
+
+// Seconds the teacher was in the meeting within [from, until): a no-show's wait.
+int64_t presence_seconds(const std::vector<Segment>& segments, TimePoint from, TimePoint until);
 
 // Everything known about one lesson, read from the store.
 struct LessonFacts {
   std::optional<TimePoint> start;       // resolve_start: a staff correction, else the first real click
+  StartSource start_source = StartSource::click;
+  // Zoom presence: the window opens presence_lead before scheduled_at (or at the start, when
+  // earlier or unscheduled); the student's connections as student_segments chose them.
+  std::optional<TimePoint> scheduled_at;
+  std::vector<Segment> student_segments;
+  bool student_identified = false;
   std::optional<TimePoint> next_start;  // the start of the next lesson on the same meeting
   std::vector<Segment> teacher_segments;  // the teacher's connections, from webhooks and the API
   std::vector<TimePoint> meeting_ends;  // Zoom's end_time of the meeting's instances
@@ -77,12 +123,26 @@ struct LessonState {
   std::optional<TimePoint> started_at;
   std::optional<TimePoint> ended_at;
   std::optional<EndSource> end_source;
+  std::optional<StartSource> start_source = {};
+  Presence presence = {};
   bool operator==(const LessonState&) const = default;
 };
 
+// The lesson's presence within [start, end] (its window for teacher_late_s): what the teacher
+// and together pay bases pay. Empty kind when Zoom saw nobody.
+Presence measure_presence(const LessonFacts& facts, TimePoint start, TimePoint end);
+
+// What the pay function needs of a lesson (its duration as paid_seconds says, its presence).
+PayFacts pay_facts(const Lesson& lesson);
+// The one place that says what a lesson pays under a policy.
+inline Pay pay_of(const Lesson& lesson, const PayPolicy& policy) { return compute_pay(pay_facts(lesson), policy); }
+// "paid 40 min: together in the meeting 09:20–10:00 ...": why a lesson pays what it pays.
+std::string explain_pay(const Lesson& lesson, const PayPolicy& policy);
+
 LessonState state_of(const Lesson& lesson);
 
-// "final start=… end=… (webhook)": how the audit trail writes a state.
+// "final start=… end=… (webhook)": how the audit trail writes a state; a start from Zoom and the
+// presence, once measured, are appended.
 std::string describe(const LessonState& state);
 
 // The one place that decides what a lesson pays, in seconds: an ended or final lesson with both

@@ -66,6 +66,11 @@ std::string normalized_ref(std::string_view ref) {
 
 void to_json(nlohmann::json& j, const LessonDetail& d) {
   j = d.lesson;
+  j["paid_s"] = d.pay.paid_s ? nlohmann::json(*d.pay.paid_s) : nlohmann::json(nullptr);
+  j["pay_basis"] = to_string(d.pay.basis);
+  j["pay_note"] = d.pay.note;
+  j["pay_policy"] = to_string(d.pay_policy);
+  j["pay"] = d.pay_sentence;
   j["clicks"] = d.clicks;
   j["end_signals"] = d.end_signals;
   j["events"] = d.events;
@@ -89,6 +94,12 @@ Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoi
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("--teacher-zoom-email '{}' is not an e-mail address", row.teacher_zoom_email),
                 "give the address of the teacher's Zoom account, like abebe@school.example");
+  }
+  check_field("student-zoom-email", row.student_zoom_email, false);
+  if (!row.student_zoom_email.empty() && !is_email_syntax(row.student_zoom_email)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--student-zoom-email '{}' is not an e-mail address", row.student_zoom_email),
+                "give the address the student signs in to Zoom with, like hana@example.org");
   }
   if (row.zoom_url.empty()) {
     throw Error(ErrorCode::invalid_argument, "--zoom-url is required",
@@ -127,6 +138,8 @@ Lesson build_lesson(const NewLesson& row, const ServiceOptions& options, TimePoi
   if (!row.telegram_chat.empty()) check_telegram_chat(row.telegram_chat, "--telegram-chat");
   if (!row.teacher_telegram_chat.empty()) check_telegram_chat(row.teacher_telegram_chat, "--teacher-telegram-chat");
   lesson.ref = normalized_ref(row.ref);
+  lesson.student_zoom_email = row.student_zoom_email;
+  if (row.length) lesson.length_s = row.length->count();
   lesson.track_token = random_token();
   lesson.leave_token = random_token();
   return lesson;
@@ -148,6 +161,9 @@ std::string difference(const Lesson& stored, const Lesson& wanted, bool expiry_g
                  differs("teacher_zoom_email", stored.teacher_zoom_email, wanted.teacher_zoom_email),
                  differs("student_name", stored.student_name, wanted.student_name),
                  differs("scheduled_at", time_or_none(stored.scheduled_at), time_or_none(wanted.scheduled_at)),
+                 differs("student_zoom_email", stored.student_zoom_email, wanted.student_zoom_email),
+                 differs("length_s", stored.length_s ? std::to_string(*stored.length_s) : "none",
+                         wanted.length_s ? std::to_string(*wanted.length_s) : "none"),
                  expiry_given ? differs("expires_at", time_or_none(stored.expires_at),
                                         time_or_none(wanted.expires_at))
                               : std::string()}) {
@@ -315,9 +331,8 @@ Lesson LessonService::apply_click(Lesson lesson, const Click& click, const std::
   bool may_start = click.kind == to_string(ClickKind::real) &&
                    (!lesson.started_at || click.at < *lesson.started_at);
   if (!may_start) return lesson;
-  lesson = refresh(lesson, {"click", "student opened the tracking link"});
-  refresh_previous(lesson, {"handover", fmt::format("lesson {} started on the same meeting", lesson.id)});
-  return lesson;
+  // refresh() re-derives the lesson before it on the meeting too, when the start moved.
+  return refresh(lesson, {"click", "student opened the tracking link"});
 }
 
 void LessonService::refresh_previous(const Lesson& lesson, const Cause& cause) {
@@ -399,6 +414,9 @@ LessonDetail LessonService::detail(int64_t id) {
     d.segments = store_.segments_between(d.lesson.meeting_id, *d.lesson.started_at, facts.next_start);
     for (auto& s : d.segments) s.is_host = is_teacher(s, d.lesson.teacher_zoom_email, d.lesson.teacher_name);
   }
+  d.pay_policy = policy_for(id);
+  d.pay = pay_of(d.lesson, d.pay_policy);
+  d.pay_sentence = explain_pay(d.lesson, d.pay_policy);
   d.audit = store_.audit_for(id);
   d.telegram = store_.telegram_deliveries_for(id);
   return d;
@@ -515,31 +533,20 @@ Lesson LessonService::restore(int64_t id, const std::string& reason, const std::
   return result;
 }
 
-LessonFacts LessonService::facts_for(const Lesson& lesson) {
-  LessonFacts facts;
-  facts.start = resolve_start(store_.first_real_click(lesson.id), store_.start_signals_for(lesson.id));
-  if (!facts.start) return facts;
-  Lesson started = lesson;
-  started.started_at = facts.start;
-  facts.next_start = store_.next_start_on_meeting(started);
-  for (auto& segment : store_.teacher_segments_between(lesson.meeting_id, *facts.start, facts.next_start,
-                                                       lesson.teacher_zoom_email, lesson.teacher_name)) {
-    // The store found them through indexes; the rule that decides stays is_teacher.
-    if (is_teacher(segment, lesson.teacher_zoom_email, lesson.teacher_name)) {
-      segment.is_host = true;
-      facts.teacher_segments.push_back(std::move(segment));
-    }
-  }
-  facts.meeting_ends = store_.meeting_ends_between(lesson.meeting_id, *facts.start, facts.next_start);
-  facts.signals = store_.end_signals_for(lesson.id);
-  return facts;
-}
-
 Lesson LessonService::refresh(const Lesson& lesson, const Cause& cause) {
   auto next = resolve_lesson(lesson, facts_for(lesson), clock_.now(), options_.grace, options_.max_lesson);
   if (next == state_of(lesson)) return lesson;
   auto too_long = too_long_reason(next, options_.max_lesson);
-  return apply_state(lesson, next, too_long.empty() ? cause : Cause{cause.source, too_long, cause.who});
+  Cause why = too_long.empty() ? cause : Cause{cause.source, too_long, cause.who};
+  if (next.start_source == StartSource::zoom && lesson.start_source != StartSource::zoom) {
+    why.reason = "no click: teacher and student were both in the Zoom meeting in the lesson's window";
+  }
+  auto updated = apply_state(lesson, next, why);
+  // A start that appears or moves hands the meeting over from the lesson before it.
+  if (updated.started_at != lesson.started_at) {
+    refresh_previous(updated, {"handover", fmt::format("lesson {} started on the same meeting", lesson.id), cause.who});
+  }
+  return updated;
 }
 
 Lesson LessonService::settle(const Lesson& lesson, const Cause& cause) {
@@ -553,14 +560,17 @@ Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, cons
 }
 
 Lesson LessonService::apply_state(const Lesson& before, const LessonState& after, const Cause& cause) {
-  store_.update_lesson_state(before.id, after.status, after.started_at, after.ended_at, after.end_source);
+  store_.update_lesson_state(before.id, after.status, after.started_at, after.ended_at, after.end_source,
+                             after.start_source, after.presence);
   audit_transition(before, after, cause);
-  settle_locked_pay(before, after, cause);
   Lesson updated = before;
   updated.status = after.status;
   updated.started_at = after.started_at;
   updated.ended_at = after.ended_at;
   updated.end_source = after.end_source;
+  updated.start_source = after.start_source;
+  updated.presence = after.presence;
+  settle_locked_pay(before, updated, cause);
   return updated;
 }
 
@@ -569,7 +579,7 @@ Lesson LessonService::apply_state(const Lesson& before, const LessonState& after
 // pays now (paid_seconds) and what its period and the adjustments so far paid. That difference
 // is paid, signed, in the first open period: at the moment it is recorded, or at the end of the
 // closed period that covers that moment.
-void LessonService::settle_locked_pay(const Lesson& before, const LessonState& after, const Cause& cause) {
+void LessonService::settle_locked_pay(const Lesson& before, const Lesson& after, const Cause& cause) {
   auto lock = store_.lock_of(before.id);
   if (!lock) {
     if (!after.started_at) return;
@@ -578,10 +588,12 @@ void LessonService::settle_locked_pay(const Lesson& before, const LessonState& a
     // The start moved into a period already closed (a spooled click replayed late, a staff
     // start): the period's rows stay as they were; the lesson joins it unlisted, paid nothing
     // there, and is paid by adjustments like any lesson the period holds.
-    store_.insert_period_lesson(period->id, before, false, 0);
-    lock = LessonLock{period->id, period->label, 0, 0};
+    store_.insert_period_lesson(period->id, before, false, Pay{0, PayBasis::click, "", 0}, to_string(options_.pay_policy));
+    lock = LessonLock{period->id, period->label, 0, 0, to_string(options_.pay_policy)};
   }
-  auto paid = paid_seconds(after).value_or(0);
+  // Under the policy the period froze: a later policy change never reaches a closed period.
+  auto frozen = lock->pay_policy.empty() ? PayPolicy{} : parse_pay_policy(lock->pay_policy);
+  auto paid = pay_of(after, frozen).paid_s.value_or(0);
   if (paid == lock->paid_s) return;
   auto now = clock_.now();
   Adjustment a;

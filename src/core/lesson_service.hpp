@@ -22,6 +22,7 @@ struct ServiceOptions {
   Seconds grace = default_grace;
   Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
   Seconds max_lesson = default_max_lesson;  // longer lessons go to needs_review, never paid as is
+  PayPolicy pay_policy = {};  // what lessons outside closed periods pay (sessions show, period close)
 };
 
 // Why a lesson changed, for the audit trail.
@@ -70,6 +71,9 @@ struct CreatedLesson {
 
 struct LessonDetail {
   Lesson lesson;
+  Pay pay;               // under the policy in force: the frozen one for a lesson a closed period holds
+  PayPolicy pay_policy;
+  std::string pay_sentence;  // explain_pay
   std::vector<Click> clicks;
   std::vector<EndSignal> end_signals;
   std::vector<WebhookEventRecord> events;
@@ -150,11 +154,25 @@ class LessonService {
   // Moves a lesson to a status that only time decides (expired, needs_review). Inside write.
   Lesson set_status(const Lesson& lesson, LessonStatus status, const Cause& cause);
 
+  // A booked lesson nobody started, as the no-show rule sees it: how long its teacher was in the
+  // meeting in its window so far, and whether they still are. None when its student came (a
+  // click, or anyone who counts as the student in Zoom) or it was not booked.
+  struct TeacherWait {
+    int64_t waited_s = 0;
+    bool still_in = false;
+    bool window_over = false;
+  };
+  std::optional<TeacherWait> teacher_wait(const Lesson& lesson);
+  // Reconcile's no-show: the teacher waited `waited_s` for a student who never came. Inside write.
+  Lesson set_no_show(const Lesson& lesson, int64_t waited_s, const Cause& cause);
+
   // A setter rather than a ServiceOptions field, so that brace-initialised options stay valid.
   void set_transition_hook(TransitionHook hook) { on_transition_ = std::move(hook); }
   void set_warning_hook(WarningHook hook) { on_warning_ = std::move(hook); }
 
   LessonFacts facts_for(const Lesson& lesson);
+  // The policy a lesson is paid under: the one its closed period froze, else the school's.
+  PayPolicy policy_for(int64_t lesson_id);
   Store& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const ServiceOptions& options() const { return options_; }
@@ -171,13 +189,21 @@ class LessonService {
   // A lesson's start ends its meeting's previous lesson (a handover): when a start appears,
   // moves, is voided or restored, the lesson before it is re-derived too. Inside a write.
   void refresh_previous(const Lesson& lesson, const Cause& cause);
+  // When the lesson may start from Zoom, the first moment teacher and student were both in the
+  // meeting in its window, before `click` (a real click earlier than that stays the start).
+  std::optional<TimePoint> zoom_start_of(const Lesson& lesson, const std::optional<TimePoint>& click);
+  // [scheduled_at − presence_lead, until): where a booked lesson may start from Zoom.
+  std::pair<TimePoint, TimePoint> zoom_window(const Lesson& lesson);
+  // The meeting's participants in [from, to) who are not the lesson's teacher, and its teacher's.
+  std::vector<Segment> others_between(const Lesson& lesson, TimePoint from, const std::optional<TimePoint>& to);
+  std::vector<Segment> teacher_between(const Lesson& lesson, TimePoint from, const std::optional<TimePoint>& to);
   // Throws not_found unless a lesson has this tracking token; remembers the ones found.
   void require_known_track_token(const std::string& token);
   void audit_transition(const Lesson& before, const LessonState& after, const Cause& cause);
   // Writes the lesson's new state and its audit row; a lesson a closed pay period holds whose
   // pay changes gets an adjustment in the same transaction.
   Lesson apply_state(const Lesson& before, const LessonState& after, const Cause& cause);
-  void settle_locked_pay(const Lesson& before, const LessonState& after, const Cause& cause);
+  void settle_locked_pay(const Lesson& before, const Lesson& after, const Cause& cause);
   Lesson require(int64_t id);
 
   Store& store_;

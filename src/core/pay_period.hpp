@@ -43,6 +43,7 @@ struct LessonLock {
   std::string period_label;
   int64_t locked_s = 0;  // paid by the period itself
   int64_t paid_s = 0;    // locked_s plus the adjustments so far
+  std::string pay_policy = {};  // the policy frozen with it (to_string(PayPolicy)); "" before policies: the default
 };
 
 // A change to a locked lesson's pay, paid in the first open period (at `at`).

@@ -204,7 +204,9 @@ PayPeriod PayPeriods::close(const CloseRequest& request) {
     period.id = store_.insert_period(period);
     for (const auto& l : lessons) {
       // The rows the report lists (void lessons are not payroll) with what they pay.
-      store_.insert_period_lesson(period.id, l, l.status != LessonStatus::void_, paid_seconds(l).value_or(0));
+      // Frozen with the policy in force: a later policy change never reaches this period.
+      store_.insert_period_lesson(period.id, l, l.status != LessonStatus::void_, pay_of(l, request.policy),
+                                  to_string(request.policy));
     }
     auto sink = digest_of(store_, period);
     auto totals = sink.period;
@@ -218,9 +220,12 @@ PayPeriod PayPeriods::close(const CloseRequest& request) {
     store_.set_period_totals(period);
     store_.insert_period_audit(period.id, {0, now, request.who, "manual", "period_close", "",
                                            fmt::format("{} digest={}", period.label, period.digest),
-                                           fmt::format("{} lessons, {} s, {} adjustments{}", period.lessons,
+                                           fmt::format("{} lessons, {} s, {} adjustments{}{}", period.lessons,
                                                        period.duration_s, period.adjustments,
-                                                       request.force ? " (forced)" : "")});
+                                                       request.force ? " (forced)" : "",
+                                                       request.policy == PayPolicy{}
+                                                           ? ""
+                                                           : "; pay policy " + to_string(request.policy))});
   });
   return period;
 }
@@ -299,7 +304,8 @@ VerifyResult PayPeriods::verify() {
       problem("lesson", lesson_id, fmt::format("lesson {} held by pay period {} is missing", lesson_id, lock.period_label));
       return;
     }
-    auto paid = paid_seconds(*lesson).value_or(0);
+    auto frozen = lock.pay_policy.empty() ? PayPolicy{} : parse_pay_policy(lock.pay_policy);
+    auto paid = pay_of(*lesson, frozen).paid_s.value_or(0);
     if (paid != lock.paid_s) {
       problem("lesson", lesson_id,
               fmt::format("lesson {} pays {} s, but pay period {} and its adjustments paid {} s", lesson_id, paid,

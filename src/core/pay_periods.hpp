@@ -28,6 +28,7 @@ struct CloseRequest {
   // Lock a period that holds active or needs_review lessons (they are locked unpaid and paid by
   // adjustments once settled), or that has not ended yet.
   bool force = false;
+  PayPolicy policy;  // what each lesson pays, frozen with it
 };
 
 struct VerifyProblem {

@@ -20,8 +20,15 @@ struct LessonPlan {
   std::string reason;
 };
 
-bool asks_zoom(const Lesson& lesson) {
+// A booked lesson nobody clicked for, whose time has come in the last two days: Zoom's records
+// may show its student joined from a saved link (a start from Zoom) or its teacher waiting.
+bool booked_and_unclicked(const Lesson& lesson, TimePoint now) {
+  return lesson.scheduled_at && *lesson.scheduled_at <= now && now - *lesson.scheduled_at <= std::chrono::days{2};
+}
+
+bool asks_zoom(const Lesson& lesson, TimePoint now) {
   switch (lesson.status) {
+    case LessonStatus::created: return booked_and_unclicked(lesson, now);
     case LessonStatus::active:
     case LessonStatus::needs_review: return lesson.started_at.has_value();
     // Zoom's record outranks our checkout page and a staff estimate, so it may still upgrade
@@ -38,6 +45,10 @@ std::string reason_for(const Lesson& before, const LessonState& next, TimePoint 
   if (next.status == LessonStatus::expired) {
     return fmt::format("never clicked before it expired at {}", format_utc(before.expires_at));
   }
+  if (next.status == LessonStatus::no_show) {
+    return fmt::format("no-show: the teacher waited {} in the meeting; the student never came",
+                       format_duration(Seconds{next.presence.teacher_present_s.value_or(0)}));
+  }
   if (next.status == LessonStatus::needs_review) {
     return fmt::format("no end signal {} after the start", format_duration(stale_after));
   }
@@ -48,6 +59,17 @@ std::string reason_for(const Lesson& before, const LessonState& next, TimePoint 
     return next.ended_at && now >= *next.ended_at + grace ? "grace period over" : "Zoom says the meeting ended";
   }
   return "re-derived from the stored signals";
+}
+
+// The no-show rule (no_show_after): a booked lesson that did not start, whose teacher was in the
+// meeting that long in its window and has left it (or the window is over), while nobody who
+// counts as its student came. Returns the teacher's wait.
+std::optional<int64_t> no_show_wait(LessonService& service, const Lesson& lesson, const LessonState& next) {
+  auto after = service.options().pay_policy.no_show_after;
+  if (!after || lesson.status != LessonStatus::created || next.started_at) return std::nullopt;
+  auto wait = service.teacher_wait(lesson);
+  if (!wait || wait->waited_s < after->count() || (wait->still_in && !wait->window_over)) return std::nullopt;
+  return wait->waited_s;
 }
 
 // The one place that decides: used to print a dry run and, inside the transaction, to apply.
@@ -64,7 +86,13 @@ LessonPlan plan_lesson(LessonService& service, const Lesson& lesson, const std::
   }
   LessonPlan plan;
   plan.next = resolve_lesson(lesson, facts, now, service.options().grace);
-  if (link_expired(lesson, now)) plan.next.status = LessonStatus::expired;
+  if (auto waited = no_show_wait(service, lesson, plan.next)) {
+    plan.next.status = LessonStatus::no_show;
+    plan.next.presence = Presence{};
+    plan.next.presence.teacher_present_s = *waited;
+  } else if (link_expired(lesson, now)) {
+    plan.next.status = LessonStatus::expired;
+  }
   if (is_stale(plan.next, now, stale_after)) plan.next.status = LessonStatus::needs_review;
   plan.source = from_zoom.empty() ? "reconcile" : "zoom_api";
   plan.reason = reason_for(lesson, plan.next, now, service.options().grace, stale_after);
@@ -94,6 +122,9 @@ std::optional<ReconcileChange> apply_lesson(LessonService& service, int64_t id,
                                              plan.next.status == LessonStatus::needs_review)) {
       after = service.set_status(after, plan.next.status, cause);
     }
+    if (after.status != plan.next.status && plan.next.status == LessonStatus::no_show) {
+      after = service.set_no_show(after, plan.next.presence.teacher_present_s.value_or(0), cause);
+    }
     if (state_of(after) != state_of(*lesson)) change = change_between(*lesson, state_of(after), plan.reason);
   });
   return change;
@@ -114,9 +145,12 @@ Segment segment_from(const ZoomParticipant& p, const ZoomPastMeeting& meeting) {
   return s;
 }
 
-// The teacher's connections in the instance the lesson was held in.
+// Every participant's connections in the instance the lesson was held in (its start, or for a
+// lesson nobody clicked for, its booked time): the teacher's end the lesson, the others are its
+// student's presence.
 std::vector<Segment> fetch_from_zoom(ZoomApi& api, const Lesson& lesson) {
-  auto instance = instance_for_lesson(api.past_instances(lesson.meeting_id), *lesson.started_at);
+  auto held_at = lesson.started_at ? *lesson.started_at : *lesson.scheduled_at;
+  auto instance = instance_for_lesson(api.past_instances(lesson.meeting_id), held_at);
   // No finished instance listed: the numeric id means Zoom's latest instance.
   auto target = instance ? instance->uuid : lesson.meeting_id;
   auto meeting = api.past_meeting(target);
@@ -229,7 +263,7 @@ ReconcileResult reconcile(LessonService& service, const ReconcileOptions& option
   std::vector<int64_t> to_apply;
   std::vector<Lesson> for_zoom;
   for_each_open_lesson(service.store(), [&](const Lesson& lesson) {
-    if (options.zoom_api && asks_zoom(lesson)) {
+    if (options.zoom_api && asks_zoom(lesson, service.clock().now())) {
       for_zoom.push_back(lesson);
       return;
     }
@@ -291,7 +325,7 @@ void to_json(nlohmann::json& j, const ReconcileChange& c) {
 
 void to_json(nlohmann::json& j, const ReconcileResult& r) {
   nlohmann::json summary = {{"changes", r.changes.size()}, {"final", 0}, {"needs_review", 0},
-                            {"expired", 0}, {"zoom_api_checked", r.zoom_api_checked}};
+                            {"expired", 0}, {"no_show", 0}, {"zoom_api_checked", r.zoom_api_checked}};
   for (const auto& c : r.changes) summary[to_string(c.to)] = summary.value(to_string(c.to), 0) + 1;
   auto problems = nlohmann::json::array();
   for (const auto& p : r.problems) problems.push_back({{"id", p.lesson_id}, {"problem", p.message}});

@@ -21,6 +21,7 @@ struct ReportRequest {
   ReportGrouping by = ReportGrouping::lesson;
   std::string tz = "UTC";
   MinuteRounding rounding = MinuteRounding::round;
+  PayPolicy policy;  // for lessons no closed period holds (those pay what the period froze)
 };
 
 // For --by teacher, student and day every row is a group's total. `total` sums all rows (paid

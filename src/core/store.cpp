@@ -308,6 +308,40 @@ CREATE INDEX webhook_events_to_retry ON webhook_events(outcome, id)
   WHERE outcome IN ('received', 'unmatched', 'error');
 DROP INDEX segments_by_meeting;
 )sql",
+    // 9: presence and pay. The student's Zoom e-mail and the booked length; where the start came
+    // from (every started lesson so far: a click, or staff); the presence measured once a lesson
+    // has an end; and the no_show status. SQLite cannot alter a CHECK constraint: widening the list
+    // of statuses invalidates no stored row, so the table's SQL is edited in place (writable_schema,
+    // as SQLite documents for such changes) instead of copying every lesson. A closed period
+    // freezes each lesson's pay with the policy it was computed under and the figures it read.
+    // All segments of a meeting by time: the student's presence, bounded by the lesson's window.
+    // On the expression rather than the generated column `at`, so that only queries naming the
+    // expression use it: on `at`, SQLite preferred it to the teacher's indexes (migration 8).
+    R"sql(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema SET sql = replace(sql, '''void''))', '''void'',''no_show''))')
+  WHERE type = 'table' AND name = 'lessons';
+PRAGMA writable_schema = RESET;
+ALTER TABLE lessons ADD COLUMN student_zoom_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE lessons ADD COLUMN length_s INTEGER;
+ALTER TABLE lessons ADD COLUMN start_source TEXT;
+ALTER TABLE lessons ADD COLUMN presence TEXT NOT NULL DEFAULT '';
+ALTER TABLE lessons ADD COLUMN teacher_present_s INTEGER;
+ALTER TABLE lessons ADD COLUMN together_s INTEGER;
+ALTER TABLE lessons ADD COLUMN teacher_late_s INTEGER;
+UPDATE lessons SET start_source = CASE WHEN EXISTS (SELECT 1 FROM start_signals s WHERE s.lesson_id = lessons.id)
+  THEN 'manual' ELSE 'click' END WHERE started_at IS NOT NULL;
+CREATE INDEX lessons_by_meeting_schedule ON lessons(meeting_id, scheduled_at);
+CREATE INDEX segments_by_meeting_time ON segments(meeting_id, COALESCE(join_time, leave_time));
+ALTER TABLE period_lessons ADD COLUMN pay_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE period_lessons ADD COLUMN pay_basis TEXT NOT NULL DEFAULT 'click';
+ALTER TABLE period_lessons ADD COLUMN pay_note TEXT NOT NULL DEFAULT '';
+ALTER TABLE period_lessons ADD COLUMN start_source TEXT;
+ALTER TABLE period_lessons ADD COLUMN teacher_present_s INTEGER;
+ALTER TABLE period_lessons ADD COLUMN together_s INTEGER;
+ALTER TABLE period_lessons ADD COLUMN teacher_late_s INTEGER;
+ALTER TABLE period_lessons ADD COLUMN length_s INTEGER;
+)sql",
 };
 
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/lesson.hpp"
+#include "core/pay.hpp"
 #include "core/pay_period.hpp"
 
 namespace SQLite {
@@ -49,6 +50,7 @@ struct ReportFilter {
 struct ReportLesson {
   Lesson lesson;
   std::optional<TimePoint> first_real_click;
+  std::optional<Pay> locked_pay = {};  // a lesson a closed period holds: what it froze
 };
 
 struct StoreOptions {
@@ -65,7 +67,7 @@ struct LessonCount {
 
 class Store {
  public:
-  static constexpr int schema_version = 8;
+  static constexpr int schema_version = 9;
 
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
@@ -114,10 +116,14 @@ class Store {
                                                  TimePoint to);
   // Every lesson on a meeting, whatever its status, by id: whether a webhook has a lesson at all.
   bool has_lessons_on_meeting(const std::string& meeting_id);
-  std::vector<Lesson> unstarted_lessons_on_meeting(const std::string& meeting_id);  // status created
+  // Status created, or no_show (a student who comes after all still starts it).
+  std::vector<Lesson> unstarted_lessons_on_meeting(const std::string& meeting_id);
   void update_lesson_state(int64_t id, LessonStatus status, const std::optional<TimePoint>& started,
-                           const std::optional<TimePoint>& ended,
-                           const std::optional<EndSource>& source);
+                           const std::optional<TimePoint>& ended, const std::optional<EndSource>& source,
+                           const std::optional<StartSource>& start_source, const Presence& presence);
+  // The earliest scheduled time after this lesson's of another lesson on its meeting (not void):
+  // where this lesson's window for a start from Zoom closes.
+  std::optional<TimePoint> next_scheduled_on_meeting(const Lesson& lesson);
   std::vector<LessonCount> count_lessons_by_status();
 
   // Clicks and end signals. A click replayed from the spool carries its spool id: inserting it
@@ -210,7 +216,10 @@ class Store {
   std::vector<Lesson> unlocked_lessons_started_between(TimePoint from, TimePoint to);
   // `listed`: one of the period's report rows (false for void lessons, and for lessons whose
   // start moved into the period after it closed: those are paid by adjustments).
-  void insert_period_lesson(int64_t period_id, const Lesson& lesson, bool listed, int64_t paid_s);
+  // Frozen with the lesson: what it pays (`pay`, under `pay_policy`, to_string(PayPolicy)) and
+  // the figures that pay was computed from.
+  void insert_period_lesson(int64_t period_id, const Lesson& lesson, bool listed, const Pay& pay,
+                            const std::string& pay_policy);
   std::optional<LessonLock> lock_of(int64_t lesson_id);
   void for_each_lock(const std::function<void(int64_t lesson_id, const LessonLock&)>& visit);
   void insert_adjustment(const Adjustment& adjustment);

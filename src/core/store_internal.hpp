@@ -116,6 +116,8 @@ void append_audit(Store::Connection& c, std::optional<int64_t> lesson_id, std::o
                   const AuditEntry& entry);
 
 void bind_time(SQLite::Statement& q, int index, const std::optional<TimePoint>& t);
+void bind_int(SQLite::Statement& q, int index, const std::optional<int64_t>& n);
+std::optional<int64_t> int_column(const SQLite::Column& c);
 std::optional<TimePoint> time_column(const SQLite::Column& c);
 TimePoint required_time(const SQLite::Column& c);
 

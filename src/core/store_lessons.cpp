@@ -8,12 +8,14 @@ namespace zt {
 const char* const lesson_columns =
     "id, teacher, teacher_name, teacher_zoom_email, student, student_name, zoom_url, meeting_id, "
     "track_token, leave_token, base_url, status, created_at, scheduled_at, expires_at, "
-    "started_at, ended_at, end_source, ref";
+    "started_at, ended_at, end_source, ref, student_zoom_email, length_s, start_source, presence, "
+    "teacher_present_s, together_s, teacher_late_s";
 
 // The same columns, with the ones a list does not show left empty.
 constexpr const char* lesson_columns_without_links =
     "id, teacher, teacher_name, '', student, student_name, '', meeting_id, '', '', '', status, created_at, "
-    "scheduled_at, expires_at, started_at, ended_at, end_source, ref";
+    "scheduled_at, expires_at, started_at, ended_at, end_source, ref, '', length_s, start_source, presence, "
+    "teacher_present_s, together_s, teacher_late_s";
 
 Lesson read_lesson(SQLite::Statement& q) {
   Lesson l;
@@ -36,7 +38,24 @@ Lesson read_lesson(SQLite::Statement& q) {
   l.ended_at = time_column(q.getColumn(16));
   if (!q.getColumn(17).isNull()) l.end_source = parse_end_source(q.getColumn(17).getString());
   if (!q.getColumn(18).isNull()) l.ref = q.getColumn(18).getString();
+  l.student_zoom_email = q.getColumn(19).getString();
+  l.length_s = int_column(q.getColumn(20));
+  if (!q.getColumn(21).isNull()) l.start_source = parse_start_source(q.getColumn(21).getString());
+  l.presence.kind = q.getColumn(22).getString();
+  l.presence.teacher_present_s = int_column(q.getColumn(23));
+  l.presence.together_s = int_column(q.getColumn(24));
+  l.presence.teacher_late_s = int_column(q.getColumn(25));
   return l;
+}
+
+std::optional<int64_t> int_column(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+
+void bind_int(SQLite::Statement& q, int index, const std::optional<int64_t>& n) {
+  if (n) q.bind(index, *n);
+  else q.bind(index);
 }
 
 namespace {
@@ -53,8 +72,8 @@ int64_t Store::insert_lesson(const Lesson& l) {
   return change([&](Connection& c) {
     Query q(c, "INSERT INTO lessons (teacher, teacher_name, teacher_zoom_email, student, "
                         "student_name, zoom_url, meeting_id, track_token, leave_token, base_url, "
-                        "status, created_at, scheduled_at, expires_at, ref) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        "status, created_at, scheduled_at, expires_at, ref, student_zoom_email, length_s) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q->bind(1, l.teacher);
     q->bind(2, l.teacher_name);
     q->bind(3, l.teacher_zoom_email);
@@ -71,6 +90,8 @@ int64_t Store::insert_lesson(const Lesson& l) {
     bind_time(*q, 14, l.expires_at);
     if (l.ref.empty()) q->bind(15);
     else q->bind(15, l.ref);
+    q->bind(16, l.student_zoom_email);
+    bind_int(*q, 17, l.length_s);
     q->exec();
     return c.db.getLastInsertRowid();
   });
@@ -224,7 +245,8 @@ bool Store::has_lessons_on_meeting(const std::string& meeting_id) {
 std::vector<Lesson> Store::unstarted_lessons_on_meeting(const std::string& meeting_id) {
   return read([&](Connection& c) {
     static const std::string sql = fmt::format(
-        "SELECT {} FROM lessons WHERE meeting_id = ? AND started_at IS NULL AND status = 'created' ORDER BY id",
+        "SELECT {} FROM lessons WHERE meeting_id = ? AND started_at IS NULL AND status IN ('created', 'no_show') "
+        "ORDER BY id",
         lesson_columns);
     Query q(c, sql);
     q->bind(1, meeting_id);
@@ -232,20 +254,39 @@ std::vector<Lesson> Store::unstarted_lessons_on_meeting(const std::string& meeti
   });
 }
 
-void Store::update_lesson_state(int64_t id, LessonStatus status,
-                                const std::optional<TimePoint>& started,
-                                const std::optional<TimePoint>& ended,
-                                const std::optional<EndSource>& source) {
+void Store::update_lesson_state(int64_t id, LessonStatus status, const std::optional<TimePoint>& started,
+                                const std::optional<TimePoint>& ended, const std::optional<EndSource>& source,
+                                const std::optional<StartSource>& start_source, const Presence& presence) {
   change([&](Connection& c) {
-    Query q(c, "UPDATE lessons SET status = ?, started_at = ?, ended_at = ?, "
-                              "end_source = ? WHERE id = ?");
+    Query q(c, "UPDATE lessons SET status = ?, started_at = ?, ended_at = ?, end_source = ?, start_source = ?, "
+               "presence = ?, teacher_present_s = ?, together_s = ?, teacher_late_s = ? WHERE id = ?");
     q->bind(1, to_string(status));
     bind_time(*q, 2, started);
     bind_time(*q, 3, ended);
     if (source) q->bind(4, to_string(*source));
     else q->bind(4);
-    q->bind(5, id);
+    if (start_source) q->bind(5, to_string(*start_source));
+    else q->bind(5);
+    q->bind(6, presence.kind);
+    bind_int(*q, 7, presence.teacher_present_s);
+    bind_int(*q, 8, presence.together_s);
+    bind_int(*q, 9, presence.teacher_late_s);
+    q->bind(10, id);
     q->exec();
+  });
+}
+
+std::optional<TimePoint> Store::next_scheduled_on_meeting(const Lesson& lesson) {
+  if (!lesson.scheduled_at) return std::nullopt;
+  return read([&](Connection& c) -> std::optional<TimePoint> {
+    // Through lessons_by_meeting_schedule (migration 9).
+    Query q(c, "SELECT MIN(scheduled_at) FROM lessons WHERE meeting_id = ?1 AND scheduled_at > ?2 "
+               "AND id <> ?3 AND status <> 'void'");
+    q->bind(1, lesson.meeting_id);
+    bind_time(*q, 2, lesson.scheduled_at);
+    q->bind(3, lesson.id);
+    q->executeStep();
+    return time_column(q->getColumn(0));
   });
 }
 

@@ -2,6 +2,9 @@
 // hash-chained audit trail.
 #include <fmt/format.h>
 
+#include <array>
+#include <tuple>
+
 #include "core/store_internal.hpp"
 
 namespace zt {
@@ -77,8 +80,17 @@ Adjustment read_adjustment(SQLite::Statement& q) {
 
 // What a report reads of a lesson, live or as a closed period holds it: a million-row report
 // reads these eight columns and nothing else (no URLs, tokens or names per row).
-constexpr const char* report_columns = "id, teacher, student, status, scheduled_at, started_at, ended_at, end_source";
-constexpr int report_column_count = 8;
+constexpr const char* report_columns =
+    "id, teacher, student, status, scheduled_at, started_at, ended_at, end_source, start_source, presence, "
+    "teacher_present_s, together_s, teacher_late_s, length_s";
+// A no-show has no start: it is reported at its booked time.
+constexpr const char* no_show_report_columns =
+    "id, teacher, student, status, scheduled_at, scheduled_at, ended_at, end_source, start_source, presence, "
+    "teacher_present_s, together_s, teacher_late_s, length_s";
+constexpr const char* locked_report_columns =
+    "pl.lesson_id, pl.teacher, pl.student, pl.status, pl.scheduled_at, pl.started_at, pl.ended_at, pl.end_source, "
+    "pl.start_source, '', pl.teacher_present_s, pl.together_s, pl.teacher_late_s, pl.length_s";
+constexpr int report_column_count = 14;
 
 Lesson read_report_lesson(SQLite::Statement& q) {
   Lesson l;
@@ -90,6 +102,12 @@ Lesson read_report_lesson(SQLite::Statement& q) {
   l.started_at = time_column(q.getColumn(5));
   l.ended_at = time_column(q.getColumn(6));
   l.end_source = source_column(q.getColumn(7));
+  if (!q.getColumn(8).isNull()) l.start_source = parse_start_source(q.getColumn(8).getString());
+  l.presence.kind = q.getColumn(9).getString();
+  l.presence.teacher_present_s = int_column(q.getColumn(10));
+  l.presence.together_s = int_column(q.getColumn(11));
+  l.presence.teacher_late_s = int_column(q.getColumn(12));
+  l.length_s = int_column(q.getColumn(13));
   l.created_at = l.started_at.value_or(TimePoint{});
   return l;
 }
@@ -306,7 +324,9 @@ void Store::mark_period_reopened(int64_t id, TimePoint at, const std::string& wh
 std::vector<Lesson> Store::unlocked_lessons_started_between(TimePoint from, TimePoint to) {
   std::vector<int64_t> ids;
   read([&](Connection& c) {
-    Query q(c, fmt::format("SELECT id FROM lessons WHERE started_at >= ? AND started_at < ? AND NOT {} "
+    // A no-show has no start: its booked time places it.
+    Query q(c, fmt::format("SELECT id FROM lessons WHERE ((started_at >= ?1 AND started_at < ?2) OR (status = "
+                           "'no_show' AND scheduled_at >= ?1 AND scheduled_at < ?2)) AND NOT {} "
                            "ORDER BY started_at, id",
                            is_locked_sql));
     q->bind(1, format_utc(from));
@@ -318,10 +338,13 @@ std::vector<Lesson> Store::unlocked_lessons_started_between(TimePoint from, Time
   return lessons;
 }
 
-void Store::insert_period_lesson(int64_t period_id, const Lesson& l, bool listed, int64_t paid_s) {
+void Store::insert_period_lesson(int64_t period_id, const Lesson& l, bool listed, const Pay& pay,
+                                 const std::string& pay_policy) {
   change([&](Connection& c) {
     Query q(c, "INSERT INTO period_lessons (period_id, lesson_id, listed, teacher, student, status, scheduled_at, "
-               "started_at, ended_at, end_source, paid_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+               "started_at, ended_at, end_source, paid_s, pay_policy, pay_basis, pay_note, start_source, "
+               "teacher_present_s, together_s, teacher_late_s, length_s) "
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     q->bind(1, period_id);
     q->bind(2, l.id);
     q->bind(3, listed ? 1 : 0);
@@ -329,10 +352,20 @@ void Store::insert_period_lesson(int64_t period_id, const Lesson& l, bool listed
     q->bind(5, l.student);
     q->bind(6, to_string(l.status));
     bind_time(*q, 7, l.scheduled_at);
-    bind_time(*q, 8, l.started_at);
+    // A no-show has no start: it is reported, and locked, at its booked time.
+    bind_time(*q, 8, l.status == LessonStatus::no_show ? l.scheduled_at : l.started_at);
     bind_time(*q, 9, l.ended_at);
     bind_source(*q, 10, l.end_source);
-    q->bind(11, paid_s);
+    q->bind(11, pay.paid_s.value_or(0));
+    q->bind(12, pay_policy);
+    q->bind(13, to_string(pay.basis));
+    q->bind(14, pay.note);
+    if (l.start_source) q->bind(15, to_string(*l.start_source));
+    else q->bind(15);
+    bind_int(*q, 16, l.presence.teacher_present_s);
+    bind_int(*q, 17, l.presence.together_s);
+    bind_int(*q, 18, l.presence.teacher_late_s);
+    bind_int(*q, 19, l.length_s);
     q->exec();
   });
 }
@@ -341,11 +374,12 @@ namespace {
 constexpr const char* lock_sql =
     "SELECT pl.period_id, p.label, pl.paid_s, pl.paid_s + COALESCE((SELECT SUM(a.new_paid_s - a.old_paid_s) "
     "FROM adjustments a WHERE a.lesson_id = pl.lesson_id AND a.period_id = pl.period_id "
-    "AND a.withdrawn_at IS NULL), 0), pl.lesson_id "
+    "AND a.withdrawn_at IS NULL), 0), pl.lesson_id, pl.pay_policy "
     "FROM period_lessons pl JOIN periods p ON p.id = pl.period_id WHERE p.status = 'closed'";
 
 LessonLock read_lock(SQLite::Statement& q) {
-  return {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64()};
+  return {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64(),
+          q.getColumn(5).getString()};
 }
 }  // namespace
 
@@ -458,44 +492,59 @@ void Store::for_each_report_lesson(const ReportFilter& f, const std::function<vo
       any_closed = closed->executeStep() && closed->getColumn(0).getInt() != 0;
     }
     // Without a closed period no lesson is locked: spare each lesson the lookup.
+    auto not_locked = any_closed ? fmt::format(" AND NOT {}", is_locked_sql) : "";
     Query live(c, fmt::format("SELECT {}, {} FROM lessons WHERE started_at >= ? AND started_at < ? "
                               "AND status <> 'void'{}{} ORDER BY started_at, id",
-                              report_columns, first_click("lessons"), filters("lessons"),
-                              any_closed ? fmt::format(" AND NOT {}", is_locked_sql) : ""));
-    Query locked(c, fmt::format("SELECT pl.lesson_id, pl.teacher, pl.student, pl.status, pl.scheduled_at, "
-                                "pl.started_at, pl.ended_at, pl.end_source, {} FROM period_lessons pl "
+                              report_columns, first_click("lessons"), filters("lessons"), not_locked));
+    // Through lessons_by_status: no-shows are few.
+    Query no_shows(c, fmt::format("SELECT {}, NULL FROM lessons WHERE status = 'no_show' AND scheduled_at >= ? "
+                                  "AND scheduled_at < ?{}{} ORDER BY scheduled_at, id",
+                                  no_show_report_columns, filters("lessons"), not_locked));
+    Query locked(c, fmt::format("SELECT {}, {}, pl.paid_s, pl.pay_basis, pl.pay_note FROM period_lessons pl "
                                 "JOIN periods p ON p.id = pl.period_id WHERE pl.listed = 1 AND "
                                 "p.status = 'closed' AND pl.started_at >= ? AND pl.started_at < ?{} "
                                 "ORDER BY pl.started_at, pl.lesson_id",
-                                first_click("pl"), filters("pl")));
-    for (auto* q : {&live, &locked}) {
+                                locked_report_columns, first_click("pl"), filters("pl")));
+    for (auto* q : {&live, &no_shows, &locked}) {
       int i = 0;
       (*q)->bind(++i, format_utc(f.from));
       (*q)->bind(++i, format_utc(f.to));
       if (!f.teacher.empty()) (*q)->bind(++i, f.teacher);
       if (!f.student.empty()) (*q)->bind(++i, f.student);
     }
-    std::optional<ReportLesson> a, b;
-    auto next_live = [&] {
-      a.reset();
-      if (live->executeStep()) a = ReportLesson{read_report_lesson(*live), time_column(live->getColumn(report_column_count))};
-    };
-    auto next_locked = [&] {
-      b.reset();
-      if (locked->executeStep()) b = ReportLesson{read_report_lesson(*locked), time_column(locked->getColumn(report_column_count))};
-    };
-    next_live();
-    next_locked();
-    while (a || b) {
-      bool take_live = a && (!b || std::tie(*a->lesson.started_at, a->lesson.id) <
-                                       std::tie(*b->lesson.started_at, b->lesson.id));
-      if (take_live) {
-        visit(*a);
-        next_live();
-      } else {
-        visit(*b);
-        next_locked();
+    struct Stream {
+      Query* query;
+      bool is_locked;
+      std::optional<ReportLesson> head;
+      void next() {
+        head.reset();
+        if (!(*query)->executeStep()) return;
+        head = ReportLesson{read_report_lesson(**query), time_column((*query)->getColumn(report_column_count))};
+        if (is_locked) {
+          auto& q = **query;
+          Pay pay;
+          pay.paid_s = q.getColumn(report_column_count + 1).getInt64();
+          pay.basis = parse_pay_basis(q.getColumn(report_column_count + 2).getString());
+          pay.note = q.getColumn(report_column_count + 3).getString();
+          head->locked_pay = pay;
+        }
       }
+    };
+    std::array<Stream, 3> streams{Stream{&live, false, {}}, Stream{&no_shows, false, {}}, Stream{&locked, true, {}}};
+    for (auto& stream : streams) stream.next();
+    // Merged by (start, id), as each stream is ordered.
+    while (true) {
+      Stream* first = nullptr;
+      for (auto& stream : streams) {
+        if (!stream.head) continue;
+        const auto& l = stream.head->lesson;
+        if (!first || std::tie(*l.started_at, l.id) < std::tie(*first->head->lesson.started_at, first->head->lesson.id)) {
+          first = &stream;
+        }
+      }
+      if (!first) break;
+      visit(*first->head);
+      first->next();
     }
   });
 }

@@ -120,6 +120,13 @@ std::optional<int64_t> lesson_for_event(const std::vector<Lesson>& started_lesso
   return waiting.size() == 1 ? std::optional<int64_t>(waiting.front().id) : std::nullopt;
 }
 
+// Whether a connection at `t` may start a booked lesson nobody clicked for: `t` lies in the
+// lesson's window (see LessonService::zoom_start_of).
+bool may_start_from_zoom(const Lesson& lesson, TimePoint t, Seconds max_lesson) {
+  return lesson.scheduled_at && t >= *lesson.scheduled_at - presence_lead - refresh_window &&
+         t < *lesson.scheduled_at + max_lesson;
+}
+
 std::string describe_lesson(const Lesson& lesson) {
   std::string text = fmt::format("lesson {} {}", lesson.id, to_string(lesson.status));
   if (lesson.ended_at) {
@@ -400,17 +407,40 @@ WebhookIngest::Applied WebhookIngest::apply(const json& event) {
   // started: a lesson left stale would keep a row that depends on the order events arrived. A
   // lesson reads only its teacher's connections, so a connection that is not its teacher's,
   // before or after this delivery, changed nothing it reads: most deliveries are students'.
+  // Another participant's connection changes a lesson's presence (measured once it has an
+  // end) and a booked lesson's start from Zoom; an unbooked lesson still running on a click
+  // reads no one but its teacher.
   auto changed = lessons_changed_by(meeting_id, t, before);
   if (merged) {
-    std::erase_if(changed, [&](const Lesson& l) { return !teaches(l) && !(before && teaches_in(*before, l)); });
+    std::erase_if(changed, [&](const Lesson& l) {
+      bool reads_others = l.ended_at || l.scheduled_at;
+      return !teaches(l) && !(before && teaches_in(*before, l)) && !reads_others;
+    });
   }
+  bool started_one = false;
   for (auto& lesson : changed) lesson = lessons_.refresh(lesson, {"webhook", name});
+  // A booked lesson nobody clicked for starts when teacher and student are both in its window.
+  for (const auto& lesson : waiting) {
+    if (!merged || !may_start_from_zoom(lesson, t, lessons_.options().max_lesson)) continue;
+    auto refreshed = lessons_.refresh(lesson, {"webhook", name});
+    if (refreshed.started_at) {
+      started_one = true;
+      changed.push_back(refreshed);
+    }
+  }
   // Those nearby are settled too, so that an end whose grace has run out becomes final.
   for (auto& near : nearby) {
     auto refreshed = std::find_if(changed.begin(), changed.end(), [&](const Lesson& l) { return l.id == near.id; });
     near = refreshed != changed.end() ? *refreshed : lessons_.settle(near, {"webhook", name});
   }
   auto lesson_id = lesson_for_event(nearby, waiting, t, name == joined);
+  if (started_one) {
+    for (const auto& lesson : changed) {
+      if (lesson.start_source == StartSource::zoom) lesson_id = lesson.id;
+    }
+    return {"applied", fmt::format("lesson {} started from Zoom: teacher and student both in the meeting", *lesson_id),
+            lesson_id};
+  }
   if (!concerns_teacher) {
     // Kept as a segment (staff see who attended), but only the teacher's times end a lesson.
     return {"ignored", "participant is not the teacher: segment kept, no lesson changes", lesson_id};

@@ -42,7 +42,7 @@ void track(Server::Impl& impl, const std::string& token, const httplib::Request&
   impl.metrics.record_click(to_string(outcome.kind));
   no_store(res);
   if (outcome.kind == ClickKind::real) {
-    res.set_redirect(outcome.lesson.zoom_url, 302);
+    res.set_redirect(outcome.lesson.student_join_url(impl.options.zoom_name_tag), 302);
     return;
   }
   res.set_content(preview_page(fmt::format("/t/{}?open=1", token)), html);

@@ -18,6 +18,8 @@ struct ServerOptions {
   std::string webhook_secret;  // empty: the webhook route answers 503 and says why
   Seconds webhook_max_age{7200};
   std::string time_zone = "UTC";  // for times shown on pages
+  // The tracking redirect names the student in Zoom with the lesson's tag (zoom_name_tag).
+  bool zoom_name_tag = true;
   // A client must send a request's line and headers within this, in total, and then its body
   // within the same time again (--header-timeout).
   Seconds header_timeout{10};

@@ -1,6 +1,6 @@
 // A property of the lesson rules under the field's webhook stream: the same facts, delivered in
-// any order, with copies and conflicting copies, give the same lesson rows, and no lesson's end
-// goes A -> B -> A on the way there.
+// any order, with copies and conflicting copies, give the same lesson rows (starts from Zoom and
+// presence included), and no lesson's end goes A -> B -> A on the way there.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <map>
 #include <filesystem>
 #include <random>
+#include <tuple>
 
 #include "core/webhook.hpp"
 #include "support/service_on_disk.hpp"
@@ -25,14 +26,22 @@ TimePoint at(const char* text) { return *parse_utc(text); }
 // rejoins, moves to breakout rooms and back, students come and go, instances of the meeting
 // end, and the stream loses joins and leaves, repeats deliveries, and sends copies whose times
 // disagree (a few seconds, or hours), including leaves before their joins.
+const std::vector<const char*> clicks{"2026-11-25T09:00:00Z", "2026-11-25T10:30:00Z", "2026-11-25T11:15:00Z",
+                                      "2026-11-25T13:00:00Z", "2026-11-25T14:40:00Z", "2026-11-25T16:05:00Z",
+                                      "2026-11-25T16:50:00Z"};
+// Lessons booked at these times whose students never click: they start from Zoom, or not at all.
+const std::vector<const char*> booked{"2026-11-25T12:10:00Z", "2026-11-25T17:30:00Z"};
+
 std::vector<ZoomEventSpec> meeting_day(uint32_t seed) {
   std::mt19937 random(seed);
   auto chance = [&](int percent) { return static_cast<int>(random() % 100) < percent; };
   auto between = [&](int lo, int hi) { return lo + static_cast<int>(random() % static_cast<uint32_t>(hi - lo + 1)); };
   std::vector<ZoomEventSpec> events;
+  std::string name;  // the participant's display name: empty for the defaults (Teacher, Student)
   auto spec = [&](const char* event, TimePoint when, bool host, const std::string& connection,
                   const std::string& uuid, const std::string& reason = "") {
     ZoomEventSpec s;
+    s.participant_name = name;
     s.event = event;
     s.meeting_id = meeting;
     s.at = when;
@@ -59,6 +68,7 @@ std::vector<ZoomEventSpec> meeting_day(uint32_t seed) {
   int connection = 1000;
   int instance = 0;
   auto uuid = [&] { return "instance-" + std::to_string(instance) + "=="; };
+  std::vector<std::tuple<TimePoint, TimePoint, std::string>> instances;
   while (t < day_end) {
     // The host's presence in this instance: connections separated by drops and breakout moves.
     auto instance_end = t + Seconds{between(20, 120) * 60};
@@ -75,6 +85,7 @@ std::vector<ZoomEventSpec> meeting_day(uint32_t seed) {
       add_segment(student_join, student_join + Seconds{between(5, 90) * 60}, false, std::to_string(++connection), uuid(),
                   "left the meeting. Reason : left the meeting");
     }
+    instances.push_back({t, instance_end, uuid()});
     if (!chance(15)) events.push_back(spec("meeting.ended", instance_end, true, "", uuid()));
     if (chance(15)) {  // another report of the same instance's end, seconds or hours later
       auto later = chance(50) ? Seconds{between(1, 600)} : Seconds{between(1, 6) * 3600};
@@ -87,12 +98,24 @@ std::vector<ZoomEventSpec> meeting_day(uint32_t seed) {
   for (size_t i = 0, n = events.size(); i < n; ++i) {
     if (chance(10)) events.push_back(events[i]);
   }
+  // The booked lessons nobody clicks for (see booked): their students join from a saved link,
+  // recognised by the tag in their name, in the instance that runs across their time. (Drawn
+  // from a generator of their own: the day above stays the one it always was.)
+  random.seed(seed * 31u + 7u);
+  for (const auto& [begin, end, id] : instances) {
+    for (size_t b = 0; b < booked.size(); ++b) {
+      auto scheduled = at(booked[b]);
+      if (scheduled < begin - 10min || scheduled > end) continue;
+      name = fmt::format("Booked student [zt{}]", clicks.size() + b + 1);
+      auto student_join = std::max(begin, scheduled - Seconds{between(0, 10) * 60});
+      add_segment(student_join, student_join + Seconds{between(10, 60) * 60}, false, std::to_string(++connection), id,
+                  "left the meeting. Reason : left the meeting");
+      if (chance(30)) events.push_back(events.back());
+      name.clear();
+    }
+  }
   return events;
 }
-
-const std::vector<const char*> clicks{"2026-11-25T09:00:00Z", "2026-11-25T10:30:00Z", "2026-11-25T11:15:00Z",
-                                      "2026-11-25T13:00:00Z", "2026-11-25T14:40:00Z", "2026-11-25T16:05:00Z",
-                                      "2026-11-25T16:50:00Z"};
 
 // One delivery order: each event arrives at `arrival` (the clock then), clicks at their times.
 struct Arrival {
@@ -117,6 +140,14 @@ struct Day : ShmTemp, test::ServiceOnDisk {
       n.teacher = "t.abebe";
       n.student = "s" + std::to_string(i);
       n.zoom_url = "https://zoom.us/j/" + meeting;
+      rows.push_back(n);
+    }
+    for (size_t i = 0; i < booked.size(); ++i) {
+      NewLesson n;
+      n.teacher = "t.abebe";
+      n.student = "b" + std::to_string(i);
+      n.zoom_url = "https://zoom.us/j/" + meeting;
+      n.scheduled_at = at(booked[i]);
       rows.push_back(n);
     }
     for (auto& created : service.create_lessons(rows, {.allow_duplicate = true})) lessons.push_back(created.lesson);
@@ -172,8 +203,11 @@ std::vector<std::string> ends_in_audit(Store& store, int64_t id) {
 std::string describe(const std::vector<LessonState>& rows) {
   std::string text;
   for (const auto& r : rows) {
+    auto number = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("-"); };
     text += std::string(to_string(r.status)) + " " + format_utc(r.started_at) + " " + format_utc(r.ended_at) + " " +
-            (r.end_source ? to_string(*r.end_source) : "") + "\n";
+            (r.end_source ? to_string(*r.end_source) : "") + " " + (r.start_source ? to_string(*r.start_source) : "") +
+            " " + r.presence.kind + " " + number(r.presence.teacher_present_s) + " " + number(r.presence.together_s) +
+            " " + number(r.presence.teacher_late_s) + "\n";
   }
   return text;
 }

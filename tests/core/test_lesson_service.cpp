@@ -225,8 +225,9 @@ TEST_CASE("the lesson report lists minutes for settled lessons only", "[core][re
   r.by = ReportGrouping::teacher;
   r.rounding = MinuteRounding::floor;
   auto by_teacher = build_report(f.store, r).table;
-  CHECK(by_teacher.rows[0] == std::vector<std::string>{"t1", "1", "3031", "50", "0", "0"});
-  CHECK(by_teacher.rows[1] == std::vector<std::string>{"t2", "1", "0", "0", "0", "1"});  // running: not paid yet
+  // paid_s appended (issue 22): under the default policy, the duration.
+  CHECK(by_teacher.rows[0] == std::vector<std::string>{"t1", "1", "3031", "50", "0", "0", "3031"});
+  CHECK(by_teacher.rows[1] == std::vector<std::string>{"t2", "1", "0", "0", "0", "1", "0"});  // running: not paid yet
 }
 
 TEST_CASE("concurrent writers share commits and a failing one undoes only itself", "[core][store]") {

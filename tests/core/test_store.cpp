@@ -49,7 +49,7 @@ TEST_CASE("a read never sees a write that is not committed yet", "[core][store]"
   auto lesson = create(f);
   std::optional<LessonStatus> seen_from_outside;
   f.store.write([&] {
-    f.store.update_lesson_state(lesson.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+    f.store.update_lesson_state(lesson.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt, std::nullopt, {});
     // Inside the write, this thread reads its own change...
     CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::void_);
     // ...another thread, on a reader connection, does not wait for the writer and sees the last commit.
@@ -60,14 +60,14 @@ TEST_CASE("a read never sees a write that is not committed yet", "[core][store]"
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::void_);
 }
 
-TEST_CASE("an attempt that throws rolls back alone; the rest of the write commits", "[core][store]") {
+TEST_CASE("an attempt that throws rolls back alone and the rest of the write commits", "[core][store]") {
   test::ServiceOnDisk f;
   auto kept = create(f, "kept");
   auto undone = create(f, "undone");
   f.store.write([&] {
-    f.store.update_lesson_state(kept.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+    f.store.update_lesson_state(kept.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt, std::nullopt, {});
     CHECK_THROWS_AS(f.store.attempt([&] {
-      f.store.update_lesson_state(undone.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt);
+      f.store.update_lesson_state(undone.id, LessonStatus::void_, std::nullopt, std::nullopt, std::nullopt, std::nullopt, {});
       throw Error(ErrorCode::invalid_argument, "bad");
     }),
                     Error);
@@ -98,7 +98,7 @@ TEST_CASE("a webhook whose apply fails halfway is stored raw with outcome error,
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
 }
 
-TEST_CASE("a write waits for another process's lock and takes it once released; past the busy timeout it fails as busy", "[core][store]") {
+TEST_CASE("a write waits for another process's lock and takes it once released, and past the busy timeout it fails as busy", "[core][store]") {
   test::ServiceOnDisk f;
   SQLite::Database other(f.store.path(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");
@@ -143,6 +143,20 @@ TEST_CASE("the teacher's connections are found through indexes, not by reading t
     CHECK(left.find(index) != std::string::npos);
     CHECK(left.find("leave_time>? AND leave_time<?") != std::string::npos);
   }
+}
+
+TEST_CASE("a lesson's other participants are one indexed range bounded by its window", "[core][store][presence]") {
+  // A personal meeting id collects years of connections: the student's presence reads the
+  // lesson's window through segments_by_meeting_time, never the meeting's past.
+  test::ServiceOnDisk f;
+  SQLite::Database db(f.store.path());
+  SQLite::Statement q(db, "EXPLAIN QUERY PLAN SELECT * FROM segments WHERE meeting_id = '1' AND "
+                          "COALESCE(join_time, leave_time) >= '2026-11-24' AND COALESCE(join_time, leave_time) < "
+                          "'2026-11-27' AND (leave_time IS NULL OR leave_time >= '2026-11-25')");
+  std::string text;
+  while (q.executeStep()) text += q.getColumn(3).getString() + "\n";
+  INFO(text);
+  CHECK(text.find("USING INDEX segments_by_meeting_time (meeting_id=? AND <expr>>? AND <expr><?)") != std::string::npos);
 }
 
 TEST_CASE("a delivery's duplicate check and reconcile's retries are read through indexes", "[core][store][webhook]") {

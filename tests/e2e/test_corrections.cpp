@@ -117,7 +117,7 @@ TEST_CASE("a manual end over Zoom's own end is refused without --force and audit
   CHECK(lesson["end_signals"].back()["forced"] == true);
 }
 
-TEST_CASE("lesson ids are decimal: 010 is lesson 10, never octal 8; 0x10 is refused", "[e2e][corrections]") {
+TEST_CASE("lesson ids are decimal: 010 is lesson 10, never octal 8, and 0x10 is refused", "[e2e][corrections]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   std::string csv = "teacher,student,zoom_url\n";

@@ -49,7 +49,9 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
     auto click = http.Get(track, {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
     REQUIRE(click);
     CHECK(click->status == 302);
-    CHECK(click->get_header_value("Location") == zoom_url);
+    // The Zoom URL as given, with the student named and the lesson tagged for Zoom (zoom_name_tag).
+    // Sent URL-encoded (%20%5Bzt1%5D); cpp-httplib 0.11's client decodes header values.
+    CHECK(click->get_header_value("Location") == zoom_url + "&uname=s.hana [zt" + std::to_string(id) + "]");
     auto active = show_lesson(db, id);
     CHECK(active["status"] == "active");
     auto started = active["started_at"];
@@ -69,7 +71,8 @@ TEST_CASE("a lesson goes from link to paid minutes through the real binary", "[e
 
     auto report = run_zoomtrack({"--db", db, "report", "--csv"});
     REQUIRE(report.exit_code == 0);
-    CHECK(report.out.find("id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s,kind\r\n") == 0);
+    CHECK(report.out.find("id,teacher,student,date,start_local,end_local,start_utc,end_utc,end_source,status,duration_s,minutes,scheduled_local,late_s,kind,"
+                          "paid_s,pay_basis,pay_note,start_source,teacher_present_s,together_s,teacher_late_s,length_s\r\n") == 0);
     auto duration = std::to_string(ended["duration_s"].get<int64_t>());
     CHECK(report.out.find(",leave_url,ended," + duration + ",") != std::string::npos);
   }

@@ -140,7 +140,7 @@ TEST_CASE("concurrent retries of one --ref store one lesson", "[e2e][cli][ref]")
   CHECK(lessons_in(db).size() == 1);
 }
 
-TEST_CASE("re-running a CSV with refs creates nothing twice; a changed row stops the whole file",
+TEST_CASE("re-running a CSV with refs creates nothing twice, and a changed row stops the whole file",
           "[e2e][cli][csv][ref]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");

@@ -17,6 +17,8 @@ int64_t PastLessons::held(const PastLesson& what, const std::string& start, cons
   n.zoom_url = what.zoom_url;
   n.teacher_name = what.teacher_name;
   n.teacher_zoom_email = what.teacher_zoom_email;
+  n.student_zoom_email = what.student_zoom_email;
+  n.length = what.length;
   if (!scheduled_at.empty()) n.scheduled_at = parse_time_arg(scheduled_at);
   auto lesson = service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   clock.set(at);

@@ -14,6 +14,8 @@ struct PastLesson {
   std::string zoom_url = "https://zoom.us/j/86431910364";
   std::string teacher_name;
   std::string teacher_zoom_email;
+  std::string student_zoom_email = {};
+  std::optional<Seconds> length = {};
 };
 
 // A teacher's lesson with a student on a meeting of its own, numbered from 1000000000.
