@@ -78,7 +78,7 @@ _zoomtrack() {
         "link") flags="-h --help"; names="create send" ;;
         "serve") flags="-h --help --listen --base-url --tls-cert --tls-key --trusted-proxy --log-format --webhook-secret-file --webhook-max-age --grace --max-lesson --telegram-token-file --header-timeout"; names="" ;;
         "sessions") flags="-h --help"; names="list show end void start restore" ;;
-        "report") flags="-h --help --from --to --month --teacher --student --by --tz --minutes -o --output --json --csv"; names="" ;;
+        "report") flags="-h --help --from --to --month --teacher --student --by --tz --minutes -o --output --json --csv --html"; names="" ;;
         "backup") flags="-h --help"; names="" ;;
         "period") flags="-h --help"; names="close list reopen" ;;
         "verify") flags="-h --help --json"; names="" ;;
