@@ -60,6 +60,7 @@ dl.totals dt{color:var(--muted);font-size:.85rem}dl.totals dd{margin:0;font-size
 @media (max-width:700px){.pair{grid-template-columns:1fr}td.why{min-width:9rem;font-size:.8rem}th,td{padding:.3rem .25rem}}
 figure{margin:0}figcaption{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}
+table.review code{white-space:nowrap}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:start;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{background:var(--band);font-weight:600}
@@ -125,7 +126,8 @@ std::string totals_section(const PayrollPage& page) {
   out += total_card("Needing review", std::to_string(t.needs_review), "total-review");
   if (t.running > 0) out += total_card("Still running", std::to_string(t.running), "total-running");
   out += total_card("No-shows", std::to_string(page.no_shows), "total-no-shows");
-  out += total_card("Adjustments", fmt::format("{} ({} min)", t.adjustments, signed_minutes(t.adjustment_minutes)),
+  out += total_card("Adjustments",
+                    t.adjustments ? fmt::format("{} ({} min)", t.adjustments, signed_minutes(t.adjustment_minutes)) : "0",
                     "total-adjustments");
   out += "</dl>\n";
   if (t.needs_review > 0 && page.statement()) {
@@ -261,7 +263,7 @@ std::string review_section(const PayrollPage& page) {
     if (i == 0 || row.teacher != page.needing_review[i - 1].teacher) {
       if (i > 0) out += "</tbody></table></div>\n";
       out += fmt::format("<h3>{}</h3>\n<div class=\"scroll\"><table class=\"review\">\n<thead><tr><th class=\"n\">Lesson</th>"
-                         "<th>Student</th><th>Started</th><th>Settle with</th></tr></thead><tbody>\n",
+                         "<th>Student</th><th>Started (UTC)</th><th>Settle with</th></tr></thead><tbody>\n",
                          name(row.teacher));
     }
     out += fmt::format("<tr><td class=\"n\">{}</td><td>{}</td><td class=\"t\">{}</td><td><code>{}</code></td></tr>\n",

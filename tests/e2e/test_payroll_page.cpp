@@ -151,6 +151,7 @@ TEST_CASE("the payroll page gives the CSV's figures: totals, per teacher, per da
   auto adjustments = between(page, "<table id=\"adjustment-rows\">", "</table>");
   CHECK(has(adjustments, "<tr><td class=\"n\">" + std::to_string(p.adjusted_id) + "</td><td><bdi>t.bekele</bdi></td>"));
   CHECK(has(adjustments, "<td class=\"n\">-5</td></tr>"));
+  CHECK(has(page, "id=\"total-adjustments\">1 (-5 min)<"));
   CHECK(has(page, "<span class=\"status open\">Open</span>"));
 }
 
