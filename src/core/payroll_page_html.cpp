@@ -57,7 +57,8 @@ dl.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));g
 dl.totals div{background:var(--band);border-radius:6px;padding:.5rem .75rem}
 dl.totals dt{color:var(--muted);font-size:.85rem}dl.totals dd{margin:0;font-size:1.35rem;font-weight:700}
 .pair{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:1.25rem;align-items:start}
-@media (max-width:700px){.pair{grid-template-columns:1fr}td.why{min-width:9rem;font-size:.8rem}th,td{padding:.3rem .25rem}}
+@media (max-width:1000px){.pair{grid-template-columns:1fr}}
+@media (max-width:700px){td.why{min-width:9rem;font-size:.8rem}th,td{padding:.3rem .25rem}}
 figure{margin:0}figcaption{color:var(--muted);font-size:.85rem}
 .scroll{overflow-x:auto}
 table.review code{white-space:nowrap}
@@ -69,7 +70,7 @@ td.n,th.n{text-align:end;font-variant-numeric:tabular-nums}td.n{white-space:nowr
 tfoot th,tfoot td{font-weight:700;border-top:2px solid var(--ink)}
 p.note{background:var(--warn-bg);color:var(--ink);border-inline-start:4px solid var(--warn);padding:.5rem .75rem}
 .empty{color:var(--muted);font-style:italic}
-svg.chart{display:block;width:100%;min-width:24rem;max-width:44rem;height:auto;color:var(--ink)}
+svg.chart{display:block;width:100%;min-width:22rem;max-width:44rem;height:auto;color:var(--ink)}
 td.why{min-width:14rem}
 svg.chart text{fill:var(--ink)}svg.chart .axis-label{fill:var(--muted)}
 svg.chart .bar{fill:var(--bar)}svg.chart .grid{stroke:var(--line);stroke-width:1}svg.chart .axis{stroke:var(--ink);stroke-width:1.5}
