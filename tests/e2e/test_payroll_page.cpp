@@ -305,3 +305,26 @@ TEST_CASE("10,000 lessons: the page stays small, its charts aggregate, its total
   CHECK(count(statement, "<tr><td class=\"t\">") == t7.size());
   CHECK(has(statement, figure("statement-total", sum(t7, "minutes"))));
 }
+
+TEST_CASE("the payroll page shows invalid UTF-8 as U+FFFD and counts links that expired unopened as no-shows",
+          "[e2e][payroll-page]") {
+  TempDir dir;
+  auto db = dir.file("zoomtrack.db");
+  {
+    PastLessons past(db);
+    past.held(lesson_on_meeting("t.\xff\xfe", "s.hana", 1), "2026-11-02T09:00:00Z", "2026-11-02T09:30:00Z");
+    // A link made on 2026-11-03 for the day, never opened.
+    past.clock.set(zt::parse_time_arg("2026-11-03T08:00:00Z"));
+    zt::NewLesson unopened{"t.abebe", "", "", "s.lulit", "", "https://zoom.us/j/1000000002", std::nullopt,
+                           zt::parse_time_arg("2026-11-03T20:00:00Z"), ""};
+    past.service.create_lessons({unopened});
+  }
+  REQUIRE(run_zoomtrack({"--db", db, "reconcile"}).exit_code == 0);
+  auto path = dir.file("page.html");
+  REQUIRE(run_zoomtrack({"--db", db, "report", "--month", "2026-11", "--html", "-o", path}).exit_code == 0);
+  auto page = read_file(path);
+  CHECK(!has(page, "\xff"));
+  CHECK(has(page, "<bdi>t.\xEF\xBF\xBD\xEF\xBF\xBD</bdi>"));
+  CHECK(has(page, figure("total-no-shows", 1)));
+  CHECK(has(page, figure("total-lessons", 1)));
+}
