@@ -87,17 +87,25 @@ std::string page_title(const PayrollPage& page) {
   return "Payroll" + (range.empty() ? "" : "," + range) + (page.student.empty() ? "" : ", student " + page.student);
 }
 
+const char* rounding_phrase(const std::string& rule) {
+  if (rule == "floor") return "rounded down to the";
+  if (rule == "ceil") return "rounded up to the";
+  return "rounded to the nearest";
+}
+
 std::string period_section(const PayrollPage& page) {
   const auto& p = page.period;
   std::string out = "<section id=\"period\">\n<h2>Period</h2>\n<p>";
   out += p.from_date.empty() ? "From the first lesson" : "From " + esc(p.from_date);
   out += p.to_date.empty() ? " to the latest" : " to " + esc(p.to_date) + " inclusive";
-  out += fmt::format(", days and times in {}. Minutes per lesson: {}.</p>\n", esc(p.tz), esc(page.minutes_rule));
+  out += fmt::format(", days and times in {}. Each lesson's seconds are {} minute.</p>\n", esc(p.tz),
+                     rounding_phrase(page.minutes_rule));
   if (p.exactly_closed) {
     const auto& c = p.closed.front();
     out += fmt::format("<p><span class=\"status closed\">Closed</span> as period {} on {} by {}. These figures are "
                        "locked; later changes are paid as adjustments in a following period.</p>\n"
-                       "<p>Digest (SHA-256 of its rows): <span class=\"digest\">{}</span></p>\n",
+                       "<p>Digest (SHA-256 of the whole period's rows, as <code>zoomtrack verify</code> checks it): "
+                       "<span class=\"digest\">{}</span></p>\n",
                        esc(c.label), esc(format_utc(c.closed_at)), esc(c.closed_by), esc(c.digest));
   } else if (!p.closed.empty()) {
     out += "<p><span class=\"status open\">Partly closed</span> The selection overlaps these closed periods; the "
