@@ -56,7 +56,7 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85em;overf
 dl.totals{display:grid;grid-template-columns:repeat(auto-fit,minmax(9rem,1fr));gap:.5rem;margin:0}
 dl.totals div{background:var(--band);border-radius:6px;padding:.5rem .75rem}
 dl.totals dt{color:var(--muted);font-size:.85rem}dl.totals dd{margin:0;font-size:1.35rem;font-weight:700}
-.pair{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);gap:1.25rem;align-items:start}
+.pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.25rem;align-items:start}
 @media (max-width:1000px){.pair{grid-template-columns:1fr}}
 @media (max-width:700px){td.why{min-width:9rem;font-size:.8rem}th,td{padding:.3rem .25rem}}
 figure{margin:0}figcaption{color:var(--muted);font-size:.85rem}
