@@ -192,7 +192,7 @@ std::string teachers_section(const PayrollPage& page) {
 std::vector<ChartItem> day_columns(const PayrollPage& page, bool per_month) {
   std::vector<ChartItem> columns;
   for (const auto& [day, totals] : page.by_day) {
-    auto label = per_month ? day.substr(0, 7) : day.substr(5);
+    auto label = per_month ? day.substr(0, 7) : day.substr(std::min<size_t>(5, day.size()));  // "11-05"
     if (!columns.empty() && columns.back().label == label) columns.back().value += totals.minutes;
     else columns.push_back({label, totals.minutes});
   }
