@@ -146,6 +146,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'report'" -l no-show-pay -x -d 'what a 
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -s o -l output -r -F -d 'write to this file (atomically) instead of stdout'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l json -d 'print JSON'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l csv -d 'print CSV (RFC 4180)'
+complete -c zoomtrack -n "__zoomtrack_at 'report'" -l html -d 'one self-contained HTML page for people; with --teacher, that teacher\'s statement'
 complete -c zoomtrack -n "__zoomtrack_at 'backup'" -s h -l help -d 'Print this help message and exit'
 complete -c zoomtrack -n "__zoomtrack_at 'period'" -a close -d 'lock a pay period: its report never changes afterwards'
 complete -c zoomtrack -n "__zoomtrack_at 'period'" -a list -d 'closed and reopened pay periods with totals and digests'

@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "core/config.hpp"
+#include "core/payroll_page.hpp"
 #include "core/report.hpp"
 #include "core/user_files.hpp"
 
@@ -17,6 +18,7 @@ struct ReportOptions {
   FormatFlags format;
   // The pay policy's settings, by their config names: the same facts under another policy.
   std::optional<std::string> pay_basis, pay_cap, pay_grace, pay_minimum, no_show_after, no_show_pay;
+  bool html = false;
 };
 
 void run_report(Context& ctx, const ReportOptions& o) {
@@ -43,6 +45,10 @@ void run_report(Context& ctx, const ReportOptions& o) {
   request.policy = pay_policy(ctx.config());
   auto format = o.format.format();
   auto produce = [&](std::ostream& out) {
+    if (o.html) {
+      out << render_payroll_page(build_payroll_page(ctx.store(), request, ctx.clock().now()));
+      return;
+    }
     StreamingTable rows(out, format);
     rows.finish(write_report(ctx.store(), request, rows));
   };
@@ -67,8 +73,8 @@ void add_report_command(CLI::App& app, Context& ctx) {
       ->excludes(to);
   cmd->add_option("--teacher", o->teacher, "only this teacher's lessons");
   cmd->add_option("--student", o->student, "only this student's lessons");
-  cmd->add_option("--by", o->by, "one row per lesson, teacher, student or day")
-      ->check(CLI::IsMember({"lesson", "teacher", "student", "day"}));
+  auto* by = cmd->add_option("--by", o->by, "one row per lesson, teacher, student or day")
+                ->check(CLI::IsMember({"lesson", "teacher", "student", "day"}));
   cmd->add_option("--tz", o->tz, "time zone for day boundaries and local times (default UTC)");
   cmd->add_option("--minutes", o->minutes, "how seconds become minutes: round, floor or ceil")
       ->check(CLI::IsMember({"round", "floor", "ceil"}));
@@ -83,12 +89,19 @@ void add_report_command(CLI::App& app, Context& ctx) {
   cmd->add_option("--no-show-pay", o->no_show_pay, "what a no_show lesson pays")->type_name("DUR");
   cmd->add_option("-o,--output", o->output, "write to this file instead of stdout: a regular file is replaced atomically, a device or FIFO written through")->type_name("FILE");
   add_format_flags(*cmd, o->format);
+  // The page shows every grouping itself.
+  cmd->add_flag("--html", o->html, "one self-contained HTML page for people; with --teacher, that teacher's statement")
+      ->excludes(by)
+      ->excludes(cmd->get_option("--json"))
+      ->excludes(cmd->get_option("--csv"));
   cmd->footer(
       "Examples:\n"
       "  zoomtrack report --month 2026-11 --by teacher --csv -o payroll.csv\n"
       "  zoomtrack report --from 2026-11-01 --to 2026-11-15 --teacher t.abebe\n"
       "  zoomtrack report --by day --tz Africa/Addis_Ababa --json\n"
       "  zoomtrack report --month 2026-11 --pay-basis together --pay-grace 5m --pay-cap length+5m\n"
+      "  zoomtrack report --month 2026-11 --html -o payroll-2026-11.html\n"
+      "  zoomtrack report --month 2026-11 --teacher t.abebe --html -o statement.html\n"
       "Lessons in a closed pay period pay what the period froze, whatever the policy flags say.");
   cmd->callback([&ctx, o] { run_report(ctx, *o); });
 }
