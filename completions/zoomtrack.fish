@@ -143,7 +143,7 @@ complete -c zoomtrack -n "__zoomtrack_at 'report'" -l pay-grace -x -d 'a lesson 
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l pay-minimum -x -d 'a held lesson pays at least this'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l no-show-after -x -d 'the no-show rule\'s wait: what a no_show pays by default'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l no-show-pay -x -d 'what a no_show lesson pays'
-complete -c zoomtrack -n "__zoomtrack_at 'report'" -s o -l output -r -F -d 'write to this file (atomically) instead of stdout'
+complete -c zoomtrack -n "__zoomtrack_at 'report'" -s o -l output -r -F -d 'write to this file instead of stdout: a regular file is replaced atomically, a device or FIFO written through'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l json -d 'print JSON'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l csv -d 'print CSV (RFC 4180)'
 complete -c zoomtrack -n "__zoomtrack_at 'report'" -l html -d 'one self-contained HTML page for people; with --teacher, that teacher\'s statement'

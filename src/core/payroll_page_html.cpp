@@ -16,7 +16,7 @@ constexpr size_t max_teacher_bars = 15;
 // A selection longer than this is charted per month (the table keeps every day).
 constexpr size_t max_day_columns = 62;
 
-std::string esc(std::string_view raw) { return html_escape(valid_utf8(raw)); }
+std::string esc(std::string_view raw) { return html_escape(raw); }  // U+FFFD for what is not UTF-8
 // Names may be written right to left (Arabic): <bdi> keeps them from reordering what is around.
 std::string name(std::string_view raw) { return "<bdi>" + esc(raw) + "</bdi>"; }
 

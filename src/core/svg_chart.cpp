@@ -15,7 +15,7 @@ constexpr int chart_width = 480;
 constexpr int font_px = 12;
 constexpr int max_label_chars = 20;
 
-std::string text(std::string_view raw) { return html_escape(valid_utf8(raw)); }
+std::string text(std::string_view raw) { return html_escape(raw); }  // U+FFFD for what is not UTF-8
 
 // A value axis that ends on round numbers: 0 and a few steps of 1, 2 or 5 times a power of ten.
 struct Scale {

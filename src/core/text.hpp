@@ -105,45 +105,6 @@ inline std::string html_escape(std::string_view raw) {
   return out;
 }
 
-// The length of the well-formed UTF-8 sequence at the start of `text` (1 to 4), or 0 when it is
-// not one: overlong forms, surrogates and code points past U+10FFFF are not.
-inline size_t utf8_sequence_length(std::string_view text) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  auto continuation = [&](size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
-  unsigned char c = byte(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return continuation(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if ((c == 0xE0 && byte(1) < 0xA0) || (c == 0xED && byte(1) > 0x9F)) return 0;
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if ((c == 0xF0 && byte(1) < 0x90) || (c == 0xF4 && byte(1) > 0x8F)) return 0;
-    return 4;
-  }
-  return 0;
-}
-
-// Text stored as received may be invalid UTF-8; pages show each bad byte as U+FFFD rather than
-// let the browser guess an encoding.
-inline std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  while (!text.empty()) {
-    auto n = utf8_sequence_length(text);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      n = 1;
-    } else {
-      out.append(text.substr(0, n));
-    }
-    text.remove_prefix(n);
-  }
-  return out;
-}
-
 // At most `max_chars` (> 0) characters (code points) of valid UTF-8 text, the last one "…" when
 // it had to be shortened.
 inline std::string shorten_utf8(std::string_view text, size_t max_chars) {

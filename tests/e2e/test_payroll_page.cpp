@@ -155,7 +155,7 @@ TEST_CASE("the payroll page gives the CSV's figures: totals, per teacher, per da
   CHECK(has(page, "<span class=\"status open\">Open</span>"));
 }
 
-TEST_CASE("every name on the payroll page is escaped; Amharic and Arabic pass as they are, each isolated", "[e2e][payroll-page]") {
+TEST_CASE("every name on the payroll page is escaped, and Amharic and Arabic pass as they are, each isolated", "[e2e][payroll-page]") {
   Payroll p;
   auto page = p.page({"--from", "2026-11-01"});
   CHECK(!has(page, "<script"));

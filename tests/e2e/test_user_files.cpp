@@ -152,7 +152,7 @@ TEST_CASE("backup writes only regular files: a device or FIFO is refused untouch
         run_zoomtrack({"--db", db, "report", "--csv"}).out);
 }
 
-TEST_CASE("--config must be a regular file of sane size", "[e2e][files][config]") {
+TEST_CASE("a config file given by --config must be a regular file of sane size", "[e2e][files][config]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
