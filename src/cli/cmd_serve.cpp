@@ -2,7 +2,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -72,6 +74,9 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   return options;
 }
 
+// Room kept allocated for the click spool: about 15,000 clicks.
+constexpr size_t spool_reserve_bytes = 4 * 1024 * 1024;
+
 // Stores spooled clicks as soon as the database takes writes again: checks once a second.
 class SpoolReplayer {
  public:
@@ -90,12 +95,15 @@ class SpoolReplayer {
   void run(LessonService& lessons) {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::seconds{1}, [this] { return stopping_; })) {
-      if (lessons.spooled_clicks() == 0) continue;
+      if (lessons.spooled_clicks() == 0 && lessons.spool_reserve_held()) continue;
       try {
         auto replayed = lessons.replay_spool();
-        std::cerr << fmt::format("zoomtrack: replayed {} spooled clicks into the database\n", replayed);
+        if (replayed.stored + replayed.rejected > 0) {
+          std::cerr << fmt::format("zoomtrack: replayed {} spooled clicks into the database ({} rejected)\n",
+                                   replayed.stored, replayed.rejected);
+        }
       } catch (const Error&) {
-        // Still cannot write: the clicks stay spooled and /healthz says so.
+        // Still cannot write: the clicks stay spooled (or held) and /healthz says so.
       }
     }
   }
@@ -159,6 +167,12 @@ void serve(Context& ctx, const ServeOptions& o) {
   ctx.lessons().set_warning_hook([](const std::string& message) {
     std::cerr << "zoomtrack: WARNING: " + message + "\n";
   });
+  // So that a disk that fills up still takes clicks (in the spool) rather than turn students away.
+  if (!ctx.lessons().keep_spool_reserve(spool_reserve_bytes)) {
+    std::cerr << fmt::format("zoomtrack: WARNING: cannot allocate the click spool's {} MiB reserve beside {}: {}; "
+                             "retrying every second, /healthz says degraded until then\n",
+                             spool_reserve_bytes >> 20, ctx.store().path(), std::strerror(errno));
+  }
   auto secret = effective_webhook_secret(ctx.config());
   options.webhook_secret = secret.value;
   if (secret.value.empty()) {
