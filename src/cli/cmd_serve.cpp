@@ -127,7 +127,7 @@ class TelegramDrainer {
   }
   ~TelegramDrainer() { stop(); }
   void stop() {
-    telegram_.pace().stop();
+    telegram_.stop();
     if (thread_.joinable()) thread_.join();
   }
 
