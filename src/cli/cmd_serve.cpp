@@ -25,6 +25,7 @@ struct ServeOptions {
       webhook_secret_file, webhook_max_age, grace, max_lesson, telegram_token_file;
   // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
   std::string header_timeout = "10s";
+  std::string max_connections = "10000", max_connections_per_client = "1000";
 };
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
@@ -57,6 +58,10 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
     throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
   }
+  options.max_connections =
+      static_cast<size_t>(parse_decimal(o.max_connections, "--max-connections", 16, 1'000'000));
+  options.max_connections_per_client =
+      static_cast<size_t>(parse_decimal(o.max_connections_per_client, "--max-connections-per-client", 1, 1'000'000));
   std::tie(options.host, options.port) = config.parsed("listen", parse_listen);
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
@@ -191,6 +196,10 @@ void serve(Context& ctx, const ServeOptions& o) {
   }
   http::Server server(ctx.lessons(), options);
   int port = server.bind();
+  if (server.max_connections() < options.max_connections) {
+    ctx.info(fmt::format("zoomtrack: warning: at most {} connections (the open-file limit, ulimit -n, allows no more)",
+                         server.max_connections()));
+  }
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -246,6 +255,12 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   add_telegram_token_flag(*cmd, o->telegram_token_file);
   cmd->add_option("--header-timeout", o->header_timeout,
                   "a client must send a request's headers, then its body, each within this in total (default 10s)");
+  cmd->add_option("--max-connections", o->max_connections,
+                  "open connections at most; past it the oldest idle one is closed (default 10000)")
+      ->type_name("N");
+  cmd->add_option("--max-connections-per-client", o->max_connections_per_client,
+                  "open connections from one address at most, but the trusted proxy's (default 1000)")
+      ->type_name("N");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"

@@ -1,7 +1,9 @@
-// One connection, start to end, on one worker thread: wait for a request (idle timeout), read its
-// headers (one deadline for all of them), hand the stream to httplib to parse, route and answer,
-// repeat. Sockets are non-blocking and every wait is a poll() in short slices, so a stopping
-// server is noticed within a fraction of a second. TLS is the same loop over SSL_read/SSL_write.
+// Plain HTTP: a connection waits in the epoll loop (ConnectionParking) until a whole request head
+// has arrived, then a worker hands it to httplib to parse, route and answer, and gives it back to
+// the loop if it stays open. TLS (whose bytes cannot be peeked at for a head) keeps one worker
+// for its whole life: wait for a request (idle timeout), read its headers (one deadline for all
+// of them), answer, repeat. Sockets are non-blocking and every wait a worker does is a poll() in
+// short slices, so a stopping server is noticed within a fraction of a second.
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>
@@ -11,10 +13,13 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -23,8 +28,13 @@
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <unordered_map>
 
 namespace zt::http {
 namespace {
@@ -82,6 +92,9 @@ class ConnectionStream final : public httplib::Stream {
   bool over_limit() const { return over_limit_; }
   // Answered without reading the whole body: the client may still be sending it.
   bool body_left_unread() const { return closing_ || over_limit_; }
+
+  // Bytes of the next request already read from the socket (a pipelined request).
+  bool buffered() const { return pos_ < len_ || (ssl_ && SSL_pending(ssl_) > 0); }
 
   bool is_readable() const override {
     return buffered() || wait_fd(fd_, POLLIN, SteadyClock::now() + limits_.io_timeout, &listener_);
@@ -151,8 +164,6 @@ class ConnectionStream final : public httplib::Stream {
 
  private:
   enum class Phase { idle, headers, body };
-
-  bool buffered() const { return pos_ < len_ || (ssl_ && SSL_pending(ssl_) > 0); }
 
   // Reads what the socket has into buf_: >0 bytes, 0 at the end of the stream, -1 on error or
   // when the deadline (the header deadline while reading headers) passes first.
@@ -284,38 +295,6 @@ bool serve_connection(socket_t fd, SSL_CTX* tls, const ConnectionLimits& limits,
   return ok;
 }
 
-class GuardedServer final : public httplib::Server {
- public:
-  explicit GuardedServer(const ConnectionLimits& limits) : limits_(limits) {}
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    return serve_connection(sock, nullptr, limits_, svr_sock_,
-                            [this](httplib::Stream& strm, SSL*, bool close_connection, bool& closed) {
-                              return process_request(strm, close_connection, closed, nullptr);
-                            });
-  }
-
-  ConnectionLimits limits_;
-};
-
-class GuardedTlsServer final : public httplib::SSLServer {
- public:
-  GuardedTlsServer(const ConnectionLimits& limits, const char* cert_path, const char* key_path)
-      : httplib::SSLServer(cert_path, key_path), limits_(limits) {}
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    return serve_connection(
-        sock, ssl_context(), limits_, svr_sock_,
-        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
-          return process_request(strm, close_connection, closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
-        });
-  }
-
-  ConnectionLimits limits_;
-};
-
 class GrowingPool final : public httplib::TaskQueue {
  public:
   explicit GrowingPool(size_t max_threads) : max_threads_(max_threads) {}
@@ -389,6 +368,299 @@ class GrowingPool final : public httplib::TaskQueue {
   bool stopping_ = false;
 };
 
+// On a worker: answers the requests whose bytes have arrived (one, or more when they came
+// pipelined), counting them in `served`. Returns whether the connection may wait for another.
+bool answer_arrived_requests(int fd, size_t& served, const ConnectionLimits& limits, const Listener& listener,
+                             const ProcessRequest& process) {
+  ConnectionStream stream(fd, nullptr, limits, listener);
+  current_connection = &stream;
+  bool keep = true;
+  do {
+    if (served >= limits.max_requests || !stream.wait_for_request()) {
+      keep = false;
+      break;
+    }
+    bool closed = false;
+    bool ok = process(stream, nullptr, ++served == limits.max_requests, closed);
+    if (!ok || closed || stream.must_close()) {
+      if (ok && stream.body_left_unread()) linger(fd);
+      keep = false;
+    }
+  } while (keep && stream.buffered());
+  current_connection = nullptr;
+  return keep;
+}
+
+// Where plain-HTTP connections wait between requests, and while their request head arrives: one
+// epoll loop for all of them. A worker gets a connection once its whole head is there (peeked at,
+// not read, so that httplib reads it as usual), and gives it back after the answer. Everything
+// here is under one mutex: the accepting thread admits, the loop watches and expires, workers
+// give back or close; none of them waits on anything while holding it.
+class ConnectionParking {
+ public:
+  // Answers what has arrived on a connection; returns whether it stays open.
+  using Serve = std::function<bool(int fd, size_t& served)>;
+
+  ConnectionParking(const ConnectionLimits& limits, const Listener& listener, Serve serve)
+      : limits_(limits), listener_(listener), serve_(std::move(serve)), workers_(limits.worker_threads),
+        epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ConnectionParking() {
+    stop();
+    ::close(epoll_fd_);
+  }
+
+  // From the accepting thread. Closes the oldest idle connection when a cap is reached, or the
+  // new one when none is idle.
+  void admit(int fd) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    auto client = client_address(fd);
+    std::lock_guard lock(mutex_);
+    if (stopping_ || !make_room(client)) {
+      ::close(fd);
+      return;
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->id = next_id_++;
+    entry->fd = fd;
+    entry->client = client;
+    ++per_client_[client];
+    // Edge-triggered: a head still arriving stays readable (it is peeked at, not read), so only
+    // new bytes may wake the loop. Registered once, for the connection's life.
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    event.data.u64 = entry->id;
+    auto& e = *entries_.emplace(entry->id, std::move(entry)).first->second;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      close_entry(e);
+      return;
+    }
+    park(e);
+  }
+
+  // Closes every idle connection and waits for the workers to finish theirs.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    workers_.shutdown();
+  }
+
+  ConnectionCounts counts() const {
+    std::lock_guard lock(mutex_);
+    return {idle_.size(), entries_.size() - idle_.size()};
+  }
+
+ private:
+  struct Entry {
+    uint64_t id = 0;  // never reused, unlike descriptors: a stale event cannot reach a new connection
+    int fd = -1;
+    std::string client;
+    size_t served = 0;
+    bool parked = false;
+    bool head_started = false;
+    std::chrono::steady_clock::time_point deadline{};
+    std::list<uint64_t>::iterator in_idle;  // while parked
+  };
+
+  static std::string client_address(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    std::string ip;
+    int port = 0;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) address_of(addr, ip, port);
+    return ip;
+  }
+
+  void loop() {
+    std::array<epoll_event, 256> events;
+    auto next_sweep = SteadyClock::now();
+    for (;;) {
+      int n = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), 100);
+      std::lock_guard lock(mutex_);
+      if (stopping_ || listener_ == INVALID_SOCKET) break;
+      for (int i = 0; i < n; ++i) {
+        auto it = entries_.find(events[static_cast<size_t>(i)].data.u64);
+        if (it != entries_.end() && it->second->parked) on_readable(*it->second);
+      }
+      auto now = SteadyClock::now();
+      if (now >= next_sweep) {
+        close_expired(now);
+        next_sweep = now + std::chrono::milliseconds(250);
+      }
+    }
+    std::lock_guard lock(mutex_);
+    stopping_ = true;  // the listener went away: workers close what they hold
+    while (!idle_.empty()) close_entry(*entries_.at(idle_.front()));
+  }
+
+  // Under the mutex, for a parked connection. Peeks at what has arrived: a whole head goes to a
+  // worker; part of one starts (once) the header deadline; the end of the stream closes.
+  void on_readable(Entry& e) {
+    auto n = ::recv(e.fd, peeked_.data(), std::min(peeked_.size(), limits_.max_header_bytes), MSG_PEEK);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      close_entry(e);
+      return;
+    }
+    auto length = static_cast<size_t>(std::max<ssize_t>(n, 0));
+    // Over the header limit: the worker reads it and refuses it as it would any other.
+    if (length >= limits_.max_header_bytes || ::memmem(peeked_.data(), length, "\r\n\r\n", 4)) {
+      unpark(e);
+      workers_.enqueue([this, id = e.id] { work(id); });
+      return;
+    }
+    if (length > 0 && !e.head_started) {
+      e.head_started = true;
+      e.deadline = SteadyClock::now() + limits_.header_timeout;
+    }
+  }
+
+  // On a worker, with the connection unparked: nobody else touches its descriptor meanwhile.
+  void work(uint64_t id) {
+    int fd;
+    size_t served;
+    {
+      std::lock_guard lock(mutex_);
+      auto& e = *entries_.at(id);
+      fd = e.fd;
+      served = e.served;
+    }
+    bool keep = serve_(fd, served);
+    std::lock_guard lock(mutex_);
+    auto& e = *entries_.at(id);
+    e.served = served;
+    if (keep && !stopping_) park(e);
+    else close_entry(e);
+  }
+
+  // Under the mutex; `e` may be gone afterwards. Bytes that came while a worker had the
+  // connection raised no edge the loop saw: look at once.
+  void park(Entry& e) {
+    e.parked = true;
+    e.head_started = false;
+    e.deadline = SteadyClock::now() + limits_.idle_timeout;
+    e.in_idle = idle_.insert(idle_.end(), e.id);
+    on_readable(e);
+  }
+
+  void unpark(Entry& e) {
+    e.parked = false;
+    idle_.erase(e.in_idle);
+  }
+
+  void close_entry(Entry& e) {
+    if (e.parked) unpark(e);
+    if (--per_client_[e.client] == 0) per_client_.erase(e.client);
+    ::shutdown(e.fd, SHUT_RDWR);
+    ::close(e.fd);  // also takes it out of the epoll set
+    entries_.erase(e.id);
+  }
+
+  void close_expired(SteadyClock::time_point now) {
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      auto& e = *entries_.at(*it++);
+      if (e.deadline <= now) close_entry(e);
+    }
+  }
+
+  // Under the mutex, before admitting a connection from `client`.
+  bool make_room(const std::string& client) {
+    bool capped_client = client != limits_.uncapped_client;
+    auto from_client = per_client_.find(client);
+    if (capped_client && from_client != per_client_.end() && from_client->second >= limits_.max_connections_per_client &&
+        !close_oldest_idle(&client)) {
+      return false;
+    }
+    return entries_.size() < limits_.max_connections || close_oldest_idle(nullptr);
+  }
+
+  bool close_oldest_idle(const std::string* client) {
+    for (auto id : idle_) {
+      auto& e = *entries_.at(id);
+      if (client && e.client != *client) continue;
+      close_entry(e);
+      return true;
+    }
+    return false;
+  }
+
+  const ConnectionLimits limits_;
+  const Listener& listener_;
+  Serve serve_;
+  GrowingPool workers_;
+  int epoll_fd_;
+  std::array<char, 64 * 1024> peeked_{};  // the loop's own
+  mutable std::mutex mutex_;
+  std::unordered_map<uint64_t, std::unique_ptr<Entry>> entries_;
+  std::unordered_map<std::string, size_t> per_client_;
+  std::list<uint64_t> idle_;  // parked connections, longest parked first
+  uint64_t next_id_ = 1;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// httplib hands each accepted connection to its task queue: this one parks it at once, on the
+// accepting thread, and stops the parking when httplib shuts the queue down.
+class ParkingQueue final : public httplib::TaskQueue {
+ public:
+  explicit ParkingQueue(ConnectionParking& parking) : parking_(parking) {}
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override { parking_.stop(); }
+
+ private:
+  ConnectionParking& parking_;
+};
+
+class GuardedServer final : public httplib::Server {
+ public:
+  explicit GuardedServer(const ConnectionLimits& limits) : limits_(limits) {
+    new_task_queue = [this] {
+      parking_ = std::make_unique<ConnectionParking>(limits_, svr_sock_, [this](int fd, size_t& served) {
+        return answer_arrived_requests(fd, served, limits_, svr_sock_,
+                                       [this](httplib::Stream& strm, SSL*, bool close_connection, bool& closed) {
+                                         return process_request(strm, close_connection, closed, nullptr);
+                                       });
+      });
+      return new ParkingQueue(*parking_);
+    };
+  }
+
+  ConnectionCounts counts() const { return parking_ ? parking_->counts() : ConnectionCounts{}; }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    parking_->admit(sock);
+    return true;
+  }
+
+  ConnectionLimits limits_;
+  std::unique_ptr<ConnectionParking> parking_;
+};
+
+class GuardedTlsServer final : public httplib::SSLServer {
+ public:
+  GuardedTlsServer(const ConnectionLimits& limits, const char* cert_path, const char* key_path)
+      : httplib::SSLServer(cert_path, key_path), limits_(limits) {
+    // A worker for each connection's life (see the top of this file), as many as may be open.
+    new_task_queue = [this] { return new GrowingPool(std::min<size_t>(limits_.max_connections, 1024)); };
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    return serve_connection(
+        sock, ssl_context(), limits_, svr_sock_,
+        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
+          return process_request(strm, close_connection, closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
+        });
+  }
+
+  ConnectionLimits limits_;
+};
+
 }  // namespace
 
 std::unique_ptr<httplib::Server> make_guarded_server(const ConnectionLimits& limits) {
@@ -400,7 +672,22 @@ std::unique_ptr<httplib::Server> make_guarded_tls_server(const ConnectionLimits&
   return std::make_unique<GuardedTlsServer>(limits, cert_path, key_path);
 }
 
-httplib::TaskQueue* new_growing_pool(size_t max_threads) { return new GrowingPool(max_threads); }
+ConnectionCounts connection_counts(const httplib::Server& server) {
+  if (auto* guarded = dynamic_cast<const GuardedServer*>(&server)) return guarded->counts();
+  return {};
+}
+
+size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  // An unlimited hard limit cannot be the soft one for open files: take the kernel's own ceiling.
+  auto wanted = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+  if (limit.rlim_cur < wanted) {
+    rlimit raised{wanted, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.rlim_cur = wanted;
+  }
+  return static_cast<size_t>(limit.rlim_cur);
+}
 
 void close_connection_after_response() {
   if (current_connection) current_connection->close_after_response();

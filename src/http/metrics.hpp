@@ -23,7 +23,13 @@ class Metrics {
     size_t held = 0;
     size_t rejected = 0;
   };
-  std::string render(const std::vector<LessonCount>& lessons, const SpoolCounts& spool);
+  // And the connections open now (plain HTTP): waiting in the epoll loop, being answered.
+  struct ConnectionGauges {
+    size_t idle = 0;
+    size_t active = 0;
+  };
+  std::string render(const std::vector<LessonCount>& lessons, const SpoolCounts& spool,
+                     const ConnectionGauges& connections);
 
  private:
   static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -1,6 +1,7 @@
 // Health and metrics for whoever runs zoomtrack.
 #include <fmt/format.h>
 
+#include "http/connection.hpp"
 #include "http/server_impl.hpp"
 
 namespace zt::http {
@@ -25,7 +26,8 @@ void register_ops_routes(Server::Impl& impl) {
   impl.get("/metrics", "/metrics", [&impl](const auto&, auto& res) {
     Metrics::SpoolCounts spool{impl.lessons.spooled_clicks(), impl.lessons.held_clicks(),
                                impl.lessons.rejected_spool_lines()};
-    res.set_content(impl.metrics.render(impl.lessons.store().count_lessons_by_status(), spool),
+    auto open = connection_counts(*impl.server);
+    res.set_content(impl.metrics.render(impl.lessons.store().count_lessons_by_status(), spool, {open.idle, open.active}),
                     "text/plain; version=0.0.4");
   });
 }
