@@ -33,6 +33,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -563,8 +564,25 @@ class ConnectionParking {
   void close_expired(SteadyClock::time_point now) {
     for (auto it = idle_.begin(); it != idle_.end();) {
       auto& e = *entries_.at(*it++);
-      if (e.deadline <= now) close_entry(e);
+      if (e.deadline <= now) {
+        if (e.head_started) refuse_unfinished_head(e.fd);
+        close_entry(e);
+      }
     }
+  }
+
+  // A head that did not arrive within the header timeout: as httplib would have, answer 400 when
+  // its request line had arrived. What was sent is read first, or the close would reset the
+  // connection and lose the answer.
+  static void refuse_unfinished_head(int fd) {
+    static constexpr std::string_view bad_request =
+        "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+    char sink[4096];
+    bool request_line = false;
+    for (ssize_t n; (n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT)) > 0;) {
+      request_line = request_line || std::memchr(sink, '\n', static_cast<size_t>(n));
+    }
+    if (request_line) ::send(fd, bad_request.data(), bad_request.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   }
 
   // Under the mutex, before admitting a connection from `client`.

@@ -177,3 +177,21 @@ TEST_CASE("serve raises its open-file limit to the hard limit", "[e2e][connectio
   fields >> soft >> hard;
   CHECK(soft == hard);
 }
+
+TEST_CASE("a head still unfinished at the header timeout gets a 400 once its request line came", "[e2e][connections]") {
+  TempDir dir;
+  auto db = dir.file("zt.db");
+  ServeProcess serve(db, {}, {"--header-timeout", "1s"});
+  Sockets sockets;
+  int fd = sockets.open(serve.port());
+  REQUIRE(fd >= 0);
+  const std::string partial = "GET /t/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaa";
+  REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(partial.size()));
+  pollfd p{fd, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 10000) == 1);
+  char answer[256] = {};
+  auto n = ::recv(fd, answer, sizeof answer - 1, 0);
+  REQUIRE(n > 0);
+  CHECK(std::string(answer).rfind("HTTP/1.1 400 ", 0) == 0);
+  CHECK(closed_by_server(fd, std::chrono::milliseconds(2000)));
+}
