@@ -201,24 +201,32 @@ void ClickSpool::append(const SpooledClick& click) {
   if (size > 0 && ::pread(file.fd, &last, 1, size - 1) == 1 && last != '\n') write_all(file.fd, "\n", path_);
   write_all(file.fd, line, path_);
   if (::fsync(file.fd) != 0) spool_failed("fsync", path_);
-  reserve_held_ = reserve_after_end(file.fd, reserve_bytes_);
+  reserve_after_end(file.fd, reserve_bytes_);  // on a full disk it cannot: reserve_held() says so
 }
 
 bool ClickSpool::keep_reserve(size_t bytes) {
   std::lock_guard lock(mutex_);
   reserve_bytes_ = bytes;
   int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  reserve_held_ = fd >= 0 && reserve_after_end(fd, bytes);
+  bool held = fd >= 0 && reserve_after_end(fd, bytes);
   if (fd >= 0) ::close(fd);
-  return reserve_held_;
+  return held;
 }
 
 void ClickSpool::top_up_reserve() {
   size_t bytes = reserve_bytes_;
-  if (bytes > 0 && !reserve_held_) keep_reserve(bytes);
+  if (bytes > 0 && !reserve_held()) keep_reserve(bytes);
 }
 
-bool ClickSpool::reserve_held() const { return reserve_bytes_ == 0 || reserve_held_; }
+// From the file itself, not from what this process last did: reconcile empties the spool (and
+// frees its blocks) too, and appends use the reserve up.
+bool ClickSpool::reserve_held() const {
+  size_t bytes = reserve_bytes_;
+  if (bytes == 0) return true;
+  struct stat info{};
+  if (::stat(path_.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return false;
+  return static_cast<size_t>(info.st_blocks) * 512 >= static_cast<size_t>(info.st_size) + bytes;
+}
 
 namespace {
 
@@ -291,10 +299,7 @@ SpoolReplay ClickSpool::replay(const StoreBatch& store_batch) {
     }
   }
   if (::ftruncate(file.fd, 0) != 0 || ::fsync(file.fd) != 0) spool_failed("empty", path_);
-  {
-    std::lock_guard lock(mutex_);
-    reserve_held_ = reserve_after_end(file.fd, reserve_bytes_);
-  }
+  reserve_after_end(file.fd, reserve_bytes_);
   return result;
 }
 

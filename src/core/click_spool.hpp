@@ -54,7 +54,7 @@ class ClickSpool {
 
   // Keeps `bytes` allocated for the spool beyond its end (fallocate, the file's size unchanged),
   // so that appends still find room on a disk that is otherwise full. Called again after each
-  // append and replay to top it up. Returns false (and keeps trying later) when it cannot.
+  // append and replay to top it up. Returns false when it cannot (serve tries again each second).
   bool keep_reserve(size_t bytes);
   // keep_reserve again with the size given before, when the reserve is not held.
   void top_up_reserve();
@@ -85,7 +85,6 @@ class ClickSpool {
   std::string path_;
   std::mutex mutex_;  // appends from this process's threads
   std::atomic<size_t> reserve_bytes_{0};
-  std::atomic<bool> reserve_held_{false};
 };
 
 // "{db}.spool": beside the database, on the same disk.
