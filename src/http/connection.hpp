@@ -33,7 +33,8 @@ struct ConnectionLimits {
   // Body bytes as sent, chunk framing included: a request reads no more, whatever it announces.
   size_t max_body_bytes = 1024 * 1024 + 64 * 1024;
   size_t max_requests = 1000;  // per connection
-  // Open connections, in total and from one client address. When a new one would pass a cap, the
+  // Open plain-HTTP connections (TLS ones are not counted: they keep a worker each, at most
+  // 1024), in total and from one client address. When a new one would pass a cap, the
   // oldest idle connection (of that address, for the second) is closed for it; when none is
   // idle, the new one is refused. Lowered at start to what RLIMIT_NOFILE allows.
   size_t max_connections = 10000;
