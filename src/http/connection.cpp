@@ -1,9 +1,9 @@
-// Plain HTTP: a connection waits in the epoll loop (ConnectionParking) until a whole request head
-// has arrived, then a worker hands it to httplib to parse, route and answer, and gives it back to
-// the loop if it stays open. TLS (whose bytes cannot be peeked at for a head) keeps one worker
-// for its whole life: wait for a request (idle timeout), read its headers (one deadline for all
-// of them), answer, repeat. Sockets are non-blocking and every wait a worker does is a poll() in
-// short slices, so a stopping server is noticed within a fraction of a second.
+// A connection waits in the epoll loop (ConnectionParking) until a whole request head has
+// arrived, then a worker hands it to httplib to parse, route and answer, and gives it back to the
+// loop if it stays open. Plain HTTP heads are peeked at in the socket; TLS ones are read by the
+// loop after its non-blocking handshake and handed over with the connection. Sockets are
+// non-blocking and every wait a worker does is a poll() in short slices, so a stopping server is
+// noticed within a fraction of a second.
 #include "http/connection.hpp"
 
 #include <arpa/inet.h>
@@ -74,8 +74,10 @@ void address_of(const sockaddr_storage& addr, std::string& ip, int& port) {
 
 class ConnectionStream final : public httplib::Stream {
  public:
-  ConnectionStream(int fd, SSL* ssl, const ConnectionLimits& limits, const Listener& listener)
-      : fd_(fd), ssl_(ssl), limits_(limits), listener_(listener) {}
+  // `received`: bytes the epoll loop already read from a TLS connection, read here first.
+  ConnectionStream(int fd, SSL* ssl, const ConnectionLimits& limits, const Listener& listener,
+                   std::string received = {})
+      : fd_(fd), ssl_(ssl), limits_(limits), listener_(listener), received_(std::move(received)) {}
 
   // Waits (idle timeout) for the next request's first byte and starts its header deadline.
   bool wait_for_request() {
@@ -95,7 +97,9 @@ class ConnectionStream final : public httplib::Stream {
   bool body_left_unread() const { return closing_ || over_limit_; }
 
   // Bytes of the next request already read from the socket (a pipelined request).
-  bool buffered() const { return pos_ < len_ || (ssl_ && SSL_pending(ssl_) > 0); }
+  bool buffered() const {
+    return pos_ < len_ || received_pos_ < received_.size() || (ssl_ && SSL_pending(ssl_) > 0);
+  }
 
   bool is_readable() const override {
     return buffered() || wait_fd(fd_, POLLIN, SteadyClock::now() + limits_.io_timeout, &listener_);
@@ -170,6 +174,12 @@ class ConnectionStream final : public httplib::Stream {
   // when the deadline (the header deadline while reading headers) passes first.
   ssize_t fill() {
     pos_ = len_ = 0;
+    if (received_pos_ < received_.size()) {
+      len_ = std::min(sizeof buf_, received_.size() - received_pos_);
+      std::memcpy(buf_, received_.data() + received_pos_, len_);
+      received_pos_ += len_;
+      return static_cast<ssize_t>(len_);
+    }
     auto deadline = SteadyClock::now() + limits_.io_timeout;
     if (phase_ == Phase::headers) deadline = std::min(deadline, header_deadline_);
     if (phase_ == Phase::body) deadline = std::min(deadline, body_deadline_);
@@ -225,6 +235,8 @@ class ConnectionStream final : public httplib::Stream {
   SSL* ssl_;
   const ConnectionLimits& limits_;
   const Listener& listener_;
+  std::string received_;
+  size_t received_pos_ = 0;
   char buf_[16 * 1024];
   size_t pos_ = 0, len_ = 0;
   Phase phase_ = Phase::idle;
@@ -241,17 +253,6 @@ thread_local ConnectionStream* current_connection = nullptr;
 
 using ProcessRequest = std::function<bool(httplib::Stream&, SSL*, bool close_connection, bool& connection_closed)>;
 
-bool tls_handshake(SSL* ssl, int fd, SteadyClock::time_point deadline, const Listener& listener) {
-  for (;;) {
-    ERR_clear_error();
-    int r = SSL_accept(ssl);
-    if (r == 1) return true;
-    int err = SSL_get_error(ssl, r);
-    short want = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-    if (want == 0 || !wait_fd(fd, want, deadline, &listener)) return false;
-  }
-}
-
 // Closing a socket with unread data sends a reset, which can destroy the answer (a 413) before the
 // client reads it. So, like nginx's lingering close: end our side, then read and drop what the
 // client still sends, for a short while.
@@ -264,36 +265,6 @@ void linger(int fd) {
     if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR))) break;
     if (n > 0) dropped += static_cast<size_t>(n);
   }
-}
-
-bool serve_connection(socket_t fd, SSL_CTX* tls, const ConnectionLimits& limits, const Listener& listener,
-                      const ProcessRequest& process) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  SSL* ssl = nullptr;
-  bool ok = true;
-  if (tls) {
-    ssl = SSL_new(tls);
-    ok = ssl && SSL_set_fd(ssl, fd) == 1 &&
-         tls_handshake(ssl, fd, SteadyClock::now() + limits.header_timeout, listener);
-  }
-  if (ok) {
-    ConnectionStream stream(fd, ssl, limits, listener);
-    current_connection = &stream;
-    for (size_t served = 0; served < limits.max_requests && stream.wait_for_request(); ++served) {
-      bool closed = false;
-      ok = process(stream, ssl, served + 1 == limits.max_requests, closed);
-      if (!ok || closed || stream.must_close()) break;
-    }
-    current_connection = nullptr;
-    if (ok && !ssl && stream.body_left_unread()) linger(fd);
-  }
-  if (ssl) {
-    if (ok) SSL_shutdown(ssl);
-    SSL_free(ssl);
-  }
-  ::shutdown(fd, SHUT_RDWR);
-  ::close(fd);
-  return ok;
 }
 
 class GrowingPool final : public httplib::TaskQueue {
@@ -371,9 +342,9 @@ class GrowingPool final : public httplib::TaskQueue {
 
 // On a worker: answers the requests whose bytes have arrived (one, or more when they came
 // pipelined), counting them in `served`. Returns whether the connection may wait for another.
-bool answer_arrived_requests(int fd, size_t& served, const ConnectionLimits& limits, const Listener& listener,
-                             const ProcessRequest& process) {
-  ConnectionStream stream(fd, nullptr, limits, listener);
+bool answer_arrived_requests(int fd, SSL* ssl, std::string received, size_t& served, const ConnectionLimits& limits,
+                             const Listener& listener, const ProcessRequest& process) {
+  ConnectionStream stream(fd, ssl, limits, listener, std::move(received));
   current_connection = &stream;
   bool keep = true;
   do {
@@ -382,9 +353,9 @@ bool answer_arrived_requests(int fd, size_t& served, const ConnectionLimits& lim
       break;
     }
     bool closed = false;
-    bool ok = process(stream, nullptr, ++served == limits.max_requests, closed);
+    bool ok = process(stream, ssl, ++served == limits.max_requests, closed);
     if (!ok || closed || stream.must_close()) {
-      if (ok && stream.body_left_unread()) linger(fd);
+      if (ok && !ssl && stream.body_left_unread()) linger(fd);
       keep = false;
     }
   } while (keep && stream.buffered());
@@ -399,11 +370,14 @@ bool answer_arrived_requests(int fd, size_t& served, const ConnectionLimits& lim
 // give back or close; none of them waits on anything while holding it.
 class ConnectionParking {
  public:
-  // Answers what has arrived on a connection; returns whether it stays open.
-  using Serve = std::function<bool(int fd, size_t& served)>;
+  // Answers what has arrived on a connection (with the bytes the loop read from it, for TLS);
+  // returns whether it stays open.
+  using Serve = std::function<bool(int fd, SSL* ssl, std::string received, size_t& served)>;
 
-  ConnectionParking(const ConnectionLimits& limits, const Listener& listener, Serve serve)
-      : limits_(limits), listener_(listener), serve_(std::move(serve)), workers_(limits.worker_threads),
+  // With `tls`, connections are TLS: the loop does the handshake (non-blocking) and, as TLS
+  // records cannot be peeked at across, reads the head itself and hands it to the worker.
+  ConnectionParking(const ConnectionLimits& limits, const Listener& listener, SSL_CTX* tls, Serve serve)
+      : limits_(limits), listener_(listener), tls_(tls), serve_(std::move(serve)), workers_(limits.worker_threads),
         epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)) {
     if (epoll_fd_ < 0) throw std::runtime_error(std::string("epoll_create1: ") + std::strerror(errno));
     thread_ = std::thread([this] { loop(); });
@@ -434,6 +408,10 @@ class ConnectionParking {
     event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
     event.data.u64 = entry->id;
     auto& e = *entries_.emplace(entry->id, std::move(entry)).first->second;
+    if (tls_ && (!(e.ssl = SSL_new(tls_)) || SSL_set_fd(e.ssl, fd) != 1)) {
+      close_entry(e);
+      return;
+    }
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
       close_entry(e);
       return;
@@ -462,6 +440,9 @@ class ConnectionParking {
     int fd = -1;
     std::string client;
     size_t served = 0;
+    SSL* ssl = nullptr;      // TLS only
+    bool handshaken = false;
+    std::string received;    // TLS only: what the loop read of the next request
     bool parked = false;
     bool head_started = false;
     std::chrono::steady_clock::time_point deadline{};
@@ -502,35 +483,77 @@ class ConnectionParking {
   // Under the mutex, for a parked connection. Peeks at what has arrived: a whole head goes to a
   // worker; part of one starts (once) the header deadline; the end of the stream closes.
   void on_readable(Entry& e) {
+    if (e.ssl) return on_tls_readable(e);
     auto n = ::recv(e.fd, peeked_.data(), std::min(peeked_.size(), limits_.max_header_bytes), MSG_PEEK);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
       close_entry(e);
       return;
     }
-    auto length = static_cast<size_t>(std::max<ssize_t>(n, 0));
+    consider_head(e, std::string_view(peeked_.data(), static_cast<size_t>(std::max<ssize_t>(n, 0))));
+  }
+
+  // Under the mutex: hands the connection to a worker once `head` (what arrived of the next
+  // request) holds a whole request head.
+  void consider_head(Entry& e, std::string_view head) {
     // Over the header limit: the worker reads it and refuses it as it would any other.
-    if (length >= limits_.max_header_bytes || ::memmem(peeked_.data(), length, "\r\n\r\n", 4)) {
+    if (head.size() >= limits_.max_header_bytes || head.find("\r\n\r\n") != std::string_view::npos) {
       unpark(e);
       workers_.enqueue([this, id = e.id] { work(id); });
       return;
     }
-    if (length > 0 && !e.head_started) {
-      e.head_started = true;
-      e.deadline = SteadyClock::now() + limits_.header_timeout;
+    if (!head.empty()) start_head_deadline(e);
+  }
+
+  void start_head_deadline(Entry& e) {
+    if (e.head_started) return;
+    e.head_started = true;
+    e.deadline = SteadyClock::now() + limits_.header_timeout;
+  }
+
+  // The handshake, then everything readable, until OpenSSL wants more from the socket: with an
+  // edge-triggered loop, whatever is left unread would never wake it again.
+  void on_tls_readable(Entry& e) {
+    if (!e.handshaken) {
+      ERR_clear_error();
+      int r = SSL_accept(e.ssl);
+      if (r != 1) {
+        int err = SSL_get_error(e.ssl, r);
+        if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return start_head_deadline(e);
+        return close_entry(e);
+      }
+      e.handshaken = true;
     }
+    while (e.received.size() < limits_.max_header_bytes) {
+      ERR_clear_error();
+      auto room = std::min(peeked_.size(), limits_.max_header_bytes - e.received.size());
+      int n = SSL_read(e.ssl, peeked_.data(), static_cast<int>(room));
+      if (n > 0) {
+        e.received.append(peeked_.data(), static_cast<size_t>(n));
+        continue;
+      }
+      int err = SSL_get_error(e.ssl, n);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) break;
+      return close_entry(e);  // closed by the client, or broken
+    }
+    consider_head(e, e.received);
   }
 
   // On a worker, with the connection unparked: nobody else touches its descriptor meanwhile.
   void work(uint64_t id) {
     int fd;
+    SSL* ssl;
+    std::string received;
     size_t served;
     {
       std::lock_guard lock(mutex_);
       auto& e = *entries_.at(id);
       fd = e.fd;
+      ssl = e.ssl;
+      received = std::move(e.received);
+      e.received.clear();
       served = e.served;
     }
-    bool keep = serve_(fd, served);
+    bool keep = serve_(fd, ssl, std::move(received), served);
     std::lock_guard lock(mutex_);
     auto& e = *entries_.at(id);
     e.served = served;
@@ -556,6 +579,10 @@ class ConnectionParking {
   void close_entry(Entry& e) {
     if (e.parked) unpark(e);
     if (--per_client_[e.client] == 0) per_client_.erase(e.client);
+    if (e.ssl) {
+      if (e.handshaken) SSL_shutdown(e.ssl);  // one close_notify, not waited for
+      SSL_free(e.ssl);
+    }
     ::shutdown(e.fd, SHUT_RDWR);
     ::close(e.fd);  // also takes it out of the epoll set
     entries_.erase(e.id);
@@ -565,7 +592,7 @@ class ConnectionParking {
     for (auto it = idle_.begin(); it != idle_.end();) {
       auto& e = *entries_.at(*it++);
       if (e.deadline <= now) {
-        if (e.head_started) refuse_unfinished_head(e.fd);
+        if (e.head_started && !e.ssl) refuse_unfinished_head(e.fd);
         close_entry(e);
       }
     }
@@ -608,10 +635,11 @@ class ConnectionParking {
 
   const ConnectionLimits limits_;
   const Listener& listener_;
+  SSL_CTX* tls_;
   Serve serve_;
   GrowingPool workers_;
   int epoll_fd_;
-  std::array<char, 64 * 1024> peeked_{};  // the loop's own
+  std::array<char, 64 * 1024> peeked_{};  // under the mutex
   mutable std::mutex mutex_;
   std::unordered_map<uint64_t, std::unique_ptr<Entry>> entries_;
   std::unordered_map<std::string, size_t> per_client_;
@@ -633,16 +661,18 @@ class ParkingQueue final : public httplib::TaskQueue {
   ConnectionParking& parking_;
 };
 
-class GuardedServer final : public httplib::Server {
+// httplib's Server or SSLServer, with connections parked between requests. httplib still parses,
+// routes and answers each request (process_request).
+template <class Base>
+class Guarded final : public Base {
  public:
-  explicit GuardedServer(const ConnectionLimits& limits) : limits_(limits) {
-    new_task_queue = [this] {
-      parking_ = std::make_unique<ConnectionParking>(limits_, svr_sock_, [this](int fd, size_t& served) {
-        return answer_arrived_requests(fd, served, limits_, svr_sock_,
-                                       [this](httplib::Stream& strm, SSL*, bool close_connection, bool& closed) {
-                                         return process_request(strm, close_connection, closed, nullptr);
-                                       });
-      });
+  template <class... Args>
+  explicit Guarded(const ConnectionLimits& limits, Args&&... args) : Base(std::forward<Args>(args)...), limits_(limits) {
+    this->new_task_queue = [this] {
+      parking_ = std::make_unique<ConnectionParking>(limits_, this->svr_sock_, tls_context(),
+                                                     [this](int fd, SSL* ssl, std::string received, size_t& served) {
+                                                       return answer(fd, ssl, std::move(received), served);
+                                                     });
       return new ParkingQueue(*parking_);
     };
   }
@@ -650,6 +680,21 @@ class GuardedServer final : public httplib::Server {
   ConnectionCounts counts() const { return parking_ ? parking_->counts() : ConnectionCounts{}; }
 
  private:
+  SSL_CTX* tls_context() {
+    if constexpr (std::is_same_v<Base, httplib::SSLServer>) return this->ssl_context();
+    return nullptr;
+  }
+
+  bool answer(int fd, SSL* ssl, std::string received, size_t& served) {
+    return answer_arrived_requests(
+        fd, ssl, std::move(received), served, limits_, this->svr_sock_,
+        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
+          return this->process_request(strm, close_connection, closed, [ssl](httplib::Request& req) {
+            if (ssl) req.ssl = ssl;
+          });
+        });
+  }
+
   bool process_and_close_socket(socket_t sock) override {
     parking_->admit(sock);
     return true;
@@ -659,25 +704,8 @@ class GuardedServer final : public httplib::Server {
   std::unique_ptr<ConnectionParking> parking_;
 };
 
-class GuardedTlsServer final : public httplib::SSLServer {
- public:
-  GuardedTlsServer(const ConnectionLimits& limits, const char* cert_path, const char* key_path)
-      : httplib::SSLServer(cert_path, key_path), limits_(limits) {
-    // A worker for each connection's life (see the top of this file), as many as may be open.
-    new_task_queue = [this] { return new GrowingPool(std::min<size_t>(limits_.max_connections, 1024)); };
-  }
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    return serve_connection(
-        sock, ssl_context(), limits_, svr_sock_,
-        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
-          return process_request(strm, close_connection, closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
-        });
-  }
-
-  ConnectionLimits limits_;
-};
+using GuardedServer = Guarded<httplib::Server>;
+using GuardedTlsServer = Guarded<httplib::SSLServer>;
 
 }  // namespace
 
@@ -692,6 +720,7 @@ std::unique_ptr<httplib::Server> make_guarded_tls_server(const ConnectionLimits&
 
 ConnectionCounts connection_counts(const httplib::Server& server) {
   if (auto* guarded = dynamic_cast<const GuardedServer*>(&server)) return guarded->counts();
+  if (auto* guarded = dynamic_cast<const GuardedTlsServer*>(&server)) return guarded->counts();
   return {};
 }
 

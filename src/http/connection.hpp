@@ -4,10 +4,10 @@
 // sending one header byte every few seconds, or a chunked body without end, keeps its worker
 // forever. httplib still parses and routes every request (Server::process_request).
 //
-// A plain-HTTP connection costs a thread only while a request is handled: between requests, and
-// while its request head is still arriving, it waits with all the others in one epoll loop, which
-// hands it to a worker once the whole head is there. Caps on connections, in total and per client
-// address, close the oldest idle ones when they are reached.
+// A connection costs a thread only while a request is handled: between requests, and while its
+// request head is still arriving (its TLS handshake too), it waits with all the others in one
+// epoll loop, which hands it to a worker once the whole head is there. Caps on connections, in
+// total and per client address, close the oldest idle ones when they are reached.
 #include <httplib.h>
 
 #include <chrono>
@@ -33,8 +33,7 @@ struct ConnectionLimits {
   // Body bytes as sent, chunk framing included: a request reads no more, whatever it announces.
   size_t max_body_bytes = 1024 * 1024 + 64 * 1024;
   size_t max_requests = 1000;  // per connection
-  // Open plain-HTTP connections (TLS ones are not counted: they keep a worker each, at most
-  // 1024), in total and from one client address. When a new one would pass a cap, the
+  // Open connections, in total and from one client address. When a new one would pass a cap, the
   // oldest idle connection (of that address, for the second) is closed for it; when none is
   // idle, the new one is refused. Lowered at start to what RLIMIT_NOFILE allows.
   size_t max_connections = 10000;

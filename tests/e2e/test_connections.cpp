@@ -195,3 +195,47 @@ TEST_CASE("a head still unfinished at the header timeout gets a 400 once its req
   CHECK(std::string(answer).rfind("HTTP/1.1 400 ", 0) == 0);
   CHECK(closed_by_server(fd, std::chrono::milliseconds(2000)));
 }
+
+TEST_CASE("over HTTPS too, idle and unfinished handshakes hold no thread, and kept-alive requests are answered",
+          "[e2e][connections][tls]") {
+  raise_open_files();
+  TempDir dir;
+  auto cert = dir.file("fullchain.pem"), key = dir.file("privkey.pem");
+  auto made = run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                           "-days", "1", "-keyout", key, "-out", cert});
+  INFO("openssl is in scripts/install-deps --test: " << made.err);
+  REQUIRE(made.exit_code == 0);
+  auto db = dir.file("zt.db");
+  ServeProcess serve(db, {}, {"--tls-cert", cert, "--tls-key", key, "--max-connections-per-client", "5000",
+                              "--header-timeout", "60s"});
+  auto link = create_link(db, serve.base_url());
+  auto path = path_of(link["tracking_url"]);
+  Sockets sockets;
+  for (int i = 0; i < 1000; ++i) {
+    int fd = sockets.open(serve.port());
+    REQUIRE(fd >= 0);
+    if (i % 2 == 0) REQUIRE(::send(fd, "\x16", 1, MSG_NOSIGNAL) == 1);  // a ClientHello that never ends
+  }
+  // Several requests on one kept-alive connection: it is parked and taken up again between them.
+  auto http = serve.client();
+  http.set_keep_alive(true);
+  for (int i = 0; i < 3; ++i) {
+    auto res = http.Get("/healthz");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  for (int i = 0; i < 10; ++i) {
+    auto client = serve.client();
+    client.set_read_timeout(5, 0);
+    auto start = std::chrono::steady_clock::now();
+    auto res = client.Get(path.c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    REQUIRE(res);
+    CHECK(res->status == 302);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));
+  }
+  auto threads = threads_of(serve.pid());
+  INFO("serve has " << threads << " threads");
+  CHECK(threads > 0);
+  CHECK(threads < 64);
+  CHECK(serve.stop() == 0);
+}
