@@ -18,6 +18,8 @@
 
 namespace zt {
 
+class Error;
+
 struct ServiceOptions {
   std::string base_url = "http://127.0.0.1:8080";
   Seconds grace = default_grace;
@@ -186,6 +188,8 @@ class LessonService {
   // Moves the clicks held in memory to the spool, oldest first; when the spool still cannot be
   // written, stores them in the database directly. Throws when neither takes them.
   void store_held_clicks(TimePoint now);
+  // What the spool is for: the database is there but cannot take a write now (busy, storage).
+  static bool cannot_write_now(const Error& e);
   // Inside its own write: each click in its own savepoint. Returns why each was refused ("" when
   // stored); throws busy or storage when the database cannot take the batch.
   std::vector<std::string> store_spooled_batch(const std::vector<SpooledClick>& clicks, TimePoint now);
