@@ -174,9 +174,11 @@ void serve(Context& ctx, const ServeOptions& o) {
   });
   // So that a disk that fills up still takes clicks (in the spool) rather than turn students away.
   if (!ctx.lessons().keep_spool_reserve(spool_reserve_bytes)) {
-    std::cerr << fmt::format("zoomtrack: WARNING: cannot allocate the click spool's {} MiB reserve beside {}: {}; "
-                             "retrying every second, /healthz says degraded until then\n",
-                             spool_reserve_bytes >> 20, ctx.store().path(), std::strerror(errno));
+    bool never = errno == EOPNOTSUPP;
+    std::cerr << fmt::format("zoomtrack: WARNING: cannot allocate the click spool's {} MiB reserve beside {}: {}; {}\n",
+                             spool_reserve_bytes >> 20, ctx.store().path(), std::strerror(errno),
+                             never ? "on a full disk, clicks will be held in memory only"
+                                   : "retrying every second, /healthz says degraded until then");
   }
   auto secret = effective_webhook_secret(ctx.config());
   options.webhook_secret = secret.value;

@@ -209,7 +209,12 @@ bool ClickSpool::keep_reserve(size_t bytes) {
   reserve_bytes_ = bytes;
   int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   bool held = fd >= 0 && reserve_after_end(fd, bytes);
+  int error = errno;
   if (fd >= 0) ::close(fd);
+  // A filesystem that cannot preallocate never will: no reserve then, rather than a /healthz
+  // that says degraded for ever.
+  if (!held && error == EOPNOTSUPP) reserve_bytes_ = 0;
+  errno = error;
   return held;
 }
 

@@ -54,7 +54,8 @@ class ClickSpool {
 
   // Keeps `bytes` allocated for the spool beyond its end (fallocate, the file's size unchanged),
   // so that appends still find room on a disk that is otherwise full. Called again after each
-  // append and replay to top it up. Returns false when it cannot (serve tries again each second).
+  // append and replay to top it up. Returns false when it cannot, with errno set (serve tries
+  // again each second); EOPNOTSUPP (the filesystem cannot preallocate) gives up the reserve.
   bool keep_reserve(size_t bytes);
   // keep_reserve again with the size given before, when the reserve is not held.
   void top_up_reserve();
