@@ -68,9 +68,18 @@ std::optional<TelegramDrainResult> send_telegram_outbox(Context& ctx, bool dry_r
   return result;
 }
 
+// Never quiet: a spooled click that could not be stored is a student's click someone must look at.
+void warn_rejected_clicks(const ReconcileResult& r) {
+  if (r.rejected_clicks == 0) return;
+  std::cerr << fmt::format("zoomtrack: warning: {} spooled click(s) could not be stored; moved to {} with the reason\n",
+                           r.rejected_clicks, r.rejected_file);
+  for (const auto& why : r.rejections) std::cerr << "zoomtrack: warning: " << terminal_safe(why) << "\n";
+}
+
 void print_result(const Context& ctx, const ReconcileResult& r, const std::optional<TelegramDrainResult>& telegram,
                   bool json) {
   for (const auto& p : r.problems) std::cerr << fmt::format("zoomtrack: warning: lesson {}: {}\n", p.lesson_id, p.message);
+  warn_rejected_clicks(r);
   if (json) {
     nlohmann::json j = r;
     if (telegram) j["telegram"] = {{"sent", telegram->sent}, {"failed", telegram->failed}, {"retrying", telegram->retrying}};

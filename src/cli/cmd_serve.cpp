@@ -2,7 +2,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -23,6 +25,7 @@ struct ServeOptions {
       webhook_secret_file, webhook_max_age, grace, max_lesson, telegram_token_file;
   // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
   std::string header_timeout = "10s";
+  std::string max_connections = "10000", max_connections_per_client = "1000";
 };
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
@@ -55,6 +58,10 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   if (options.header_timeout < Seconds(1) || options.header_timeout > Seconds(3600)) {
     throw Error(ErrorCode::invalid_argument, "--header-timeout must be between 1s and 1h");
   }
+  options.max_connections =
+      static_cast<size_t>(parse_decimal(o.max_connections, "--max-connections", 16, 1'000'000));
+  options.max_connections_per_client =
+      static_cast<size_t>(parse_decimal(o.max_connections_per_client, "--max-connections-per-client", 1, 1'000'000));
   std::tie(options.host, options.port) = config.parsed("listen", parse_listen);
   options.tls_cert = config.get("tls_cert");
   options.tls_key = config.get("tls_key");
@@ -72,6 +79,9 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
   options.webhook_max_age = config.parsed("webhook_max_age", parse_duration);
   return options;
 }
+
+// Room kept allocated for the click spool: about 15,000 clicks.
+constexpr size_t spool_reserve_bytes = 4 * 1024 * 1024;
 
 // Stores spooled clicks as soon as the database takes writes again: checks once a second.
 class SpoolReplayer {
@@ -91,12 +101,15 @@ class SpoolReplayer {
   void run(LessonService& lessons) {
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::seconds{1}, [this] { return stopping_; })) {
-      if (lessons.spooled_clicks() == 0) continue;
+      if (lessons.spooled_clicks() == 0 && lessons.spool_reserve_held()) continue;
       try {
         auto replayed = lessons.replay_spool();
-        std::cerr << fmt::format("zoomtrack: replayed {} spooled clicks into the database\n", replayed);
+        if (replayed.stored + replayed.rejected > 0) {
+          std::cerr << fmt::format("zoomtrack: replayed {} spooled clicks into the database ({} rejected)\n",
+                                   replayed.stored, replayed.rejected);
+        }
       } catch (const Error&) {
-        // Still cannot write: the clicks stay spooled and /healthz says so.
+        // Still cannot write: the clicks stay spooled (or held) and /healthz says so.
       }
     }
   }
@@ -120,7 +133,7 @@ class TelegramDrainer {
   }
   ~TelegramDrainer() { stop(); }
   void stop() {
-    telegram_.pace().stop();
+    telegram_.stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -160,6 +173,14 @@ void serve(Context& ctx, const ServeOptions& o) {
   ctx.lessons().set_warning_hook([](const std::string& message) {
     std::cerr << "zoomtrack: WARNING: " + message + "\n";
   });
+  // So that a disk that fills up still takes clicks (in the spool) rather than turn students away.
+  if (!ctx.lessons().keep_spool_reserve(spool_reserve_bytes)) {
+    bool never = errno == EOPNOTSUPP;
+    std::cerr << fmt::format("zoomtrack: WARNING: cannot allocate the click spool's {} MiB reserve beside {}: {}; {}\n",
+                             spool_reserve_bytes >> 20, ctx.store().path(), std::strerror(errno),
+                             never ? "on a full disk, clicks will be held in memory only"
+                                   : "retrying every second, /healthz says degraded until then");
+  }
   auto secret = effective_webhook_secret(ctx.config());
   options.webhook_secret = secret.value;
   if (secret.value.empty()) {
@@ -178,6 +199,10 @@ void serve(Context& ctx, const ServeOptions& o) {
   }
   http::Server server(ctx.lessons(), options);
   int port = server.bind();
+  if (server.max_connections() < options.max_connections) {
+    ctx.info(fmt::format("zoomtrack: warning: at most {} connections (the open-file limit, ulimit -n, allows no more)",
+                         server.max_connections()));
+  }
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -233,6 +258,12 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   add_telegram_token_flag(*cmd, o->telegram_token_file);
   cmd->add_option("--header-timeout", o->header_timeout,
                   "a client must send a request's headers, then its body, each within this in total (default 10s)");
+  cmd->add_option("--max-connections", o->max_connections,
+                  "open connections at most; past it the oldest idle one is closed (default 10000)")
+      ->type_name("N");
+  cmd->add_option("--max-connections-per-client", o->max_connections_per_client,
+                  "open connections from one address at most, but the trusted proxy's (default 1000)")
+      ->type_name("N");
   cmd->footer(
       "Examples:\n"
       "  ZOOMTRACK_WEBHOOK_SECRET=... zoomtrack serve --base-url https://lessons.example.org\n"

@@ -28,6 +28,11 @@ class TelegramSender {
 
   TelegramOutbox& outbox() { return *outbox_; }
   SteadyPaceClock& pace() { return pace_; }
+  // Ends waiting and sending at once, a request in flight included (serve's shutdown).
+  void stop() {
+    pace_.stop();
+    api_->cancel();
+  }
 
   // The first attempt for these deliveries, waiting a bounded time (longer for more of them);
   // what is not sent by then stays queued for serve or reconcile. Returns them as stored now.

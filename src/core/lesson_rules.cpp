@@ -464,6 +464,16 @@ void check_not_in_future(TimePoint t, TimePoint now, const std::string& what) {
   }
 }
 
+void check_click_time(TimePoint at, TimePoint lesson_created_at, TimePoint now) {
+  check_not_in_future(at, now, "click time");
+  if (at < lesson_created_at - max_clock_ahead) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("click time {} is before its lesson was created ({})", format_utc(at),
+                            format_utc(lesson_created_at)),
+                "a link cannot be clicked before it exists");
+  }
+}
+
 bool settles_with_time(const Lesson& lesson, TimePoint now, Seconds grace) {
   return lesson.status == LessonStatus::ended && lesson.ended_at && grace_over(*lesson.ended_at, now, grace);
 }

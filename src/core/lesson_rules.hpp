@@ -19,6 +19,10 @@ inline constexpr Seconds max_clock_ahead{300};
 // An end (or any reported time) later than now + 5 minutes cannot have happened yet. Throws
 // Error(invalid_argument) naming `what` so that no source can pay time that has not passed.
 void check_not_in_future(TimePoint t, TimePoint now, const std::string& what);
+// A click can happen only once its link exists and not after now, by the rule above: a click
+// before its lesson was created (less the same allowance for a clock behind) or in the future
+// is refused with Error(invalid_argument).
+void check_click_time(TimePoint at, TimePoint lesson_created_at, TimePoint now);
 
 // end - start in whole seconds, never negative.
 int64_t duration_seconds(TimePoint start, TimePoint end);

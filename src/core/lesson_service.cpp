@@ -271,10 +271,6 @@ std::vector<int64_t> LessonService::send_telegram_again(int64_t id, std::string 
   return ids;
 }
 
-namespace {
-// What the spool is for: the database is there but cannot take a write now.
-bool is_write_failure(const Error& e) { return e.code() == ErrorCode::storage || e.code() == ErrorCode::busy; }
-}  // namespace
 
 ClickOutcome LessonService::record_click(const std::string& token, const ClickRequest& request) {
   ClickOutcome outcome;
@@ -290,18 +286,14 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
       outcome.lesson = apply_click(*lesson, click, "");
     });
   } catch (const Error& e) {
-    if (!is_write_failure(e)) throw;
+    if (!cannot_write_now(e)) throw;
     // The write failed, so the lesson (for its Zoom link) is read on a reader connection.
     auto lesson = store_.find_lesson_by_track_token(token);
     if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
-    spool_.append({random_token(), token, click});
+    spool_or_hold({random_token(), token, click}, lesson->id, e.what());
     outcome.spooled = true;
     outcome.lesson = *lesson;
     if (link_expired(outcome.lesson, now)) outcome.lesson.status = LessonStatus::expired;
-    if (on_warning_) {
-      on_warning_(fmt::format("click on lesson {} spooled to {} ({}): it is stored once the database takes writes",
-                              lesson->id, spool_.path(), e.what()));
-    }
   }
   // The click is logged even for a dead link; it never revives one.
   if (outcome.lesson.status == LessonStatus::void_ || outcome.lesson.status == LessonStatus::expired) {
@@ -338,32 +330,6 @@ Lesson LessonService::apply_click(Lesson lesson, const Click& click, const std::
 void LessonService::refresh_previous(const Lesson& lesson, const Cause& cause) {
   if (!lesson.started_at) return;
   if (auto previous = store_.previous_lesson_on_meeting(lesson)) refresh(*previous, cause);
-}
-
-size_t LessonService::replay_spool() {
-  return spool_.replay([&](const std::vector<SpooledClick>& clicks) {
-    store_.write([&] {
-      for (const auto& spooled : clicks) {
-        // The token was found when the click was spooled, and lessons are never deleted.
-        if (auto lesson = store_.find_lesson_by_track_token(spooled.track_token)) {
-          apply_click(*lesson, spooled.click, spooled.id);
-        }
-      }
-    });
-  });
-}
-
-StorageHealth LessonService::check_storage() {
-  StorageHealth health;
-  try {
-    if (spool_.pending() > 0) replay_spool();
-    store_.probe_write(clock_.now());
-    health.takes_writes = true;
-  } catch (const Error& e) {
-    health.problem = e.what();
-  }
-  health.spooled_clicks = spool_.pending();
-  return health;
 }
 
 Lesson LessonService::record_leave(const std::string& token) {

@@ -2,6 +2,7 @@
 // What zoomtrack does with lessons: create them, take clicks and end signals, correct them.
 // Every change goes through refresh(), which re-derives the lesson from its facts with
 // lesson_rules and writes the transition and its cause in the same transaction.
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "core/store.hpp"
 
 namespace zt {
+
+class Error;
 
 struct ServiceOptions {
   std::string base_url = "http://127.0.0.1:8080";
@@ -54,8 +57,11 @@ struct ClickOutcome {
 // Whether the database takes writes now, and how many clicks wait in the spool.
 struct StorageHealth {
   bool takes_writes = false;
-  size_t spooled_clicks = 0;
+  size_t spooled_clicks = 0;  // in the spool file and held in memory
+  size_t held_clicks = 0;     // of those, held in memory: not even the spool could be written
+  bool spool_reserve_held = true;
   std::string problem;  // why it does not take writes
+  bool ok() const { return takes_writes && spooled_clicks == 0 && spool_reserve_held; }
 };
 
 struct CreateOptions {
@@ -107,11 +113,21 @@ class LessonService {
   // transaction before this returns; when the database cannot take it, the click is spooled.
   ClickOutcome record_click(const std::string& track_token, const ClickRequest& request);
 
-  // Stores the spooled clicks, each once, and empties the spool. Returns how many it replayed.
-  size_t replay_spool();
+  // Stores the spooled clicks, each once in its own savepoint, and empties the spool; a click
+  // that cannot be stored (unknown token, impossible time, invalid field) goes to the rejected
+  // file with its reason. Clicks held in memory are spooled first; the spool's reserve is
+  // topped up. Throws busy or storage when the database still cannot write.
+  SpoolReplay replay_spool();
   // Replays the spool when it holds clicks, then probes the database with a write.
   StorageHealth check_storage();
-  size_t spooled_clicks() const { return spool_.pending(); }
+  // In the spool file, and held in memory because not even the spool could be written.
+  size_t spooled_clicks() const { return spool_.pending() + held_clicks(); }
+  size_t held_clicks() const;
+  size_t rejected_spool_lines() const { return spool_.rejected_lines(); }
+  std::string rejected_spool_path() const { return spool_.rejected_path(); }
+  // serve: keeps `bytes` allocated for the spool, so that a full disk still takes clicks.
+  bool keep_spool_reserve(size_t bytes) { return spool_.keep_reserve(bytes); }
+  bool spool_reserve_held() const { return spool_.reserve_held(); }
 
   // The teacher's checkout. Throws not_found, gone, or conflict when the student never clicked.
   // Pressing again before the lesson is final moves the end to the later press (within a
@@ -186,6 +202,19 @@ class LessonService {
   // Inside a write: stores one click on the lesson (read inside the same write) and, for the
   // earliest real one, the lesson's start.
   Lesson apply_click(Lesson lesson, const Click& click, const std::string& spool_id);
+  // Inside a write: one spooled click, checked as any signal is. Throws when it is refused.
+  void store_spooled(const SpooledClick& spooled, TimePoint now);
+  // Spools a click the database could not take; when even the spool cannot be written, holds
+  // it in memory (bounded) and says so loudly. Throws storage only when memory is full too.
+  void spool_or_hold(const SpooledClick& spooled, int64_t lesson_id, const std::string& why);
+  // Moves the clicks held in memory to the spool, oldest first; when the spool still cannot be
+  // written, stores them in the database directly. Throws when neither takes them.
+  void store_held_clicks(TimePoint now);
+  // What the spool is for: the database is there but cannot take a write now (busy, storage).
+  static bool cannot_write_now(const Error& e);
+  // Inside its own write: each click in its own savepoint. Returns why each was refused ("" when
+  // stored); throws busy or storage when the database cannot take the batch.
+  std::vector<std::string> store_spooled_batch(const std::vector<SpooledClick>& clicks, TimePoint now);
   // A lesson's start ends its meeting's previous lesson (a handover): when a start appears,
   // moves, is voided or restored, the lesson before it is re-derived too. Inside a write.
   void refresh_previous(const Lesson& lesson, const Cause& cause);
@@ -212,6 +241,11 @@ class LessonService {
   TransitionHook on_transition_;
   WarningHook on_warning_;
   ClickSpool spool_;
+  // Clicks that not even the spool could take (not a byte left on the disk), oldest first.
+  // About 300 bytes each: the bound keeps serve's memory within a few tens of megabytes.
+  static constexpr size_t max_held_clicks = 100000;
+  mutable std::mutex held_mutex_;
+  std::deque<SpooledClick> held_;
   // Tracking tokens known to name a lesson. A click on one goes straight to its write, which
   // reads the lesson itself; only a token not seen yet is first looked up on a reader, so that
   // a scan of made-up tokens never queues for the writer. Lessons are never deleted and their

@@ -255,7 +255,13 @@ ReconcileResult reconcile(LessonService& service, const ReconcileOptions& option
   ReconcileResult result;
   result.dry_run = options.dry_run;
   // Clicks spooled while the database could not write come first: they may start lessons.
-  if (!options.dry_run) result.replayed_clicks = service.replay_spool();
+  if (!options.dry_run) {
+    auto replay = service.replay_spool();
+    result.replayed_clicks = replay.stored;
+    result.rejected_clicks = replay.rejected;
+    result.rejections = std::move(replay.rejections);
+    result.rejected_file = service.rejected_spool_path();
+  }
   // Before the time rules run, so that a late match gives a lesson its webhook end first.
   result.retried_events = retry_stored_events(service, options.dry_run);
   // Planned without a lock; only the lessons with something to write take the write lock, in
@@ -338,7 +344,9 @@ void to_json(nlohmann::json& j, const ReconcileResult& r) {
   }
   summary["retried_events"] = r.retried_events.size();
   summary["replayed_clicks"] = r.replayed_clicks;
+  summary["rejected_clicks"] = r.rejected_clicks;
   j = {{"dry_run", r.dry_run}, {"retried_events", retried}, {"changes", r.changes}, {"summary", summary}};
+  if (r.rejected_clicks > 0) j["rejected_clicks"] = {{"file", r.rejected_file}, {"reasons", r.rejections}};
 }
 
 }  // namespace zt

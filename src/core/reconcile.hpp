@@ -52,6 +52,10 @@ struct ReconcileProblem {
 struct ReconcileResult {
   bool dry_run = false;
   size_t replayed_clicks = 0;  // from the click spool
+  // Spooled clicks that could not be stored, moved to the rejected file; their first reasons.
+  size_t rejected_clicks = 0;
+  std::vector<std::string> rejections;
+  std::string rejected_file;
   std::vector<RetriedEvent> retried_events;
   std::vector<ReconcileChange> changes;
   std::vector<ReconcileProblem> problems;

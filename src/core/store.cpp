@@ -589,14 +589,56 @@ void Store::lead_batch() {
   for (auto& pending : batch) pending->turn.set(WriteTurn::committed);
 }
 
+namespace {
+
+bool is_busy(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const SQLite::Exception& e) {
+    int code = e.getErrorCode() & 0xff;
+    return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+  } catch (const Error& e) {
+    return e.code() == ErrorCode::busy;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+// SQLite returns BUSY without calling the busy handler in a few WAL cases: a transaction that
+// needs the WAL index while another connection runs a checkpoint or restarts the WAL (reconcile's
+// batches), a read snapshot gone stale before the first write. Nothing was committed then, so
+// the batch is run again, within the busy timeout, rather than send its clicks to the spool.
 void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
   std::lock_guard lock(writer_mutex_);
+  auto give_up_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.busy_timeout_ms);
+  for (;;) {
+    auto failure = try_commit_batch(batch);
+    if (!failure) return;
+    if (is_busy(failure) && std::chrono::steady_clock::now() < give_up_at) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    // Whatever the failure, every write of the batch is told, or its thread would wait forever.
+    auto error = as_store_error(failure);
+    for (auto& pending : batch) {
+      if (!pending->error) pending->error = error;
+    }
+    return;
+  }
+}
+
+// One attempt: nullptr once committed (each body's own error is its own); else why the whole
+// transaction failed, with nothing committed and no body's error kept.
+std::exception_ptr Store::try_commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
   auto& db = writer_->db;
   writing_store = this;
   std::vector<std::function<void()>> committed_actions;
   try {
     SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
     for (auto& pending : batch) {
+      pending->error = nullptr;
       std::vector<std::function<void()>> actions;
       body_after_commit = &actions;
       // Prepared once: parsing these for every write cost as much as the click's own insert.
@@ -606,6 +648,8 @@ void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch
         Query(*writer_, "RELEASE body")->exec();
         std::move(actions.begin(), actions.end(), std::back_inserter(committed_actions));
       } catch (...) {
+        // A BUSY inside a body is the transaction's, not the body's: the whole batch is retried.
+        if (is_busy(std::current_exception())) throw;
         pending->error = std::current_exception();
         Query(*writer_, "ROLLBACK TO body")->exec();
         Query(*writer_, "RELEASE body")->exec();
@@ -614,18 +658,15 @@ void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch
     }
     tx.commit();
   } catch (...) {
-    // The transaction itself failed (busy past the timeout, disk full): nothing was committed.
-    // Whatever the failure, every write of the batch is told, or its thread would wait forever.
+    // The transaction itself failed (busy, disk full): nothing was committed.
     body_after_commit = nullptr;
     writing_store = nullptr;
-    auto failure = as_store_error(std::current_exception());
-    for (auto& pending : batch) {
-      if (!pending->error) pending->error = failure;
-    }
-    return;
+    for (auto& pending : batch) pending->error = nullptr;
+    return std::current_exception();
   }
   writing_store = nullptr;
   for (auto& action : committed_actions) action();
+  return nullptr;
 }
 
 void Store::attempt(const std::function<void()>& body) {

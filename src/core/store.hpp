@@ -247,6 +247,7 @@ class Store {
   std::optional<Lesson> find_lesson_where(const std::string& sql, const std::string& value);
   void lead_batch();
   void commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
+  std::exception_ptr try_commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
   // Runs `body` on the writer inside this thread's write, else on a pooled reader connection.
   template <class F>
   auto read(F&& body);

@@ -167,7 +167,7 @@ TelegramDrainResult TelegramOutbox::drain(std::optional<TelegramPacer::Instant> 
       }
       auto delivery = *next;
       batch.erase(next);
-      attempt(delivery, result);
+      attempt(delivery, deadline.value_or(TelegramApi::Deadline::max()), result);
     }
     // Not before a 429's pause is over, which this process may not have waited out.
     store_.release_telegram_deliveries(unattempted, std::max(clock_.now(), paused_until_));
@@ -176,7 +176,8 @@ TelegramDrainResult TelegramOutbox::drain(std::optional<TelegramPacer::Instant> 
   return result;
 }
 
-TelegramOutcome TelegramOutbox::attempt(const TelegramDelivery& claimed, TelegramDrainResult& result) {
+TelegramOutcome TelegramOutbox::attempt(const TelegramDelivery& claimed, TelegramApi::Deadline deadline,
+                                        TelegramDrainResult& result) {
   auto lesson = store_.find_lesson(claimed.lesson_id);
   TelegramDelivery d = claimed;
   ++d.attempts;
@@ -186,7 +187,7 @@ TelegramOutcome TelegramOutbox::attempt(const TelegramDelivery& claimed, Telegra
     answer.description = "the lesson is gone from the database";
   } else {
     auto sent_at = pace_.now();
-    answer = api_.send_message(telegram_message(*lesson, d.role, d.chat, settings_.tz));
+    answer = api_.send_message(telegram_message(*lesson, d.role, d.chat, settings_.tz), deadline);
     pacer_.sent(d.chat, sent_at);
   }
   auto outcome = classify(answer);

@@ -36,9 +36,14 @@ struct TelegramAnswer {
 
 class TelegramApi {
  public:
+  using Deadline = std::chrono::steady_clock::time_point;
   virtual ~TelegramApi() = default;
-  // POST sendMessage with `body`. Never throws for an answer or a network failure: it says so.
-  virtual TelegramAnswer send_message(const nlohmann::json& body) = 0;
+  // POST sendMessage with `body`, done by `deadline` (sooner when the client's own bound is
+  // shorter): an answer that is not whole by then is no answer. Never throws for an answer or a
+  // network failure: it says so. No text in the answer carries the bot token.
+  virtual TelegramAnswer send_message(const nlohmann::json& body, Deadline deadline) = 0;
+  // Cuts short the request in flight and refuses later ones (serve's shutdown). Thread-safe.
+  virtual void cancel() {}
 };
 
 // The sendMessage body for one delivery: the lesson in HTML and one inline URL button, "Join the
@@ -136,8 +141,9 @@ class TelegramOutbox {
   TelegramPacer& pacer() { return pacer_; }
 
  private:
-  // Sends one claimed delivery and records the outcome; returns it.
-  TelegramOutcome attempt(const TelegramDelivery& delivery, TelegramDrainResult& result);
+  // Sends one claimed delivery, answered by `deadline` or not at all, and records the outcome.
+  TelegramOutcome attempt(const TelegramDelivery& delivery, TelegramApi::Deadline deadline,
+                          TelegramDrainResult& result);
   Seconds backoff_after(int attempts) const;
 
   Store& store_;

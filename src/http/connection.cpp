@@ -1,8 +1,11 @@
-// One connection, start to end, on one worker thread: wait for a request (idle timeout), read its
-// headers (one deadline for all of them), hand the stream to httplib to parse, route and answer,
-// repeat. Sockets are non-blocking and every wait is a poll() in short slices, so a stopping
-// server is noticed within a fraction of a second. TLS is the same loop over SSL_read/SSL_write.
+// A connection waits in the epoll loop (ConnectionParking) until a whole request head has
+// arrived, then a worker hands it to httplib to parse, route and answer, and gives it back to the
+// loop if it stays open. Plain HTTP heads are peeked at in the socket; TLS ones are read by the
+// loop after its non-blocking handshake and handed over with the connection. Sockets are
+// non-blocking and every wait a worker does is a poll() in short slices, so a stopping server is
+// noticed within a fraction of a second.
 #include "http/connection.hpp"
+#include "http/connection_parking.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -11,10 +14,13 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <climits>
@@ -23,14 +29,19 @@
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <list>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
 
 namespace zt::http {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-using Listener = std::atomic<socket_t>;
 constexpr auto poll_slice = std::chrono::milliseconds(200);
 
 // Waits for `events` on `fd` until `deadline`; false on timeout, or once the server stops
@@ -47,24 +58,12 @@ bool wait_fd(int fd, short events, SteadyClock::time_point deadline, const Liste
   }
 }
 
-void address_of(const sockaddr_storage& addr, std::string& ip, int& port) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (addr.ss_family == AF_INET) {
-    const auto& v4 = reinterpret_cast<const sockaddr_in&>(addr);
-    inet_ntop(AF_INET, &v4.sin_addr, text, sizeof text);
-    port = ntohs(v4.sin_port);
-  } else if (addr.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(addr);
-    inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
-    port = ntohs(v6.sin6_port);
-  }
-  ip = text;
-}
-
 class ConnectionStream final : public httplib::Stream {
  public:
-  ConnectionStream(int fd, SSL* ssl, const ConnectionLimits& limits, const Listener& listener)
-      : fd_(fd), ssl_(ssl), limits_(limits), listener_(listener) {}
+  // `received`: bytes the epoll loop already read from a TLS connection, read here first.
+  ConnectionStream(int fd, SSL* ssl, const ConnectionLimits& limits, const Listener& listener,
+                   std::string received = {})
+      : fd_(fd), ssl_(ssl), limits_(limits), listener_(listener), received_(std::move(received)) {}
 
   // Waits (idle timeout) for the next request's first byte and starts its header deadline.
   bool wait_for_request() {
@@ -82,6 +81,11 @@ class ConnectionStream final : public httplib::Stream {
   bool over_limit() const { return over_limit_; }
   // Answered without reading the whole body: the client may still be sending it.
   bool body_left_unread() const { return closing_ || over_limit_; }
+
+  // Bytes of the next request already read from the socket (a pipelined request).
+  bool buffered() const {
+    return pos_ < len_ || received_pos_ < received_.size() || (ssl_ && SSL_pending(ssl_) > 0);
+  }
 
   bool is_readable() const override {
     return buffered() || wait_fd(fd_, POLLIN, SteadyClock::now() + limits_.io_timeout, &listener_);
@@ -152,12 +156,16 @@ class ConnectionStream final : public httplib::Stream {
  private:
   enum class Phase { idle, headers, body };
 
-  bool buffered() const { return pos_ < len_ || (ssl_ && SSL_pending(ssl_) > 0); }
-
   // Reads what the socket has into buf_: >0 bytes, 0 at the end of the stream, -1 on error or
   // when the deadline (the header deadline while reading headers) passes first.
   ssize_t fill() {
     pos_ = len_ = 0;
+    if (received_pos_ < received_.size()) {
+      len_ = std::min(sizeof buf_, received_.size() - received_pos_);
+      std::memcpy(buf_, received_.data() + received_pos_, len_);
+      received_pos_ += len_;
+      return static_cast<ssize_t>(len_);
+    }
     auto deadline = SteadyClock::now() + limits_.io_timeout;
     if (phase_ == Phase::headers) deadline = std::min(deadline, header_deadline_);
     if (phase_ == Phase::body) deadline = std::min(deadline, body_deadline_);
@@ -213,6 +221,8 @@ class ConnectionStream final : public httplib::Stream {
   SSL* ssl_;
   const ConnectionLimits& limits_;
   const Listener& listener_;
+  std::string received_;
+  size_t received_pos_ = 0;
   char buf_[16 * 1024];
   size_t pos_ = 0, len_ = 0;
   Phase phase_ = Phase::idle;
@@ -229,17 +239,6 @@ thread_local ConnectionStream* current_connection = nullptr;
 
 using ProcessRequest = std::function<bool(httplib::Stream&, SSL*, bool close_connection, bool& connection_closed)>;
 
-bool tls_handshake(SSL* ssl, int fd, SteadyClock::time_point deadline, const Listener& listener) {
-  for (;;) {
-    ERR_clear_error();
-    int r = SSL_accept(ssl);
-    if (r == 1) return true;
-    int err = SSL_get_error(ssl, r);
-    short want = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-    if (want == 0 || !wait_fd(fd, want, deadline, &listener)) return false;
-  }
-}
-
 // Closing a socket with unread data sends a reset, which can destroy the answer (a 413) before the
 // client reads it. So, like nginx's lingering close: end our side, then read and drop what the
 // client still sends, for a short while.
@@ -254,140 +253,86 @@ void linger(int fd) {
   }
 }
 
-bool serve_connection(socket_t fd, SSL_CTX* tls, const ConnectionLimits& limits, const Listener& listener,
-                      const ProcessRequest& process) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  SSL* ssl = nullptr;
-  bool ok = true;
-  if (tls) {
-    ssl = SSL_new(tls);
-    ok = ssl && SSL_set_fd(ssl, fd) == 1 &&
-         tls_handshake(ssl, fd, SteadyClock::now() + limits.header_timeout, listener);
-  }
-  if (ok) {
-    ConnectionStream stream(fd, ssl, limits, listener);
-    current_connection = &stream;
-    for (size_t served = 0; served < limits.max_requests && stream.wait_for_request(); ++served) {
-      bool closed = false;
-      ok = process(stream, ssl, served + 1 == limits.max_requests, closed);
-      if (!ok || closed || stream.must_close()) break;
+// On a worker: answers the requests whose bytes have arrived (one, or more when they came
+// pipelined), counting them in `served`. Returns whether the connection may wait for another.
+bool answer_arrived_requests(int fd, SSL* ssl, std::string received, size_t& served, const ConnectionLimits& limits,
+                             const Listener& listener, const ProcessRequest& process) {
+  ConnectionStream stream(fd, ssl, limits, listener, std::move(received));
+  current_connection = &stream;
+  bool keep = true;
+  do {
+    if (served >= limits.max_requests || !stream.wait_for_request()) {
+      keep = false;
+      break;
     }
-    current_connection = nullptr;
-    if (ok && !ssl && stream.body_left_unread()) linger(fd);
-  }
-  if (ssl) {
-    if (ok) SSL_shutdown(ssl);
-    SSL_free(ssl);
-  }
-  ::shutdown(fd, SHUT_RDWR);
-  ::close(fd);
-  return ok;
+    bool closed = false;
+    bool ok = process(stream, ssl, ++served == limits.max_requests, closed);
+    if (!ok || closed || stream.must_close()) {
+      if (ok && !ssl && stream.body_left_unread()) linger(fd);
+      keep = false;
+    }
+  } while (keep && stream.buffered());
+  current_connection = nullptr;
+  return keep;
 }
 
-class GuardedServer final : public httplib::Server {
+// httplib hands each accepted connection to its task queue: this one parks it at once, on the
+// accepting thread, and stops the parking when httplib shuts the queue down.
+class ParkingQueue final : public httplib::TaskQueue {
  public:
-  explicit GuardedServer(const ConnectionLimits& limits) : limits_(limits) {}
+  explicit ParkingQueue(ConnectionParking& parking) : parking_(parking) {}
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override { parking_.stop(); }
 
  private:
-  bool process_and_close_socket(socket_t sock) override {
-    return serve_connection(sock, nullptr, limits_, svr_sock_,
-                            [this](httplib::Stream& strm, SSL*, bool close_connection, bool& closed) {
-                              return process_request(strm, close_connection, closed, nullptr);
-                            });
-  }
-
-  ConnectionLimits limits_;
+  ConnectionParking& parking_;
 };
 
-class GuardedTlsServer final : public httplib::SSLServer {
+// httplib's Server or SSLServer, with connections parked between requests. httplib still parses,
+// routes and answers each request (process_request).
+template <class Base>
+class Guarded final : public Base {
  public:
-  GuardedTlsServer(const ConnectionLimits& limits, const char* cert_path, const char* key_path)
-      : httplib::SSLServer(cert_path, key_path), limits_(limits) {}
+  template <class... Args>
+  explicit Guarded(const ConnectionLimits& limits, Args&&... args) : Base(std::forward<Args>(args)...), limits_(limits) {
+    this->new_task_queue = [this] {
+      parking_ = std::make_unique<ConnectionParking>(limits_, this->svr_sock_, tls_context(),
+                                                     [this](int fd, SSL* ssl, std::string received, size_t& served) {
+                                                       return answer(fd, ssl, std::move(received), served);
+                                                     });
+      return new ParkingQueue(*parking_);
+    };
+  }
+
+  ConnectionCounts counts() const { return parking_ ? parking_->counts() : ConnectionCounts{}; }
 
  private:
-  bool process_and_close_socket(socket_t sock) override {
-    return serve_connection(
-        sock, ssl_context(), limits_, svr_sock_,
-        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
-          return process_request(strm, close_connection, closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
-        });
-  }
-
-  ConnectionLimits limits_;
-};
-
-class GrowingPool final : public httplib::TaskQueue {
- public:
-  explicit GrowingPool(size_t max_threads) : max_threads_(max_threads) {}
-
-  void enqueue(std::function<void()> fn) override {
-    std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(fn));
-    if (jobs_.size() > idle_ && threads_ < max_threads_ && start_thread()) return;
-    work_.notify_one();
-  }
-
-  void shutdown() override {
-    std::unique_lock lock(mutex_);
-    stopping_ = true;
-    work_.notify_all();
-    done_.wait(lock, [this] { return threads_ == 0; });
-  }
-
- private:
-  static constexpr size_t stack_bytes = 1024 * 1024;
-  static constexpr size_t warm_threads = 8;
-  static constexpr auto idle_exit = std::chrono::seconds(30);
-
-  bool start_thread() {
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, stack_bytes);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t thread;
-    bool started = pthread_create(&thread, &attr, &GrowingPool::run, this) == 0;
-    pthread_attr_destroy(&attr);
-    if (started) ++threads_;
-    return started;
-  }
-
-  static void* run(void* self) {
-    static_cast<GrowingPool*>(self)->work();
+  SSL_CTX* tls_context() {
+    if constexpr (std::is_same_v<Base, httplib::SSLServer>) return this->ssl_context();
     return nullptr;
   }
 
-  void work() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ++idle_;
-      bool woken = work_.wait_for(lock, idle_exit, [this] { return !jobs_.empty() || stopping_; });
-      --idle_;
-      if (jobs_.empty()) {
-        if (stopping_ || (!woken && threads_ > warm_threads)) break;
-        continue;
-      }
-      auto job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      try {
-        job();
-      } catch (const std::exception& e) {
-        std::cerr << std::string("zoomtrack: error: connection: ") + e.what() + "\n";
-      }
-      lock.lock();
-    }
-    if (--threads_ == 0) done_.notify_all();
+  bool answer(int fd, SSL* ssl, std::string received, size_t& served) {
+    return answer_arrived_requests(
+        fd, ssl, std::move(received), served, limits_, this->svr_sock_,
+        [this](httplib::Stream& strm, SSL* ssl, bool close_connection, bool& closed) {
+          return this->process_request(strm, close_connection, closed, [ssl](httplib::Request& req) {
+            if (ssl) req.ssl = ssl;
+          });
+        });
   }
 
-  const size_t max_threads_;
-  std::mutex mutex_;
-  std::condition_variable work_;
-  std::condition_variable done_;
-  std::deque<std::function<void()>> jobs_;
-  size_t threads_ = 0;
-  size_t idle_ = 0;
-  bool stopping_ = false;
+  bool process_and_close_socket(socket_t sock) override {
+    parking_->admit(sock);
+    return true;
+  }
+
+  ConnectionLimits limits_;
+  std::unique_ptr<ConnectionParking> parking_;
 };
+
+using GuardedServer = Guarded<httplib::Server>;
+using GuardedTlsServer = Guarded<httplib::SSLServer>;
 
 }  // namespace
 
@@ -400,7 +345,23 @@ std::unique_ptr<httplib::Server> make_guarded_tls_server(const ConnectionLimits&
   return std::make_unique<GuardedTlsServer>(limits, cert_path, key_path);
 }
 
-httplib::TaskQueue* new_growing_pool(size_t max_threads) { return new GrowingPool(max_threads); }
+ConnectionCounts connection_counts(const httplib::Server& server) {
+  if (auto* guarded = dynamic_cast<const GuardedServer*>(&server)) return guarded->counts();
+  if (auto* guarded = dynamic_cast<const GuardedTlsServer*>(&server)) return guarded->counts();
+  return {};
+}
+
+size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  // An unlimited hard limit cannot be the soft one for open files: take the kernel's own ceiling.
+  auto wanted = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+  if (limit.rlim_cur < wanted) {
+    rlimit raised{wanted, limit.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit.rlim_cur = wanted;
+  }
+  return static_cast<size_t>(limit.rlim_cur);
+}
 
 void close_connection_after_response() {
   if (current_connection) current_connection->close_after_response();

@@ -25,12 +25,23 @@ void Metrics::record_webhook(const std::string& outcome) {
   ++webhooks_[outcome];
 }
 
-std::string Metrics::render(const std::vector<LessonCount>& lessons, size_t spooled_clicks) {
+std::string Metrics::render(const std::vector<LessonCount>& lessons, const SpoolCounts& spool,
+                            const ConnectionGauges& connections) {
   std::lock_guard lock(mutex_);
   std::string out;
-  out += "# HELP zoomtrack_spooled_clicks Clicks waiting in the spool for the database to take writes.\n";
+  out += "# HELP zoomtrack_spooled_clicks Clicks waiting in the spool (or in memory) for the database to take writes.\n";
   out += "# TYPE zoomtrack_spooled_clicks gauge\n";
-  out += fmt::format("zoomtrack_spooled_clicks {}\n", spooled_clicks);
+  out += fmt::format("zoomtrack_spooled_clicks {}\n", spool.spooled);
+  out += "# HELP zoomtrack_held_clicks Clicks held in memory: not even the spool could be written (disk full).\n";
+  out += "# TYPE zoomtrack_held_clicks gauge\n";
+  out += fmt::format("zoomtrack_held_clicks {}\n", spool.held);
+  out += "# HELP zoomtrack_rejected_spool_lines Spooled clicks that could not be stored, kept in {spool}.rejected.\n";
+  out += "# TYPE zoomtrack_rejected_spool_lines gauge\n";
+  out += fmt::format("zoomtrack_rejected_spool_lines {}\n", spool.rejected);
+  out += "# HELP zoomtrack_open_connections Connections open now: idle (waiting for a request head) or active.\n";
+  out += "# TYPE zoomtrack_open_connections gauge\n";
+  out += fmt::format("zoomtrack_open_connections{{state=\"idle\"}} {}\n", connections.idle);
+  out += fmt::format("zoomtrack_open_connections{{state=\"active\"}} {}\n", connections.active);
   out += "# HELP zoomtrack_http_requests_total HTTP requests by route template and status.\n";
   out += "# TYPE zoomtrack_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {

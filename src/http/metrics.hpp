@@ -17,8 +17,19 @@ class Metrics {
   void record_click(const std::string& kind);
   void record_webhook(const std::string& outcome);
   // Lesson counts come from the store at scrape time, so they are never stale.
-  // So is the number of clicks waiting in the spool.
-  std::string render(const std::vector<LessonCount>& lessons, size_t spooled_clicks);
+  // So are the spool's: clicks waiting in it (or held in memory), lines in its rejected file.
+  struct SpoolCounts {
+    size_t spooled = 0;
+    size_t held = 0;
+    size_t rejected = 0;
+  };
+  // And the connections open now (plain HTTP): waiting in the epoll loop, being answered.
+  struct ConnectionGauges {
+    size_t idle = 0;
+    size_t active = 0;
+  };
+  std::string render(const std::vector<LessonCount>& lessons, const SpoolCounts& spool,
+                     const ConnectionGauges& connections);
 
  private:
   static constexpr std::array<double, 10> buckets{0.001, 0.0025, 0.005, 0.01, 0.025,

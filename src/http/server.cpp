@@ -20,6 +20,17 @@ constexpr size_t max_body = 1024 * 1024;
 constexpr size_t max_path = 2048;  // tokens are 22 characters; longer paths are never ours
 constexpr size_t max_requests_per_connection = 1000;
 
+// Descriptors that are not connections: the database and its readers, the spool, logs, clients.
+constexpr size_t descriptors_kept_back = 256;
+
+// Thousands of idle connections are cheap now, but each is a descriptor: take all the open-file
+// limit allows, and cap connections below it so that the database can still open its files.
+size_t connection_cap(size_t wanted) {
+  auto open_files = raise_open_file_limit();
+  auto room = open_files > 2 * descriptors_kept_back ? open_files - descriptors_kept_back : open_files / 2;
+  return std::min(wanted, room);
+}
+
 std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     throw Error(ErrorCode::invalid_argument, "--tls-cert and --tls-key go together");
@@ -31,6 +42,9 @@ std::unique_ptr<httplib::Server> make_server(const ServerOptions& options) {
   limits.max_requests = max_requests_per_connection;
   // Chunk framing counts against the raw limit, so allow it some room over the payload limit.
   limits.max_body_bytes = max_body + 64 * 1024;
+  limits.max_connections = connection_cap(options.max_connections);
+  limits.max_connections_per_client = options.max_connections_per_client;
+  limits.uncapped_client = options.trusted_proxy;
   if (options.tls_cert.empty()) return make_guarded_server(limits);
   auto server = make_guarded_tls_server(limits, options.tls_cert.c_str(), options.tls_key.c_str());
   if (!server->is_valid()) {
@@ -175,9 +189,6 @@ Server::Server(LessonService& lessons, ServerOptions options)
   // httplib writes headers and body separately: without this, Nagle and delayed ACKs add ~40 ms
   // to every answer that has a body on a kept-alive connection.
   s.set_tcp_nodelay(true);
-  // A connection holds a thread while it waits (see connection.hpp); threads are cheap to start
-  // and clicks mostly wait for their group commit's fsync, so let there be many.
-  s.new_task_queue = [] { return new_growing_pool(1024); };
   // httplib's default also sets SO_REUSEPORT, with which a second serve on the same port would
   // start and take half the requests. SO_REUSEADDR alone lets a restart bind past TIME_WAIT.
   s.set_socket_options([this](socket_t sock) {
@@ -252,6 +263,8 @@ int Server::bind() {
 bool Server::run() { return impl_->server->listen_after_bind(); }
 
 void Server::stop() { impl_->server->stop(); }
+
+size_t Server::max_connections() const { return connection_cap(impl_->options.max_connections); }
 
 void Server::reload_tls() {
   if (!impl_->tls) return;

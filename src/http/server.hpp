@@ -25,6 +25,10 @@ struct ServerOptions {
   Seconds header_timeout{10};
   // A kept-alive connection waits this long for its next request.
   Seconds keep_alive_timeout{5};
+  // Open connections in total and from one client address (--max-connections,
+  // --max-connections-per-client): past them, the oldest idle connection is closed.
+  size_t max_connections = 10000;
+  size_t max_connections_per_client = 1000;
 };
 
 // One log line on stderr per lesson transition, text or JSON like the request lines:
@@ -45,6 +49,8 @@ class Server {
   void stop();
   // Re-reads the TLS certificate and key (SIGHUP); a no-op for plain HTTP.
   void reload_tls();
+  // The connection cap in force: --max-connections, or less when the open-file limit is lower.
+  size_t max_connections() const;
 
   struct Impl;
 

@@ -4,7 +4,11 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/json_limits.hpp"
@@ -38,33 +42,122 @@ std::string explain(httplib::Error error) {
   }
 }
 
+// Stops a request at its deadline or when the client is cancelled, whichever comes first:
+// httplib's Client::stop() shuts the socket down under the read that is waiting.
+class RequestWatch {
+ public:
+  RequestWatch(httplib::Client& client, TelegramApi::Deadline deadline, const std::atomic<bool>& cancelled)
+      : thread_([this, &client, deadline, &cancelled] { watch(client, deadline, cancelled); }) {}
+  ~RequestWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  bool expired() const { return expired_; }
+
+ private:
+  void watch(httplib::Client& client, TelegramApi::Deadline deadline, const std::atomic<bool>& cancelled) {
+    std::unique_lock lock(mutex_);
+    // In short slices: cancel() is noticed soon, and a stop() that came before the socket was
+    // opened is repeated.
+    while (!done_) {
+      if (cancelled || std::chrono::steady_clock::now() >= deadline) {
+        expired_ = !cancelled;
+        client.stop();
+      }
+      wake_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::atomic<bool> expired_{false};
+  std::thread thread_;
+};
+
 class TelegramClient final : public TelegramApi {
  public:
   TelegramClient(const TelegramClientSettings& settings, std::string origin, std::string prefix)
       : settings_(settings), origin_(std::move(origin)), prefix_(std::move(prefix)) {}
 
-  TelegramAnswer send_message(const nlohmann::json& body) override {
-    httplib::Client client(origin_);
-    client.set_connection_timeout(settings_.connect_timeout);
-    client.set_read_timeout(settings_.read_timeout);
-    client.set_write_timeout(settings_.read_timeout);
+  TelegramAnswer send_message(const nlohmann::json& body, Deadline deadline) override {
+    auto answer = send(body, std::min(deadline, std::chrono::steady_clock::now() + settings_.request_timeout));
+    answer.description = scrub_bot_token(std::move(answer.description), settings_.token);
+    return answer;
+  }
+
+  void cancel() override { cancelled_ = true; }
+
+ private:
+  TelegramAnswer send(const nlohmann::json& body, Deadline deadline) {
     TelegramAnswer answer;
-    auto res = client.Post(prefix_ + "/bot" + settings_.token + "/sendMessage", body.dump(), "application/json");
-    if (!res) {
-      answer.description = fmt::format("cannot reach Telegram at {}: {}", origin_, explain(res.error()));
+    if (cancelled_) {
+      answer.description = "not sent: zoomtrack is stopping";
       return answer;
     }
-    answer.http_status = res->status;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      answer.description = fmt::format("cannot reach Telegram at {}: no time left to wait for an answer", origin_);
+      return answer;
+    }
+    httplib::Client client(origin_);
+    client.set_connection_timeout(std::min<std::chrono::milliseconds>(settings_.connect_timeout, left));
+    client.set_read_timeout(left);
+    client.set_write_timeout(left);
+    httplib::Request req;
+    req.method = "POST";
+    req.path = prefix_ + "/bot" + settings_.token + "/sendMessage";
+    req.set_header("Content-Type", "application/json");
+    req.body = body.dump();
+    // Read as it arrives, and no more than an answer can be: an API that sends gigabytes costs
+    // us this much memory and no more.
+    std::string text;
+    bool too_large = false;
+    req.content_receiver = [&](const char* data, size_t length, uint64_t, uint64_t) {
+      if (text.size() + length > max_answer_bytes) {
+        too_large = true;
+        return false;
+      }
+      text.append(data, length);
+      return true;
+    };
+    httplib::Result res{nullptr, httplib::Error::Unknown};
+    bool expired = false;
+    {
+      RequestWatch watch(client, deadline, cancelled_);
+      res = client.send(req);
+      expired = watch.expired();
+    }
+    if (too_large) {
+      answer.http_status = res ? res->status : 0;
+      answer.description = fmt::format("Telegram's answer is larger than {} KiB: not read further", max_answer_bytes / 1024);
+      return answer;
+    }
+    if (!res || expired || cancelled_) {
+      auto why = cancelled_ ? "zoomtrack is stopping" : expired ? "no whole answer in time" : explain(res.error());
+      answer.description = fmt::format("cannot reach Telegram at {}: {}", origin_, why);
+      return answer;
+    }
+    return read_answer(res->status, text);
+  }
+
+  static TelegramAnswer read_answer(int status, const std::string& text) {
+    TelegramAnswer answer;
+    answer.http_status = status;
     nlohmann::json reply;
     try {
-      reply = parse_json_bounded(res->body, default_json_max_depth, max_answer_bytes);
+      reply = parse_json_bounded(text, default_json_max_depth, max_answer_bytes);
     } catch (const Error& e) {
       answer.ok = false;
-      answer.description = fmt::format("HTTP {}: Telegram's answer {}", res->status, e.what());
+      answer.description = fmt::format("HTTP {}: Telegram's answer {}", status, e.what());
       return answer;
     }
     if (!reply.is_object()) {
-      answer.description = fmt::format("HTTP {}: Telegram's answer is not a JSON object", res->status);
+      answer.description = fmt::format("HTTP {}: Telegram's answer is not a JSON object", status);
       return answer;
     }
     answer.ok = reply.value("ok", false) == true;
@@ -82,13 +175,26 @@ class TelegramClient final : public TelegramApi {
     return answer;
   }
 
- private:
   TelegramClientSettings settings_;
   std::string origin_;  // "https://api.telegram.org": the only part of the URL ever shown
   std::string prefix_;  // a path before /bot<token>, for an API behind a proxy; usually ""
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace
+
+std::string scrub_bot_token(std::string text, const std::string& token) {
+  auto colon = token.find(':');
+  // The whole token first, then its secret half: that one is in every encoding of the token
+  // (the colon as %3A, the path cut at the colon) and is worth nothing without the rest.
+  for (const auto& secret : {token, colon == std::string::npos ? std::string() : token.substr(colon + 1)}) {
+    if (secret.size() < 8) continue;
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+      text.replace(at, secret.size(), "<bot token>");
+    }
+  }
+  return text;
+}
 
 std::unique_ptr<TelegramApi> make_telegram_client(const TelegramClientSettings& settings) {
   if (settings.token.empty()) {

@@ -196,3 +196,28 @@ TEST_CASE("one teacher's or one student's lessons in a period are read through a
   CHECK(student.find("lessons_by_student_start") != std::string::npos);
   CHECK(student.find("TEMP B-TREE") == std::string::npos);
 }
+
+TEST_CASE("a BUSY inside a write runs its batch again instead of failing the write", "[core][store]") {
+  // SQLite can return BUSY without calling the busy handler (a WAL-index read during another
+  // connection's checkpoint): nothing was committed, so the batch is simply run again.
+  test::ServiceOnDisk f;
+  auto lesson = create(f);
+  int runs = 0;
+  f.store.write([&] {
+    ++runs;
+    f.store.insert_click(lesson.id, Click{0, f.clock.now(), "203.0.113.5", "Mozilla/5.0", "real", "GET"});
+    if (runs == 1) throw Error(ErrorCode::busy, "the database is busy");
+  });
+  CHECK(runs == 2);
+  CHECK(f.service.detail(lesson.id).clicks.size() == 1);  // the first run's insert was rolled back
+
+  SECTION("any other failure is the write's own, and is not run again") {
+    runs = 0;
+    CHECK_THROWS_AS(f.store.write([&] {
+      ++runs;
+      throw Error(ErrorCode::conflict, "refused");
+    }),
+                    Error);
+    CHECK(runs == 1);
+  }
+}

@@ -37,7 +37,7 @@ class FakePace final : public PaceClock {
 class FakeApi final : public TelegramApi {
  public:
   explicit FakeApi(const FakePace& pace) : pace_(pace) {}
-  TelegramAnswer send_message(const nlohmann::json& body) override {
+  TelegramAnswer send_message(const nlohmann::json& body, Deadline) override {
     sent.push_back({pace_.seconds(), body});
     if (!script.empty()) {
       auto a = script.front();

@@ -117,7 +117,7 @@ LessonState run_meeting_click_spooled(const std::vector<ZoomEventSpec>& events) 
   f.clock.set(at("2026-11-25T10:05:00Z"));
   for (const auto& event : events) f.post(build_zoom_event(event));
   CHECK(f.service.get(lesson.id).status == LessonStatus::created);
-  CHECK(f.service.replay_spool() == 1);
+  CHECK(f.service.replay_spool().stored == 1);
   return state_of(f.service.get(lesson.id));
 }
 

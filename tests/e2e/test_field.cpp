@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/time.hpp"
 #include "support/harness.hpp"
 
 using namespace zt::test;
@@ -171,18 +172,22 @@ TEST_CASE("reconcile replays a spool serve left behind, each click once", "[e2e]
     return json{{"id", id}, {"token", token}, {"at", at}, {"ip", "203.0.113.9"},
                 {"user_agent", "Mozilla/5.0"}, {"kind", "real"}, {"method", "GET"}}.dump() + "\n";
   };
-  write_file(db + ".spool", line("a1", "2026-11-25T09:00:05Z") + line("a2", "2026-11-25T09:03:00Z") + "{\"id\":\"torn");
+  // Times relative to now: a click before its lesson existed, or in the future, is refused.
+  auto now = std::chrono::system_clock::now();
+  auto first = zt::format_utc(std::chrono::time_point_cast<std::chrono::seconds>(now + 1min));
+  auto second = zt::format_utc(std::chrono::time_point_cast<std::chrono::seconds>(now + 3min));
+  write_file(db + ".spool", line("a1", first) + line("a2", second) + "{\"id\":\"torn");
   auto r = run_zoomtrack({"--db", db, "reconcile", "--json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(json::parse(r.out)["summary"]["replayed_clicks"] == 2);
   auto lesson = show_lesson(db, link["id"]);
-  CHECK(lesson["started_at"] == "2026-11-25T09:00:05Z");
+  CHECK(lesson["started_at"] == first);
   CHECK(lesson["clicks"].size() == 2);
   CHECK(lines_in(db + ".spool") == 0);
 
   // Replaying the same clicks again (a crash after the commit, before the spool was emptied).
-  write_file(db + ".spool", line("a1", "2026-11-25T09:00:05Z"));
+  write_file(db + ".spool", line("a1", first));
   REQUIRE(run_zoomtrack({"--db", db, "reconcile"}).exit_code == 0);
   CHECK(show_lesson(db, link["id"])["clicks"].size() == 2);
 }

@@ -30,6 +30,8 @@ FakeTelegram::FakeTelegram() {
     int retry_after = 1;
     if (hang_all_) {
       reply = TelegramReply::hang;
+    } else if (answer_all_) {
+      reply = *answer_all_;
     } else if (!script_.empty()) {
       std::tie(reply, retry_after) = script_.front();
       script_.pop_front();
@@ -43,7 +45,7 @@ FakeTelegram::FakeTelegram() {
       res.status = 504;  // as a proxy would, if the client is still there to hear it
       return;
     }
-    answer(reply, retry_after, body, res);
+    answer(reply, retry_after, body, req.path, res);
   });
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("fake telegram cannot bind");
@@ -76,10 +78,16 @@ void FakeTelegram::hang_all() {
   hang_all_ = true;
 }
 
+void FakeTelegram::answer_all(TelegramReply reply) {
+  std::lock_guard lock(mutex_);
+  answer_all_ = reply;
+}
+
 void FakeTelegram::release() {
   {
     std::lock_guard lock(mutex_);
     hang_all_ = false;
+    answer_all_.reset();
     releasing_ = true;
   }
   released_.notify_all();
@@ -95,7 +103,8 @@ size_t FakeTelegram::hanging() const {
   return hanging_;
 }
 
-void FakeTelegram::answer(TelegramReply reply, int retry_after_s, const json& body, httplib::Response& res) {
+void FakeTelegram::answer(TelegramReply reply, int retry_after_s, const json& body, const std::string& path,
+                          httplib::Response& res) {
   switch (reply) {
     case TelegramReply::ok: {
       auto chat = body.value("chat_id", json(0));
@@ -125,6 +134,35 @@ void FakeTelegram::answer(TelegramReply reply, int retry_after_s, const json& bo
       res.set_content("<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "text/html");
       return;
     case TelegramReply::hang:
+      return;
+    case TelegramReply::huge: {
+      // 150 MB of a JSON string, made as it is sent: the fake holds one chunk.
+      constexpr size_t total = 150u << 20;
+      res.status = 200;
+      res.set_content_provider(total, "application/json", [](size_t offset, size_t length, httplib::DataSink& sink) {
+        static const std::string chunk(64 * 1024, 'x');
+        std::string piece = offset == 0 ? "{\"ok\":true,\"description\":\"" : "";
+        piece += chunk.substr(0, std::min(length, chunk.size()) - piece.size());
+        return sink.write(piece.data(), piece.size());
+      });
+      return;
+    }
+    case TelegramReply::trickle: {
+      // One byte a second, for at most a minute, until the client or the fake goes away.
+      res.status = 200;
+      res.set_chunked_content_provider("application/json", [this](size_t offset, httplib::DataSink& sink) {
+        if (offset >= 60) return false;
+        {
+          std::unique_lock lock(mutex_);
+          if (released_.wait_for(lock, std::chrono::seconds(1), [this] { return releasing_; })) return false;
+        }
+        return sink.write(" ", 1);
+      });
+      return;
+    }
+    case TelegramReply::echo_path:
+      // Some proxies and API errors quote the request, token and all.
+      send_json(res, 404, {{"ok", false}, {"error_code", 404}, {"description", "Not Found: POST " + path}});
       return;
   }
 }

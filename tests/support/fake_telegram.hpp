@@ -2,7 +2,8 @@
 // A fake Telegram Bot API (sendMessage) as a real HTTP server on 127.0.0.1, for running the real
 // `zoomtrack` against. It records every request and answers as Telegram does: 200 with a
 // message, 429 with parameters.retry_after, 400 chat not found, 403 blocked, 502 from its proxy,
-// or no answer at all until released.
+// or no answer at all until released. Hostile ones too: an endless answer (150 MB), one that
+// trickles a byte a second, an error that echoes the request's path (and so the token).
 #include <httplib.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -19,7 +21,7 @@
 
 namespace zt::test {
 
-enum class TelegramReply { ok, too_many_requests, chat_not_found, blocked, bad_gateway, hang };
+enum class TelegramReply { ok, too_many_requests, chat_not_found, blocked, bad_gateway, hang, huge, trickle, echo_path };
 
 struct TelegramRequest {
   std::string path;  // with the token: only the test may see it
@@ -48,11 +50,15 @@ class FakeTelegram {
   void hang_all();
   void release();
 
+  // Every request gets this reply (a hostile API), until release().
+  void answer_all(TelegramReply reply);
+
   std::vector<TelegramRequest> requests() const;
   size_t hanging() const;  // requests waiting for an answer now
 
  private:
-  void answer(TelegramReply reply, int retry_after_s, const nlohmann::json& body, httplib::Response& res);
+  void answer(TelegramReply reply, int retry_after_s, const nlohmann::json& body, const std::string& path,
+              httplib::Response& res);
 
   httplib::Server server_;
   std::thread thread_;
@@ -62,6 +68,7 @@ class FakeTelegram {
   std::deque<std::pair<TelegramReply, int>> script_;
   std::map<std::string, TelegramReply> by_chat_;
   bool hang_all_ = false;
+  std::optional<TelegramReply> answer_all_;
   bool releasing_ = false;
   size_t hanging_ = 0;
   int64_t next_message_id_ = 100;
