@@ -8,15 +8,20 @@
 #include <sstream>
 
 #include "support/harness.hpp"
+#include "support/past_lessons.hpp"
 
 using namespace zt::test;
 using nlohmann::json;
 
 namespace {
 
+// A booking a month ahead of the clock the test runs under (a fixed date would expire one day).
+const std::string booked_day = minutes_from_now(30 * 24 * 60).substr(0, 10);
+const std::string next_day = minutes_from_now(31 * 24 * 60).substr(0, 10);
+
 const std::vector<std::string> lesson_flags{"link", "create", "--teacher", "t.abebe", "--student", "s.hana",
                                             "--zoom-url", "https://zoom.us/j/86431910364?pwd=abc",
-                                            "--scheduled-at", "2030-01-15T09:00:00Z"};
+                                            "--scheduled-at", booked_day + "T09:00:00Z"};
 
 std::vector<std::string> with(const std::string& db, std::vector<std::string> args,
                               const std::vector<std::string>& more) {
@@ -65,7 +70,7 @@ TEST_CASE("link create --ref: a retry gives the same lesson back, other fields a
   CHECK(conflict.err.find("give a new --ref") != std::string::npos);
   CHECK(conflict.out.empty());
 
-  auto later = run_zoomtrack(with(db, lesson_flags, {"--ref", "booking-4711", "--expires-at", "2030-01-16T09:00:00Z"}));
+  auto later = run_zoomtrack(with(db, lesson_flags, {"--ref", "booking-4711", "--expires-at", next_day + "T09:00:00Z"}));
   CHECK(later.exit_code == 4);
   CHECK(later.err.find("differs in expires_at") != std::string::npos);
 
@@ -111,7 +116,7 @@ TEST_CASE("without --ref, a repeat of a lesson not started yet is refused unless
   CHECK(lessons_in(db).size() == 1);
 
   auto another_time = lesson_flags;
-  another_time[9] = "2030-01-16T09:00:00Z";
+  another_time[9] = next_day + "T09:00:00Z";
   CHECK(run_zoomtrack(with(db, another_time, {})).exit_code == 0);
   CHECK(run_zoomtrack(with(db, lesson_flags, {"--allow-duplicate"})).exit_code == 0);
   CHECK(lessons_in(db).size() == 3);
@@ -147,8 +152,8 @@ TEST_CASE("re-running a CSV with refs creates nothing twice, and a changed row s
   auto csv = dir.file("week.csv");
   const std::string header = "teacher,student,zoom_url,scheduled_at,ref\n";
   const std::string rows =
-      "t.abebe,s.hana,https://zoom.us/j/111111111,2030-01-15T09:00:00Z,B-1\n"
-      "t.abebe,s.lulit,https://zoom.us/j/111111111,2030-01-15T10:00:00Z,B-2\n";
+      "t.abebe,s.hana,https://zoom.us/j/111111111," + booked_day + "T09:00:00Z,B-1\n"
+      "t.abebe,s.lulit,https://zoom.us/j/111111111," + booked_day + "T10:00:00Z,B-2\n";
   write_file(csv, header + rows);
   auto first = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv});
   INFO(first.err);
@@ -169,8 +174,8 @@ TEST_CASE("re-running a CSV with refs creates nothing twice, and a changed row s
 
   SECTION("a new row beside a changed one: nothing is stored") {
     write_file(csv, header + rows.substr(0, rows.find('\n') + 1) +
-                        "t.abebe,s.lulit,https://zoom.us/j/111111111,2030-01-15T11:00:00Z,B-2\n"
-                        "t.abebe,s.sara,https://zoom.us/j/111111111,2030-01-15T12:00:00Z,B-3\n");
+                        "t.abebe,s.lulit,https://zoom.us/j/111111111," + booked_day + "T11:00:00Z,B-2\n"
+                        "t.abebe,s.sara,https://zoom.us/j/111111111," + booked_day + "T12:00:00Z,B-3\n");
     auto changed = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv});
     CHECK(changed.exit_code == 4);
     CHECK(changed.err.find("zoomtrack: error: " + csv + ": row 2: ref B-2 is lesson 2, which differs in scheduled_at") ==
@@ -179,13 +184,13 @@ TEST_CASE("re-running a CSV with refs creates nothing twice, and a changed row s
     CHECK(lessons_in(db).size() == 2);
   }
   SECTION("one ref twice in a file with different fields") {
-    write_file(csv, header + rows + "t.abebe,s.sara,https://zoom.us/j/111111111,2030-01-15T12:00:00Z,B-1\n");
+    write_file(csv, header + rows + "t.abebe,s.sara,https://zoom.us/j/111111111," + booked_day + "T12:00:00Z,B-1\n");
     auto twice = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv});
     CHECK(twice.exit_code == 4);
     CHECK(twice.err.find("row 3: ref B-1 is lesson 1, which differs in student") != std::string::npos);
   }
   SECTION("a ref column with an empty cell") {
-    write_file(csv, header + rows + "t.abebe,s.sara,https://zoom.us/j/111111111,2030-01-15T12:00:00Z,\n");
+    write_file(csv, header + rows + "t.abebe,s.sara,https://zoom.us/j/111111111," + booked_day + "T12:00:00Z,\n");
     auto empty = run_zoomtrack({"--db", db, "link", "create", "--from-csv", csv});
     CHECK(empty.exit_code == 2);
     CHECK(empty.err.find(csv + ": row 3: the ref cell is empty") != std::string::npos);
