@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,18 @@ size_t edit_distance(const std::string& a, const std::string& b) {
     }
   }
   return row[b.size()];
+}
+
+// The name closest to a mistyped `word`, if it is close enough to be what was meant.
+std::optional<std::string> nearest_name(const std::string& word, const std::vector<std::string>& names) {
+  std::optional<std::string> nearest;
+  size_t best = std::string::npos;
+  for (const auto& name : names) {
+    auto d = edit_distance(word, name);
+    if (d < best) best = d, nearest = name;
+  }
+  if (best > std::max<size_t>(2, word.size() / 3)) return std::nullopt;
+  return nearest;
 }
 
 std::string command_path(const CLI::App* app) {
@@ -77,17 +90,12 @@ const CLI::App* deepest_command(const CLI::App& app, const std::vector<std::stri
     }
     if (!next) {
       if (!strict) break;
-      std::string nearest;
-      size_t best = std::string::npos;
       std::vector<std::string> names;
-      for (auto* sub : subs) {
-        names.push_back(sub->get_name());
-        auto d = edit_distance(word, sub->get_name());
-        if (d < best) best = d, nearest = sub->get_name();
-      }
+      for (auto* sub : subs) names.push_back(sub->get_name());
+      auto nearest = nearest_name(word, names);
       auto where = command_path(current);
-      std::string hint = best <= std::max<size_t>(2, word.size() / 3)
-                             ? fmt::format("did you mean '{} {}'? See '{} --help'", where, nearest, where)
+      std::string hint = nearest
+                             ? fmt::format("did you mean '{} {}'? See '{} --help'", where, *nearest, where)
                              : fmt::format("choose one of {}; see '{} --help'", fmt::join(names, ", "), where);
       throw Error(ErrorCode::invalid_argument, fmt::format("'{}' is not a command of '{}'", word, where), hint);
     }
@@ -138,15 +146,9 @@ Error unexpected_arguments(const CLI::App& app, const std::vector<std::string>& 
     if (auto source = secret_source(flag); !source.empty()) {
       return Error(ErrorCode::invalid_argument, fmt::format("'{}' has no option {}", where, flag), source);
     }
-    std::string nearest;
-    size_t best = std::string::npos;
-    for (const auto& name : option_names(command)) {
-      auto d = edit_distance(flag, name);
-      if (d < best) best = d, nearest = name;
-    }
-    auto hint = best <= std::max<size_t>(2, flag.size() / 3)
-                    ? fmt::format("did you mean {}? See '{} --help'", nearest, where)
-                    : fmt::format("see '{} --help'", where);
+    auto nearest = nearest_name(flag, option_names(command));
+    auto hint = nearest ? fmt::format("did you mean {}? See '{} --help'", *nearest, where)
+                        : fmt::format("see '{} --help'", where);
     return Error(ErrorCode::invalid_argument, fmt::format("'{}' has no option {}", where, flag), hint);
   }
   return Error(ErrorCode::invalid_argument, fmt::format("too many arguments for '{}'", where),
