@@ -176,8 +176,13 @@ TEST_CASE("a large spool is replayed with flat memory", "[e2e][spool]") {
   auto at = r.err.find("maxrss_kib=");
   REQUIRE(at != std::string::npos);
   auto max_rss_kib = std::stol(r.err.substr(at + 11));
-  // Reading the 24 MB spool whole, as before, took more than twice that.
+  // Reading the 24 MB spool whole, as before, took more than twice that. Under ASan the bound
+  // measures its shadow memory and quarantine, not ours: there the replay only has to finish.
+#ifndef __SANITIZE_ADDRESS__
   CHECK(max_rss_kib < 40 * 1024);
+#else
+  CHECK(max_rss_kib > 0);
+#endif
   CHECK(show_lesson(db, link["id"])["status"] == "active");
 }
 
