@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <string>
 
-#include "core/pay_period.hpp"
-#include "core/store.hpp"
+#include "core/rules/pay_period.hpp"
+#include "core/store/store.hpp"
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/write_turn.hpp"
+#include "core/store/write_turn.hpp"
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/click_filter.hpp"
-#include "core/text.hpp"
+#include "core/rules/click_filter.hpp"
+#include "core/util/text.hpp"
 
 namespace {
 

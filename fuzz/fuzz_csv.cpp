@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/csv_reader.hpp"
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/error.hpp"
-#include "core/time.hpp"
-#include "core/time_zone.hpp"
+#include "core/util/error.hpp"
+#include "core/util/time.hpp"
+#include "core/util/time_zone.hpp"
 
 namespace {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
-#include "core/lesson_service.hpp"
-#include "core/webhook.hpp"
+#include "core/util/error.hpp"
+#include "core/services/lesson_service.hpp"
+#include "core/services/webhook.hpp"
 
 namespace {
 

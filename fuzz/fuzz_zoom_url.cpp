@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
-#include "core/zoom_url.hpp"
+#include "core/util/error.hpp"
+#include "core/rules/zoom_url.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "core/backup.hpp"
+#include "core/services/backup.hpp"
 
 namespace zt::cli {
 

@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::cli {
 namespace {

@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "core/webhook.hpp"
-#include "core/json_limits.hpp"
+#include "core/services/webhook.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::cli {
 namespace {

@@ -9,8 +9,8 @@
 #include "cli/commands.hpp"
 #include "cli/csv_reader.hpp"
 #include "cli/telegram.hpp"
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::cli {
 namespace {

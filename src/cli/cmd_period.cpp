@@ -1,4 +1,4 @@
-// `zoomtrack period close|list|reopen`: pay periods (see core/pay_periods.hpp).
+// `zoomtrack period close|list|reopen`: pay periods (see core/services/pay_periods.hpp).
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -7,11 +7,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
-#include "core/config.hpp"
-#include "core/error.hpp"
-#include "core/pay_periods.hpp"
-#include "core/json_limits.hpp"
-#include "core/text.hpp"
+#include "core/util/config.hpp"
+#include "core/util/error.hpp"
+#include "core/services/pay_periods.hpp"
+#include "core/util/json_limits.hpp"
+#include "core/util/text.hpp"
 
 namespace zt::cli {
 namespace {

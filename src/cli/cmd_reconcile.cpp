@@ -5,12 +5,12 @@
 #include <map>
 
 #include "cli/commands.hpp"
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 #include "cli/telegram.hpp"
-#include "core/reconcile.hpp"
-#include "core/text.hpp"
+#include "core/services/reconcile.hpp"
+#include "core/util/text.hpp"
 #include "http/zoom_api_client.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::cli {
 namespace {

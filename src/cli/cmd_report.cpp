@@ -1,10 +1,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "core/config.hpp"
-#include "core/payroll_page.hpp"
-#include "core/report.hpp"
-#include "core/user_files.hpp"
+#include "core/util/config.hpp"
+#include "core/services/payroll_page.hpp"
+#include "core/services/report.hpp"
+#include "core/util/user_files.hpp"
 
 namespace zt::cli {
 namespace {

@@ -12,9 +12,9 @@
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
 #include "cli/telegram.hpp"
-#include "core/error.hpp"
-#include "core/text.hpp"
-#include "core/webhook.hpp"
+#include "core/util/error.hpp"
+#include "core/util/text.hpp"
+#include "core/services/webhook.hpp"
 #include "http/server.hpp"
 
 namespace zt::cli {

@@ -6,9 +6,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/numbers.hpp"
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
-#include "core/text.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
+#include "core/util/text.hpp"
 
 namespace zt::cli {
 namespace {

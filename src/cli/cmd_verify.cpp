@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "core/error.hpp"
-#include "core/pay_periods.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/error.hpp"
+#include "core/services/pay_periods.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::cli {
 

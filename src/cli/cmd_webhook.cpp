@@ -6,9 +6,9 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "core/error.hpp"
-#include "core/user_files.hpp"
-#include "core/webhook.hpp"
+#include "core/util/error.hpp"
+#include "core/util/user_files.hpp"
+#include "core/services/webhook.hpp"
 #include "http/webhook_client.hpp"
 
 namespace zt::cli {

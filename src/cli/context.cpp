@@ -8,10 +8,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/error.hpp"
-#include "core/text.hpp"
-#include "core/time_zone.hpp"
-#include "core/user_files.hpp"
+#include "core/util/error.hpp"
+#include "core/util/text.hpp"
+#include "core/util/time_zone.hpp"
+#include "core/util/user_files.hpp"
 
 extern char** environ;
 

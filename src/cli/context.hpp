@@ -5,10 +5,10 @@
 #include <optional>
 #include <string>
 
-#include "core/config.hpp"
-#include "core/lesson_service.hpp"
-#include "core/store.hpp"
-#include "core/time.hpp"
+#include "core/util/config.hpp"
+#include "core/services/lesson_service.hpp"
+#include "core/store/store.hpp"
+#include "core/util/time.hpp"
 
 namespace zt::cli {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::cli {
 namespace {

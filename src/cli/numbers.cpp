@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::cli {
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
-#include "core/text.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
+#include "core/util/text.hpp"
 
 namespace zt::cli {
 

@@ -5,7 +5,7 @@
 #include <ostream>
 #include <string>
 
-#include "core/table.hpp"
+#include "core/util/table.hpp"
 
 namespace zt::cli {
 

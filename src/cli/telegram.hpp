@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli/context.hpp"
-#include "core/telegram.hpp"
+#include "core/services/telegram.hpp"
 
 namespace zt::cli {
 

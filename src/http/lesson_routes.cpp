@@ -1,8 +1,8 @@
 // The student's tracking link and the teacher's checkout link: the hot path.
 #include <fmt/format.h>
 
-#include "core/lesson_rules.hpp"
-#include "core/time_zone.hpp"
+#include "core/rules/lesson_rules.hpp"
+#include "core/util/time_zone.hpp"
 #include "http/pages.hpp"
 #include "http/server_impl.hpp"
 

@@ -7,7 +7,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/store.hpp"
+#include "core/store/store.hpp"
 
 namespace zt::http {
 

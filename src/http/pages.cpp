@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "core/text.hpp"
+#include "core/util/text.hpp"
 
 namespace zt::http {
 namespace {

@@ -11,7 +11,7 @@
 #include "http/connection.hpp"
 #include "http/pages.hpp"
 #include "http/server_impl.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::http {
 namespace {

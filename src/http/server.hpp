@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "core/lesson_service.hpp"
+#include "core/services/lesson_service.hpp"
 
 namespace zt::http {
 

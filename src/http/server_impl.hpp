@@ -5,7 +5,7 @@
 #include <functional>
 #include <memory>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"

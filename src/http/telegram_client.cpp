@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::http {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "core/telegram.hpp"
+#include "core/services/telegram.hpp"
 
 namespace zt::http {
 

@@ -1,4 +1,4 @@
-// OpenSSL calls outside core/crypto.cpp live here because the SSL_CTX they act on is httplib's,
+// OpenSSL calls outside core/util/crypto.cpp live here because the SSL_CTX they act on is httplib's,
 // and httplib is seen only under src/http. Nothing else in zoomtrack touches TLS.
 //
 // httplib's SSLServer creates each connection's SSL from its SSL_CTX under a private mutex, so
@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::http {
 namespace {

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::http {
 namespace {

@@ -2,9 +2,9 @@
 // Errors are answered as short plain text: Zoom and operators read them, not people in browsers.
 #include <memory>
 
-#include "core/webhook.hpp"
+#include "core/services/webhook.hpp"
 #include "http/server_impl.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::http {
 namespace {

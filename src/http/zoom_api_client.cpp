@@ -8,9 +8,9 @@
 #include <optional>
 #include <thread>
 
-#include "core/crypto.hpp"
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/crypto.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
 
 namespace zt::http {
 namespace {

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "core/zoom_api.hpp"
+#include "core/rules/zoom_api.hpp"
 
 namespace zt::http {
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli/completions.hpp"
-#include "core/config.hpp"
+#include "core/util/config.hpp"
 #include "support/harness.hpp"
 
 using namespace zt::cli;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "cli/output.hpp"
-#include "core/report.hpp"
+#include "core/services/report.hpp"
 #include "support/service_on_disk.hpp"
 
 using namespace zt;

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/click_filter.hpp"
+#include "core/rules/click_filter.hpp"
 #include "support/harness.hpp"
 
 using namespace zt;

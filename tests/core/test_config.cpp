@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/config.hpp"
-#include "core/error.hpp"
+#include "core/util/config.hpp"
+#include "core/util/error.hpp"
 #include "support/error_code.hpp"
 #include "support/harness.hpp"
 

@@ -10,7 +10,7 @@
 #include <random>
 #include <tuple>
 
-#include "core/webhook.hpp"
+#include "core/services/webhook.hpp"
 #include "support/service_on_disk.hpp"
 
 using namespace zt;

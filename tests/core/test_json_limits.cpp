@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "core/json_limits.hpp"
+#include "core/util/error.hpp"
+#include "core/util/json_limits.hpp"
 
 using zt::parse_json_bounded;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/lesson_rules.hpp"
+#include "core/rules/lesson_rules.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;

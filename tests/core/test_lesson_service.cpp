@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/lesson_service.hpp"
-#include "core/report.hpp"
+#include "core/util/error.hpp"
+#include "core/services/lesson_service.hpp"
+#include "core/services/report.hpp"
 #include "support/error_code.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"

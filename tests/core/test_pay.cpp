@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "core/error.hpp"
-#include "core/pay.hpp"
+#include "core/util/error.hpp"
+#include "core/rules/pay.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/lesson_rules.hpp"
+#include "core/rules/lesson_rules.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;

@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/reconcile.hpp"
+#include "core/util/error.hpp"
+#include "core/services/reconcile.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"
 

@@ -8,9 +8,9 @@
 #include <functional>
 #include <map>
 
-#include "core/reconcile.hpp"
-#include "core/report.hpp"
-#include "core/webhook.hpp"
+#include "core/services/reconcile.hpp"
+#include "core/services/report.hpp"
+#include "core/services/webhook.hpp"
 #include "support/harness.hpp"
 
 using namespace zt;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/webhook.hpp"
+#include "core/util/error.hpp"
+#include "core/services/webhook.hpp"
 #include "support/service_on_disk.hpp"
 
 using namespace zt;

@@ -2,7 +2,7 @@
 // diff to look at), and the properties a page relies on whatever the input.
 #include <catch2/catch.hpp>
 
-#include "core/svg_chart.hpp"
+#include "core/util/svg_chart.hpp"
 
 using namespace zt;
 

@@ -4,8 +4,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
-#include "core/telegram.hpp"
+#include "core/util/error.hpp"
+#include "core/services/telegram.hpp"
 #include "support/service_on_disk.hpp"
 
 using namespace zt;

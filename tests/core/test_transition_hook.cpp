@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "core/lesson_service.hpp"
+#include "core/services/lesson_service.hpp"
 #include "support/harness.hpp"
 
 using namespace zt;

@@ -4,12 +4,12 @@
 #include <thread>
 #include <vector>
 
-#include "core/click_filter.hpp"
-#include "core/crypto.hpp"
-#include "core/error.hpp"
-#include "core/time.hpp"
-#include "core/time_zone.hpp"
-#include "core/zoom_url.hpp"
+#include "core/rules/click_filter.hpp"
+#include "core/util/crypto.hpp"
+#include "core/util/error.hpp"
+#include "core/util/time.hpp"
+#include "core/util/time_zone.hpp"
+#include "core/rules/zoom_url.hpp"
 
 using namespace zt;
 

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "core/click_spool.hpp"
-#include "core/error.hpp"
-#include "core/webhook.hpp"
+#include "core/services/click_spool.hpp"
+#include "core/util/error.hpp"
+#include "core/services/webhook.hpp"
 #include "support/error_code.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/time.hpp"
+#include "core/util/time.hpp"
 #include "support/harness.hpp"
 #include "support/pay_columns.hpp"
 #include "support/past_lessons.hpp"

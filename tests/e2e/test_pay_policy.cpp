@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/time.hpp"
-#include "core/webhook.hpp"
+#include "core/util/time.hpp"
+#include "core/services/webhook.hpp"
 #include "support/fake_zoom.hpp"
 #include "support/harness.hpp"
 #include "support/past_lessons.hpp"

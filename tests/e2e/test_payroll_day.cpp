@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/time.hpp"
+#include "core/util/time.hpp"
 #include "support/harness.hpp"
 #include "support/past_lessons.hpp"
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-#include "core/text.hpp"
+#include "core/util/text.hpp"
 #include "support/harness.hpp"
 #include "support/past_lessons.hpp"
 

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "core/time.hpp"
+#include "core/util/time.hpp"
 #include "support/harness.hpp"
 
 using namespace zt::test;

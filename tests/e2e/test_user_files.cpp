@@ -16,7 +16,7 @@
 #include <fstream>
 #include <thread>
 
-#include "core/crypto.hpp"
+#include "core/util/crypto.hpp"
 #include "support/harness.hpp"
 #include "support/past_lessons.hpp"
 

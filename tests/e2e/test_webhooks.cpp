@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "core/time.hpp"
-#include "core/webhook.hpp"
+#include "core/util/time.hpp"
+#include "core/services/webhook.hpp"
 #include "support/harness.hpp"
 #include "support/past_lessons.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "core/error.hpp"
+#include "core/util/error.hpp"
 
 namespace zt::test {
 

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/crypto.hpp"
+#include "core/util/crypto.hpp"
 #include "support/json_reply.hpp"
 
 namespace zt::test {

@@ -3,7 +3,7 @@
 // database file that the real binary then reads.
 #include <string>
 
-#include "core/lesson_service.hpp"
+#include "core/services/lesson_service.hpp"
 #include "support/harness.hpp"
 
 namespace zt::test {

@@ -3,7 +3,7 @@
 // core tests' fixtures.
 #include <chrono>
 
-#include "core/lesson_service.hpp"
+#include "core/services/lesson_service.hpp"
 #include "support/harness.hpp"
 
 namespace zt::test {
