@@ -212,6 +212,7 @@ std::unique_ptr<CLI::App> make_app(GlobalOptions& globals, Context& ctx) {
   add_backup_command(*app, ctx);
   add_period_command(*app, ctx);
   add_verify_command(*app, ctx);
+  add_db_command(*app, ctx);
   add_reconcile_command(*app, ctx);
   add_webhook_command(*app, ctx);
   add_events_command(*app, ctx);

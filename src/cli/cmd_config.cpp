@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "core/util/database_url.hpp"
 #include "core/util/json_limits.hpp"
 
 namespace zt::cli {
@@ -19,7 +20,7 @@ std::vector<ShownSetting> shown_settings(const Config& config) {
     auto setting = key == "webhook_secret"   ? effective_webhook_secret(config)
                    : key == "telegram_token" ? effective_telegram_token(config)
                                              : config.setting(d.key);
-    shown.push_back({d.key, d.secret ? describe_secret(setting) : setting.value, setting.origin});
+    shown.push_back({d.key, d.secret ? describe_secret(setting) : redact_database_url(setting.value), setting.origin});
   }
   return shown;
 }

@@ -19,7 +19,7 @@ namespace {
 constexpr auto telegram_drain_limit = std::chrono::seconds{40};
 
 struct ReconcileFlags {
-  std::optional<std::string> grace, stale_after, max_lesson, telegram_token_file;
+  std::optional<std::string> grace, stale_after, max_lesson, telegram_token_file, spool;
   bool zoom_api = false;
   bool dry_run = false;
   bool json = false;
@@ -98,7 +98,7 @@ void print_result(const Context& ctx, const ReconcileResult& r, const std::optio
 }
 
 void run_reconcile(Context& ctx, const ReconcileFlags& f) {
-  const auto& config = ctx.config({{"grace", f.grace}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson},
+  const auto& config = ctx.config({{"grace", f.grace}, {"spool", f.spool}, {"stale_after", f.stale_after}, {"max_lesson", f.max_lesson},
                                    {"telegram_token_file", f.telegram_token_file}});
   ReconcileOptions options;
   options.stale_after = config.parsed("stale_after", parse_duration);
@@ -112,6 +112,14 @@ void run_reconcile(Context& ctx, const ReconcileFlags& f) {
         std::cerr << fmt::format("\rzoom api: {}/{} lessons", done, total) << (done == total ? "\n" : "") << std::flush;
       };
     }
+  }
+  // Runs never overlap, on one machine or several: a second run waits for the first, as long as a
+  // write would wait for a lock, then leaves the work to it.
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(config.parsed("busy_timeout", parse_duration));
+  auto run = ctx.store().lock_run("reconcile", wait);
+  if (!run) {
+    if (!ctx.quiet()) std::cerr << "zoomtrack: another reconcile is running on this database; this one did nothing\n";
+    return;
   }
   auto result = reconcile(ctx.lessons(), options);
   auto telegram = send_telegram_outbox(ctx, f.dry_run);
@@ -127,6 +135,8 @@ void run_reconcile(Context& ctx, const ReconcileFlags& f) {
 void add_reconcile_command(CLI::App& app, Context& ctx) {
   auto f = std::make_shared<ReconcileFlags>();
   auto* cmd = app.add_subcommand("reconcile", "settle lessons that only time or Zoom's records can settle");
+  cmd->add_option("--spool", f->spool, "the click spool to replay (env ZOOMTRACK_SPOOL; default beside a SQLite database)")
+      ->type_name("FILE");
   cmd->add_option("--grace", f->grace, "an end becomes final this long after it (env ZOOMTRACK_GRACE, default 10m)");
   cmd->add_option("--max-lesson", f->max_lesson, "a longer lesson goes to needs_review (env ZOOMTRACK_MAX_LESSON, default 6h)");
   cmd->add_option("--stale-after", f->stale_after,

@@ -22,7 +22,7 @@ namespace {
 
 struct ServeOptions {
   std::optional<std::string> listen, base_url, tls_cert, tls_key, trusted_proxy, log_format,
-      webhook_secret_file, webhook_max_age, grace, max_lesson, telegram_token_file;
+      webhook_secret_file, webhook_max_age, grace, max_lesson, telegram_token_file, spool;
   // Not a config setting: an operator's knob (and the tests' way to see the limit work quickly).
   std::string header_timeout = "10s";
   std::string max_connections = "10000", max_connections_per_client = "1000";
@@ -83,7 +83,9 @@ http::ServerOptions server_options(Context& ctx, const ServeOptions& o) {
 // Room kept allocated for the click spool: about 15,000 clicks.
 constexpr size_t spool_reserve_bytes = 4 * 1024 * 1024;
 
-// Stores spooled clicks as soon as the database takes writes again: checks once a second.
+// Stores spooled clicks as soon as the database takes writes again: checks once a second. Every
+// few seconds it also learns the links created since (by any process): their clicks reach Zoom
+// even while the database cannot be read.
 class SpoolReplayer {
  public:
   explicit SpoolReplayer(LessonService& lessons) : thread_([this, &lessons] { run(lessons); }) {}
@@ -100,7 +102,15 @@ class SpoolReplayer {
  private:
   void run(LessonService& lessons) {
     std::unique_lock lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::seconds{1}, [this] { return stopping_; })) {
+    for (int tick = 0;; ++tick) {
+      if (tick % 5 == 0) {
+        try {
+          lessons.remember_recent_links();
+        } catch (const Error&) {
+          // The database cannot be read now: the links learnt so far stay.
+        }
+      }
+      if (wake_.wait_for(lock, std::chrono::seconds{1}, [this] { return stopping_; })) break;
       if (lessons.spooled_clicks() == 0 && lessons.spool_reserve_held()) continue;
       try {
         auto replayed = lessons.replay_spool();
@@ -162,7 +172,7 @@ void serve(Context& ctx, const ServeOptions& o) {
   ctx.config({{"listen", o.listen}, {"base_url", o.base_url}, {"tls_cert", o.tls_cert},
               {"tls_key", o.tls_key}, {"trusted_proxy", o.trusted_proxy}, {"log_format", o.log_format},
               {"webhook_secret_file", o.webhook_secret_file}, {"webhook_max_age", o.webhook_max_age},
-              {"grace", o.grace}, {"max_lesson", o.max_lesson}, {"telegram_token_file", o.telegram_token_file}});
+              {"grace", o.grace}, {"max_lesson", o.max_lesson}, {"spool", o.spool}, {"telegram_token_file", o.telegram_token_file}});
   auto options = server_options(ctx, o);
   if (options.log_requests) {
     ctx.set_transition_hook([json = options.json_logs](const Lesson& before, const LessonState& after,
@@ -253,6 +263,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--webhook-secret-file", o->webhook_secret_file, "file with the Zoom webhook secret token")->type_name("FILE");
   cmd->add_option("--webhook-max-age", o->webhook_max_age, "oldest webhook timestamp accepted (default 2h)");
+  cmd->add_option("--spool", o->spool, "clicks kept here while the database cannot write (env ZOOMTRACK_SPOOL)")
+      ->type_name("FILE");
   cmd->add_option("--grace", o->grace, "a teacher who rejoins within this continues the lesson (default 10m)");
   cmd->add_option("--max-lesson", o->max_lesson, "a longer lesson goes to needs_review, never paid as is (default 6h)");
   add_telegram_token_flag(*cmd, o->telegram_token_file);

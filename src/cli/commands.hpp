@@ -21,6 +21,7 @@ void add_config_command(CLI::App& app, Context& ctx);
 void add_completions_command(CLI::App& app, Context& ctx);
 void add_period_command(CLI::App& app, Context& ctx);
 void add_verify_command(CLI::App& app, Context& ctx);
+void add_db_command(CLI::App& app, Context& ctx);
 
 // --json / --csv on a listing command; they exclude each other.
 struct FormatFlags {

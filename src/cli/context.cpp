@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/util/database_url.hpp"
 #include "core/util/error.hpp"
 #include "core/util/text.hpp"
 #include "core/util/time_zone.hpp"
@@ -68,7 +69,7 @@ void Context::describe_settings(const std::string& file) const {
     const auto& s = config_->setting(d.key);
     if (s.origin == "default" && std::string(d.key) != "db") continue;
     if (d.secret) std::cerr << fmt::format("zoomtrack: {} = {}\n", d.key, describe_secret(s));
-    else std::cerr << fmt::format("zoomtrack: {} = {} ({})\n", d.key, s.value, s.origin);
+    else std::cerr << fmt::format("zoomtrack: {} = {} ({})\n", d.key, redact_database_url(s.value), s.origin);
   }
 }
 
@@ -83,7 +84,7 @@ Store& Context::store() {
                   "give --db a file path such as ./zoomtrack.db");
     }
     std::error_code ec;
-    bool exists = fs::exists(db.value, ec);
+    bool exists = is_database_url(db.value) || fs::exists(db.value, ec);
     if (!exists && !may_create_database_) {
       // Read commands never create: a mistyped --db must not answer with an empty report.
       throw Error(ErrorCode::runtime, fmt::format("no zoomtrack database at {}", db.value),
@@ -97,18 +98,23 @@ Store& Context::store() {
                     fmt::format("create the directory first, e.g. mkdir -p {}", parent.string()));
       }
     }
-    StoreOptions options;
-    options.create = may_create_database_;
-    auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(config().parsed("busy_timeout", parse_duration));
-    options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(busy.count(), 3600 * 1000));
-    store_ = std::make_unique<Store>(db.value, options);
+    store_ = std::make_unique<Store>(db.value, store_options());
   }
   return *store_;
+}
+
+StoreOptions Context::store_options() {
+  StoreOptions options;
+  options.create = may_create_database_;
+  auto busy = std::chrono::duration_cast<std::chrono::milliseconds>(config().parsed("busy_timeout", parse_duration));
+  options.busy_timeout_ms = static_cast<int>(std::min<int64_t>(busy.count(), 3600 * 1000));
+  return options;
 }
 
 ServiceOptions Context::service_options() {
   ServiceOptions options;
   options.base_url = config().get("base_url");
+  options.spool_path = config().get("spool");
   while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   // "--base-url 'x'", "ZOOMTRACK_BASE_URL 'x'" or "zoomtrack.conf:3 'x'": where to correct it.
   auto named = fmt::format("{} '{}'", where_given("base_url", config().setting("base_url")),

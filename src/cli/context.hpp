@@ -29,6 +29,8 @@ class Context {
   // serve) create a missing one; the others fail with "no zoomtrack database at PATH".
   Store& store();
   void allow_create_database() { may_create_database_ = true; }
+  // How stores are opened: the busy timeout from the settings (and whether --db may be created).
+  StoreOptions store_options();
   LessonService& lessons();
   // What lessons() is made with, from the settings alone: no database is opened.
   ServiceOptions service_options();

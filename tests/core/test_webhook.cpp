@@ -112,7 +112,7 @@ LessonState run_meeting_click_spooled(const std::vector<ZoomEventSpec>& events) 
   Fixture f;
   auto lesson = f.create();
   f.clock.set(at("2026-11-25T09:00:00Z"));
-  ClickSpool(spool_path_for(f.store.path()))
+  ClickSpool(spool_path_for(f.store))
       .append({"spooled-1", lesson.track_token, Click{0, f.clock.now(), "203.0.113.5", "Mozilla/5.0", "real", "GET"}});
   f.clock.set(at("2026-11-25T10:05:00Z"));
   for (const auto& event : events) f.post(build_zoom_event(event));

@@ -1,4 +1,5 @@
 #include "support/harness.hpp"
+#include "support/postgres.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -132,8 +133,9 @@ std::string fixture(const std::string& relative) {
 RunResult run_zoomtrack(const std::vector<std::string>& args, const Env& env,
                         const std::string& stdin_text, int timeout_s) {
   std::vector<std::string> argv{ZOOMTRACK_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_program(argv, env, stdin_text, timeout_s);
+  auto mapped = with_mapped_database(args);
+  argv.insert(argv.end(), mapped.begin(), mapped.end());
+  return run_program(argv, with_mapped_database(args, env), stdin_text, timeout_s);
 }
 
 RunResult run_program(const std::vector<std::string>& argv, const Env& env, const std::string& stdin_text,
@@ -154,7 +156,9 @@ ServeProcess::ServeProcess(const std::string& db, const Env& env, const std::vec
   write_file(dir_->file("in"), "");
   std::vector<std::string> args{ZOOMTRACK_BINARY, "--db", db, "serve", "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(args, env, dir_->file("in"), dir_->file("out"), log_path_);
+  auto mapped_env = with_mapped_database(args, env);
+  args = with_mapped_database(args);
+  pid_ = spawn(args, mapped_env, dir_->file("in"), dir_->file("out"), log_path_);
   // serve prints "listening on http(s)://127.0.0.1:PORT" once it is bound.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -175,7 +175,10 @@ bool read_batch(LineReader& reader, size_t& number, std::vector<SpoolLine>& batc
 
 }  // namespace
 
-std::string spool_path_for(const std::string& db_path) { return db_path + ".spool"; }
+std::string spool_path_for(const Store& store) {
+  // A PostgreSQL database is shared by several servers: each keeps its own spool where it runs.
+  return store.engine() == SqlEngine::postgres ? "zoomtrack.spool" : store.path() + ".spool";
+}
 
 ClickSpool::ClickSpool(std::string path) : path_(std::move(path)) {}
 

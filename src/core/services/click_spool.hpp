@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/rules/lesson.hpp"
+#include "core/store/store.hpp"
 
 namespace zt {
 
@@ -88,7 +89,7 @@ class ClickSpool {
   std::atomic<size_t> reserve_bytes_{0};
 };
 
-// "{db}.spool": beside the database, on the same disk.
-std::string spool_path_for(const std::string& db_path);
+// "{db}.spool": beside a SQLite database, on the same disk; ./zoomtrack.spool for PostgreSQL.
+std::string spool_path_for(const Store& store);
 
 }  // namespace zt

@@ -80,7 +80,7 @@ void to_json(nlohmann::json& j, const LessonDetail& d) {
 }
 
 LessonService::LessonService(Store& store, const Clock& clock, ServiceOptions options)
-    : store_(store), clock_(clock), options_(std::move(options)), spool_(spool_path_for(store.path())) {}
+    : store_(store), clock_(clock), options_(std::move(options)), spool_(options_.spool_path.empty() ? spool_path_for(store) : options_.spool_path) {}
 
 namespace {
 
@@ -287,8 +287,16 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
     });
   } catch (const Error& e) {
     if (!cannot_write_now(e)) throw;
-    // The write failed, so the lesson (for its Zoom link) is read on a reader connection.
-    auto lesson = store_.find_lesson_by_track_token(token);
+    // The write failed, so the lesson (for its Zoom link) is read on a reader connection, or
+    // taken as last read when the database cannot even be read.
+    std::optional<Lesson> lesson;
+    try {
+      lesson = store_.find_lesson_by_track_token(token);
+    } catch (const Error& read_error) {
+      if (!cannot_write_now(read_error)) throw;
+      lesson = known_link(token);
+      if (!lesson) throw;
+    }
     if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
     spool_or_hold({random_token(), token, click}, lesson->id, e.what());
     outcome.spooled = true;
@@ -303,15 +311,36 @@ ClickOutcome LessonService::record_click(const std::string& token, const ClickRe
 }
 
 void LessonService::require_known_track_token(const std::string& token) {
-  {
-    std::lock_guard lock(known_track_tokens_mutex_);
-    if (known_track_tokens_.count(token)) return;
-  }
+  if (known_link(token)) return;
   // Read before writing: an unknown token writes nothing and needs no write lock.
-  if (!store_.find_lesson_by_track_token(token)) throw Error(ErrorCode::not_found, "unknown tracking link");
-  std::lock_guard lock(known_track_tokens_mutex_);
-  if (known_track_tokens_.size() >= max_known_track_tokens) known_track_tokens_.clear();
-  known_track_tokens_.insert(token);
+  auto lesson = store_.find_lesson_by_track_token(token);
+  if (!lesson) throw Error(ErrorCode::not_found, "unknown tracking link");
+  remember_link(*lesson);
+}
+
+void LessonService::remember_link(const Lesson& lesson) {
+  std::lock_guard lock(known_links_mutex_);
+  if (known_links_.size() >= max_known_links) known_links_.clear();
+  known_links_.insert_or_assign(lesson.track_token, lesson);
+}
+
+std::optional<Lesson> LessonService::known_link(const std::string& token) {
+  std::lock_guard lock(known_links_mutex_);
+  auto found = known_links_.find(token);
+  if (found == known_links_.end()) return std::nullopt;
+  return found->second;
+}
+
+void LessonService::remember_recent_links() {
+  int64_t after;
+  {
+    std::lock_guard lock(known_links_mutex_);
+    after = newest_known_link_id_;
+  }
+  auto lessons = store_.newest_clickable_lessons(after, static_cast<int>(max_known_links / 2));
+  for (const auto& lesson : lessons) remember_link(lesson);
+  std::lock_guard lock(known_links_mutex_);
+  for (const auto& lesson : lessons) newest_known_link_id_ = std::max(newest_known_link_id_, lesson.id);
 }
 
 Lesson LessonService::apply_click(Lesson lesson, const Click& click, const std::string& spool_id) {

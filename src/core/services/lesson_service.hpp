@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct ServiceOptions {
   Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
   Seconds max_lesson = default_max_lesson;  // longer lessons go to needs_review, never paid as is
   PayPolicy pay_policy = {};  // what lessons outside closed periods pay (sessions show, period close)
+  std::string spool_path;     // the click spool; empty: spool_path_for(the database)
 };
 
 // Why a lesson changed, for the audit trail.
@@ -118,6 +120,10 @@ class LessonService {
   // file with its reason. Clicks held in memory are spooled first; the spool's reserve is
   // topped up. Throws busy or storage when the database still cannot write.
   SpoolReplay replay_spool();
+  // serve, at start and then now and again: remembers the newest links that can still be
+  // clicked (up to max_known_links; afterwards only those created since), so that their clicks
+  // reach Zoom even while the database cannot be read.
+  void remember_recent_links();
   // Replays the spool when it holds clicks, then probes the database with a write.
   StorageHealth check_storage();
   // In the spool file, and held in memory because not even the spool could be written.
@@ -246,13 +252,18 @@ class LessonService {
   static constexpr size_t max_held_clicks = 100000;
   mutable std::mutex held_mutex_;
   std::deque<SpooledClick> held_;
-  // Tracking tokens known to name a lesson. A click on one goes straight to its write, which
-  // reads the lesson itself; only a token not seen yet is first looked up on a reader, so that
-  // a scan of made-up tokens never queues for the writer. Lessons are never deleted and their
-  // tokens never change, so an entry never goes stale. Bounded: cleared when full.
-  static constexpr size_t max_known_track_tokens = 16384;
-  std::mutex known_track_tokens_mutex_;
-  std::unordered_set<std::string> known_track_tokens_;
+  // Tracking links known to name a lesson, with the lesson as last read. A click on one goes
+  // straight to its write, which reads the lesson itself; only a token not seen yet is first
+  // looked up on a reader, so that a scan of made-up tokens never queues for the writer. Lessons
+  // are never deleted and their tokens and Zoom links never change: when the database cannot be
+  // read at all (PostgreSQL down), the lesson kept here is enough to send the student to Zoom.
+  // Bounded: cleared when full.
+  static constexpr size_t max_known_links = 20000;
+  void remember_link(const Lesson& lesson);
+  std::optional<Lesson> known_link(const std::string& token);
+  std::mutex known_links_mutex_;
+  std::unordered_map<std::string, Lesson> known_links_;
+  int64_t newest_known_link_id_ = 0;
 };
 
 }  // namespace zt

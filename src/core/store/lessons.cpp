@@ -17,7 +17,7 @@ constexpr const char* lesson_columns_without_links =
     "scheduled_at, expires_at, started_at, ended_at, end_source, ref, '', length_s, start_source, presence, "
     "teacher_present_s, together_s, teacher_late_s";
 
-Lesson read_lesson(SQLite::Statement& q) {
+Lesson read_lesson(SqlStatement& q) {
   Lesson l;
   l.id = q.getColumn(0).getInt64();
   l.teacher = q.getColumn(1).getString();
@@ -48,19 +48,19 @@ Lesson read_lesson(SQLite::Statement& q) {
   return l;
 }
 
-std::optional<int64_t> int_column(const SQLite::Column& c) {
+std::optional<int64_t> int_column(const SqlColumn& c) {
   if (c.isNull()) return std::nullopt;
   return c.getInt64();
 }
 
-void bind_int(SQLite::Statement& q, int index, const std::optional<int64_t>& n) {
+void bind_int(SqlStatement& q, int index, const std::optional<int64_t>& n) {
   if (n) q.bind(index, *n);
   else q.bind(index);
 }
 
 namespace {
 
-std::vector<Lesson> read_lessons(SQLite::Statement& q) {
+std::vector<Lesson> read_lessons(SqlStatement& q) {
   std::vector<Lesson> lessons;
   while (q.executeStep()) lessons.push_back(read_lesson(q));
   return lessons;
@@ -73,7 +73,7 @@ int64_t Store::insert_lesson(const Lesson& l) {
     Query q(c, "INSERT INTO lessons (teacher, teacher_name, teacher_zoom_email, student, "
                         "student_name, zoom_url, meeting_id, track_token, leave_token, base_url, "
                         "status, created_at, scheduled_at, expires_at, ref, student_zoom_email, length_s) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
     q->bind(1, l.teacher);
     q->bind(2, l.teacher_name);
     q->bind(3, l.teacher_zoom_email);
@@ -92,8 +92,7 @@ int64_t Store::insert_lesson(const Lesson& l) {
     else q->bind(15, l.ref);
     q->bind(16, l.student_zoom_email);
     bind_int(*q, 17, l.length_s);
-    q->exec();
-    return c.db.getLastInsertRowid();
+    return inserted_id(*q);
   });
 }
 
@@ -131,7 +130,7 @@ std::optional<Lesson> Store::find_unstarted_twin(const Lesson& l) {
   return read([&](Connection& c) -> std::optional<Lesson> {
     static const auto sql = fmt::format(
         "SELECT {} FROM lessons WHERE status = 'created' AND teacher = ? AND student = ? "
-        "AND zoom_url = ? AND scheduled_at IS ? ORDER BY id LIMIT 1",
+        "AND zoom_url = ? AND scheduled_at IS NOT DISTINCT FROM ? ORDER BY id LIMIT 1",
         lesson_columns);
     Query q(c, sql);
     q->bind(1, l.teacher);
@@ -152,7 +151,7 @@ std::vector<Lesson> Store::list_lessons(const LessonFilter& filter) {
 void Store::for_each_lesson(const LessonFilter& f, const std::function<void(const Lesson&)>& visit) {
   // Only the conditions given are in the SQL, so that SQLite can use the teacher's or student's
   // index; each shape is prepared once per connection.
-  std::string where = "1";
+  std::string where = "1 = 1";
   if (!f.statuses.empty()) {
     where += " AND status IN (?";
     for (size_t i = 1; i < f.statuses.size(); ++i) where += ",?";
@@ -287,6 +286,18 @@ std::optional<TimePoint> Store::next_scheduled_on_meeting(const Lesson& lesson) 
     q->bind(3, lesson.id);
     q->executeStep();
     return time_column(q->getColumn(0));
+  });
+}
+
+std::vector<Lesson> Store::newest_clickable_lessons(int64_t after_id, int limit) {
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE id > ? AND status NOT IN ('void', 'expired', 'final') "
+                                      "ORDER BY id DESC LIMIT ?",
+                                      lesson_columns);
+  return read([&](Connection& c) {
+    Query q(c, sql);
+    q->bind(1, after_id);
+    q->bind(2, limit);
+    return read_lessons(*q);
   });
 }
 

@@ -12,7 +12,7 @@
 namespace zt {
 namespace {
 
-Segment read_segment(SQLite::Statement& q) {
+Segment read_segment(SqlStatement& q) {
   Segment s;
   s.source = q.getColumn(0).getString();
   s.meeting_uuid = q.getColumn(1).getString();
@@ -27,7 +27,7 @@ Segment read_segment(SQLite::Statement& q) {
   return s;
 }
 
-WebhookEventRecord read_event(SQLite::Statement& q, bool with_body) {
+WebhookEventRecord read_event(SqlStatement& q, bool with_body) {
   WebhookEventRecord e;
   e.id = q.getColumn(0).getInt64();
   e.delivery_key = q.getColumn(1).getString();
@@ -70,7 +70,7 @@ std::optional<StoredSegment> stored_segment(Store::Connection& c, const Segment&
 }
 
 // The columns after the key, in one order for both statements below.
-void bind_segment_values(SQLite::Statement& q, int first, const std::string& meeting_id, const Segment& s) {
+void bind_segment_values(SqlStatement& q, int first, const std::string& meeting_id, const Segment& s) {
   q.bind(first, meeting_id);
   q.bind(first + 1, s.participant_id);
   q.bind(first + 2, s.host_id);
@@ -159,11 +159,13 @@ std::vector<Segment> Store::teacher_segments_between(const std::string& meeting_
         "AND at >= ?4 AND at < ?5 {2}",
         segment_columns, "meeting_id = ?1 AND " + teacher, "AND (?3 IS NULL OR join_time IS NULL OR join_time < ?3)");
   };
-  static const std::string sql = fmt::format("{} UNION ALL {} UNION ALL {}", ranges("is_host = 1"),
-                                             ranges("?6 <> '' AND email <> '' AND email = ?6 COLLATE NOCASE"),
-                                             ranges("?7 <> '' AND name = ?7"));
+  static const EngineSql sql([&](SqlEngine engine) {
+    return fmt::format("{} UNION ALL {} UNION ALL {}", ranges("is_host = 1"),
+                       ranges("?6 <> '' AND email <> '' AND " + equal_ignoring_case(engine, "email", "?6")),
+                       ranges("?7 <> '' AND name = ?7"));
+  });
   return read([&](Connection& c) {
-    Query q(c, sql);
+    Query q(c, sql(c));
     q->bind(1, meeting_id);
     q->bind(2, format_utc(from));
     bind_time(*q, 3, to);
@@ -193,7 +195,7 @@ void Store::record_meeting_end(const std::string& meeting_id, const std::string&
   change([&](Connection& c) {
     Query q(c, "INSERT INTO meeting_ends (meeting_uuid, meeting_id, end_time) "
                               "VALUES (?,?,?) ON CONFLICT (meeting_uuid) DO UPDATE SET "
-                              "end_time = MAX(end_time, excluded.end_time)");
+                              "end_time = CASE WHEN excluded.end_time > meeting_ends.end_time THEN excluded.end_time ELSE meeting_ends.end_time END");
     q->bind(1, meeting_uuid);
     q->bind(2, meeting_id);
     q->bind(3, format_utc(end_time));
@@ -231,7 +233,7 @@ namespace {
 void insert_webhook_row(Store::Connection& c, WebhookEventRecord& e, std::optional<int64_t> duplicate_of) {
   Store::Query q(c, "INSERT INTO webhook_events (delivery_key, duplicate_of, received_at, "
                     "event, event_ts, meeting_id, meeting_uuid, body, outcome, detail, "
-                    "lesson_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                    "lesson_id) VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
   q->bind(1, e.delivery_key);
   if (duplicate_of) q->bind(2, *duplicate_of);
   else q->bind(2);
@@ -245,8 +247,7 @@ void insert_webhook_row(Store::Connection& c, WebhookEventRecord& e, std::option
   q->bind(10, e.detail);
   if (e.lesson_id) q->bind(11, *e.lesson_id);
   else q->bind(11);
-  q->exec();
-  e.id = c.db.getLastInsertRowid();
+  e.id = inserted_id(*q);
 }
 
 }  // namespace
@@ -298,7 +299,7 @@ namespace {
 constexpr std::array<std::string_view, 3> indexed_outcomes{"received", "unmatched", "error"};
 
 std::string where_outcome(const std::string& outcome) {
-  if (outcome.empty()) return "1";
+  if (outcome.empty()) return "1 = 1";
   if (std::find(indexed_outcomes.begin(), indexed_outcomes.end(), outcome) != indexed_outcomes.end()) {
     return fmt::format("outcome = ?1 AND outcome IN ('{}')", fmt::join(indexed_outcomes, "', '"));
   }

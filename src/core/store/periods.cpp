@@ -14,7 +14,7 @@ constexpr const char* period_columns =
     "id, label, from_utc, to_utc, tz, status, closed_at, closed_by, lessons, duration_s, minutes, "
     "needs_review, adjustments, columns, digest, reopened_at, reopened_by, reopen_reason";
 
-PayPeriod read_period(SQLite::Statement& q) {
+PayPeriod read_period(SqlStatement& q) {
   PayPeriod p;
   p.id = q.getColumn(0).getInt64();
   p.label = q.getColumn(1).getString();
@@ -37,18 +37,18 @@ PayPeriod read_period(SQLite::Statement& q) {
   return p;
 }
 
-std::vector<PayPeriod> read_periods(SQLite::Statement& q) {
+std::vector<PayPeriod> read_periods(SqlStatement& q) {
   std::vector<PayPeriod> periods;
   while (q.executeStep()) periods.push_back(read_period(q));
   return periods;
 }
 
-void bind_source(SQLite::Statement& q, int index, const std::optional<EndSource>& source) {
+void bind_source(SqlStatement& q, int index, const std::optional<EndSource>& source) {
   if (source) q.bind(index, to_string(*source));
   else q.bind(index);
 }
 
-std::optional<EndSource> source_column(const SQLite::Column& c) {
+std::optional<EndSource> source_column(const SqlColumn& c) {
   if (c.isNull()) return std::nullopt;
   return parse_end_source(c.getString());
 }
@@ -57,7 +57,7 @@ constexpr const char* adjustment_columns =
     "id, lesson_id, period_id, at, recorded_at, old_paid_s, new_paid_s, source, reason, who, "
     "teacher, student, status, started_at, ended_at, end_source";
 
-Adjustment read_adjustment(SQLite::Statement& q) {
+Adjustment read_adjustment(SqlStatement& q) {
   Adjustment a;
   a.id = q.getColumn(0).getInt64();
   a.lesson_id = q.getColumn(1).getInt64();
@@ -92,7 +92,7 @@ constexpr const char* locked_report_columns =
     "pl.start_source, '', pl.teacher_present_s, pl.together_s, pl.teacher_late_s, pl.length_s";
 constexpr int report_column_count = 14;
 
-Lesson read_report_lesson(SQLite::Statement& q) {
+Lesson read_report_lesson(SqlStatement& q) {
   Lesson l;
   l.id = q.getColumn(0).getInt64();
   l.teacher = q.getColumn(1).getString();
@@ -117,32 +117,7 @@ constexpr const char* is_locked_sql =
     "EXISTS (SELECT 1 FROM period_lessons pl JOIN periods p ON p.id = pl.period_id "
     "WHERE pl.lesson_id = lessons.id AND p.status = 'closed')";
 
-void sqlite_audit_hash(sqlite3_context* context, int argc, sqlite3_value** argv) {
-  auto text = [&](int i) {
-    const auto* value = sqlite3_value_text(argv[i]);
-    return value ? std::string(reinterpret_cast<const char*>(value), static_cast<size_t>(sqlite3_value_bytes(argv[i])))
-                 : std::string();
-  };
-  auto id = [&](int i) -> std::optional<int64_t> {
-    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return std::nullopt;
-    return sqlite3_value_int64(argv[i]);
-  };
-  if (argc != 11) {
-    sqlite3_result_error(context, "zt_audit_hash takes 11 arguments", -1);
-    return;
-  }
-  AuditRow row{*id(1), id(2), id(3), text(4), text(5), text(6), text(7), text(8), text(9), text(10), ""};
-  auto hash = audit_hash(text(0), row);
-  sqlite3_result_text(context, hash.c_str(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
-}
-
 }  // namespace
-
-void register_store_functions(SQLite::Database& db) {
-  int rc = sqlite3_create_function_v2(db.getHandle(), "zt_audit_hash", 11, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                      nullptr, sqlite_audit_hash, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) throw Error(ErrorCode::runtime, "cannot register the audit hash function");
-}
 
 void append_audit(Store::Connection& c, std::optional<int64_t> lesson_id, std::optional<int64_t> period_id,
                   const AuditEntry& a) {
@@ -281,15 +256,14 @@ int64_t Store::insert_period(const PayPeriod& p) {
   return change([&](Connection& c) {
     Query q(c, "INSERT INTO periods (label, from_utc, to_utc, tz, status, closed_at, closed_by, lessons, "
                "duration_s, minutes, needs_review, adjustments, columns, digest) "
-               "VALUES (?,?,?,?,'closed',?,?,0,0,0,0,0,'','')");
+               "VALUES (?,?,?,?,'closed',?,?,0,0,0,0,0,'','') RETURNING id");
     q->bind(1, p.label);
     q->bind(2, format_utc(p.from));
     q->bind(3, format_utc(p.to));
     q->bind(4, p.tz);
     q->bind(5, format_utc(p.closed_at));
     q->bind(6, p.closed_by);
-    q->exec();
-    return c.db.getLastInsertRowid();
+    return inserted_id(*q);
   });
 }
 
@@ -377,7 +351,7 @@ constexpr const char* lock_sql =
     "AND a.withdrawn_at IS NULL), 0), pl.lesson_id, pl.pay_policy "
     "FROM period_lessons pl JOIN periods p ON p.id = pl.period_id WHERE p.status = 'closed'";
 
-LessonLock read_lock(SQLite::Statement& q) {
+LessonLock read_lock(SqlStatement& q) {
   return {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), q.getColumn(3).getInt64(),
           q.getColumn(5).getString()};
 }

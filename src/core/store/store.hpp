@@ -1,8 +1,11 @@
 #pragma once
-// The only owner of SQL. One SQLite file in WAL mode. Writes go through one writer connection
-// inside Store::write (one IMMEDIATE transaction, group-committed), so readers never see half a
-// change; reads outside a write use a pool of reader connections and never wait for the
-// writer's fsync.
+// The only owner of SQL. The database is a SQLite file (WAL mode) or, given a postgresql://
+// URL, a PostgreSQL database that several zoomtrack processes share. Writes go through one
+// writer connection inside Store::write (one transaction, group-committed; on PostgreSQL it
+// also takes a lock that orders the writes of every process, as SQLite's file lock does), so
+// readers never see half a change; reads outside a write use a pool of reader connections and
+// never wait for the writer's commit.
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -15,11 +18,7 @@
 #include "core/rules/lesson.hpp"
 #include "core/rules/pay.hpp"
 #include "core/rules/pay_period.hpp"
-
-namespace SQLite {
-class Database;
-class Statement;
-}
+#include "core/store/sql.hpp"
 
 namespace zt {
 
@@ -57,6 +56,9 @@ struct StoreOptions {
   int busy_timeout_ms = 10000;
   // Off for the commands that only read: a mistyped --db must not create an empty database.
   bool create = true;
+  // Reader connections open at once, at most: a PostgreSQL connection is a server process.
+  // 0: as many as threads read at once (SQLite's are cheap); PostgreSQL's default is 16.
+  size_t max_readers = 0;
 };
 
 // The counts /metrics and healthz read.
@@ -69,12 +71,15 @@ class Store {
  public:
   static constexpr int schema_version = 9;
 
+  // `path`: a SQLite file, or a postgresql:// (postgres://) URL.
   explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // The --db as given, with a URL's password masked: fit for messages.
   const std::string& path() const { return path_; }
+  SqlEngine engine() const { return engine_kind_; }
 
   // Runs `body` atomically and durably: its changes are committed (fsync'd) when write returns,
   // and rolled back when it throws. Concurrent writers share one transaction and one fsync
@@ -87,6 +92,14 @@ class Store {
   // Inside a write: runs `body` in its own savepoint. When it throws, only its changes (and its
   // after_commit actions) are undone and the exception is rethrown; the write goes on.
   void attempt(const std::function<void()>& body);
+
+  // Held while one run of a job (reconcile) goes on, in whichever process: a second run asking
+  // for the same job waits up to `wait`, then gets nullptr. Released when destroyed.
+  class RunLock {
+   public:
+    virtual ~RunLock() = default;
+  };
+  std::unique_ptr<RunLock> lock_run(const std::string& job, std::chrono::milliseconds wait);
 
   // A write that changes nothing but must reach the disk: does the database take writes now?
   void probe_write(TimePoint now);
@@ -125,6 +138,9 @@ class Store {
   // where this lesson's window for a start from Zoom closes.
   std::optional<TimePoint> next_scheduled_on_meeting(const Lesson& lesson);
   std::vector<LessonCount> count_lessons_by_status();
+  // The newest lessons after `after_id` that a click may still reach (not void, expired or
+  // final), newest first, at most `limit`: serve keeps their links for when it cannot read.
+  std::vector<Lesson> newest_clickable_lessons(int64_t after_id, int limit);
 
   // Clicks and end signals. A click replayed from the spool carries its spool id: inserting it
   // a second time returns false and stores nothing.
@@ -229,21 +245,25 @@ class Store {
   std::vector<Adjustment> adjustments_for_lesson(int64_t lesson_id);
   void withdraw_adjustments_for_period_lessons(int64_t period_id, TimePoint at);
 
-  // Writes a consistent copy of the whole database to `path` (a new file) with SQLite's online
-  // backup API: one read snapshot, so writers go on meanwhile. The copy is one self-contained
-  // file (rollback journal, no -wal) and has passed PRAGMA integrity_check when this returns.
+  // Writes a consistent copy of the whole database to `path` (a new SQLite file): with SQLite's
+  // online backup API, or from PostgreSQL with copy_into. One read snapshot, so writers go on
+  // meanwhile. The copy is one self-contained file (rollback journal, no -wal) and has passed
+  // PRAGMA integrity_check when this returns.
   void copy_to(const std::string& path);
+  // Copies every row, ids and audit hashes as they are, into `target`, which must hold no
+  // lesson, event or period yet (either engine): one read snapshot of this database, one write
+  // of the target. Returns the rows copied per table.
+  std::vector<std::pair<std::string, int64_t>> copy_into(Store& target);
 
   // A connection and a statement borrowed from it: defined in store_internal.hpp, for the
   // store's own files only.
   class Connection;
   class Query;
+  class Engine;
 
  private:
   struct PendingWrite;
 
-  void refuse_foreign_database();
-  void migrate();
   std::optional<Lesson> find_lesson_where(const std::string& sql, const std::string& value);
   void lead_batch();
   void commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch);
@@ -254,15 +274,24 @@ class Store {
   // Runs `body` on the writer: inside this thread's write, or in a write of its own.
   template <class F>
   auto change(F&& body);
-  std::unique_ptr<Connection> open_reader();
+  // A reader from the pool, or a new one while fewer than options_.max_readers are open; else
+  // waits for one, up to the busy timeout.
+  std::unique_ptr<Connection> take_reader();
+  void give_back_reader(std::unique_ptr<Connection> reader);
+  // The writer connection, opened again first when its server went away.
+  Connection& writer();
 
   std::string path_;
   StoreOptions options_;
+  SqlEngine engine_kind_;
+  std::unique_ptr<Engine> engine_;
   std::unique_ptr<Connection> writer_;
   std::mutex writer_mutex_;  // the writer connection, held by the batch being committed
 
-  std::mutex readers_mutex_;  // the idle reader connections below
+  std::mutex readers_mutex_;  // the idle reader connections below, and their count
+  std::condition_variable reader_returned_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
+  size_t open_readers_ = 0;
 
   std::mutex queue_mutex_;  // the group-commit queue below
   std::vector<std::shared_ptr<PendingWrite>> queue_;

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* delivery_columns =
     "id, lesson_id, role, chat, state, created_at, attempts, next_attempt_at, sent_at, message_id, last_error";
 
-TelegramDelivery read_delivery(SQLite::Statement& q) {
+TelegramDelivery read_delivery(SqlStatement& q) {
   TelegramDelivery d;
   d.id = q.getColumn(0).getInt64();
   d.lesson_id = q.getColumn(1).getInt64();
@@ -27,7 +27,7 @@ TelegramDelivery read_delivery(SQLite::Statement& q) {
   return d;
 }
 
-std::vector<TelegramDelivery> read_deliveries(SQLite::Statement& q) {
+std::vector<TelegramDelivery> read_deliveries(SqlStatement& q) {
   std::vector<TelegramDelivery> out;
   while (q.executeStep()) out.push_back(read_delivery(q));
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -42,27 +42,28 @@ int64_t Store::insert_telegram_delivery(int64_t lesson_id, const std::string& ro
                                         TimePoint now) {
   return change([&](Connection& c) {
     Query q(c, "INSERT INTO telegram_deliveries (lesson_id, role, chat, state, created_at, next_attempt_at) "
-               "VALUES (?, ?, ?, 'queued', ?, ?)");
+               "VALUES (?, ?, ?, 'queued', ?, ?) RETURNING id");
     q->bind(1, lesson_id);
     q->bind(2, role);
     q->bind(3, chat);
     q->bind(4, format_utc(now));
     q->bind(5, format_utc(now));
-    q->exec();
-    return c.db.getLastInsertRowid();
+    return inserted_id(*q);
   });
 }
 
 std::vector<TelegramDelivery> Store::claim_telegram_deliveries(TimePoint now, TimePoint lease_until, size_t limit,
                                                                const std::vector<int64_t>& ids) {
-  static const auto sql = fmt::format(
-      "UPDATE telegram_deliveries SET next_attempt_at = ?1 WHERE id IN ("
-      "SELECT id FROM telegram_deliveries WHERE state = 'queued' AND next_attempt_at <= ?2 "
-      "AND (?3 IS NULL OR id IN (SELECT value FROM json_each(?3))) ORDER BY next_attempt_at, id LIMIT ?4) "
-      "RETURNING {}",
-      delivery_columns);
+  static const EngineSql sql([](SqlEngine engine) {
+    return fmt::format(
+        "UPDATE telegram_deliveries SET next_attempt_at = ?1 WHERE id IN ("
+        "SELECT id FROM telegram_deliveries WHERE state = 'queued' AND next_attempt_at <= ?2 "
+        "AND (?3 IS NULL OR id IN ({})) ORDER BY next_attempt_at, id LIMIT ?4) "
+        "RETURNING {}",
+        ids_from_json(engine, "?3"), delivery_columns);
+  });
   return change([&](Connection& c) {
-    Query q(c, sql);
+    Query q(c, sql(c));
     q->bind(1, format_utc(lease_until));
     q->bind(2, format_utc(now));
     if (ids.empty()) q->bind(3);
@@ -90,9 +91,12 @@ void Store::record_telegram_attempt(const TelegramDelivery& d) {
 
 void Store::release_telegram_deliveries(const std::vector<int64_t>& ids, TimePoint due) {
   if (ids.empty()) return;
+  static const EngineSql sql([](SqlEngine engine) {
+    return fmt::format("UPDATE telegram_deliveries SET next_attempt_at = ?1 WHERE state = 'queued' AND id IN ({})",
+                       ids_from_json(engine, "?2"));
+  });
   change([&](Connection& c) {
-    Query q(c, "UPDATE telegram_deliveries SET next_attempt_at = ? WHERE state = 'queued' "
-               "AND id IN (SELECT value FROM json_each(?))");
+    Query q(c, sql(c));
     q->bind(1, format_utc(due));
     q->bind(2, id_list(ids));
     q->exec();
@@ -118,11 +122,13 @@ std::vector<TelegramDelivery> Store::telegram_deliveries_for(int64_t lesson_id) 
 }
 
 std::vector<TelegramDelivery> Store::telegram_deliveries(const std::vector<int64_t>& ids) {
-  static const auto sql = fmt::format(
-      "SELECT {} FROM telegram_deliveries WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", delivery_columns);
+  static const EngineSql sql([](SqlEngine engine) {
+    return fmt::format("SELECT {} FROM telegram_deliveries WHERE id IN ({}) ORDER BY id", delivery_columns,
+                       ids_from_json(engine, "?1"));
+  });
   if (ids.empty()) return {};
   return read([&](Connection& c) {
-    Query q(c, sql);
+    Query q(c, sql(c));
     q->bind(1, id_list(ids));
     return read_deliveries(*q);
   });
@@ -137,9 +143,13 @@ int64_t Store::count_queued_telegram_deliveries() {
 }
 
 std::optional<TimePoint> Store::next_telegram_due(const std::vector<int64_t>& ids) {
+  static const EngineSql sql([](SqlEngine engine) {
+    return fmt::format("SELECT MIN(next_attempt_at) FROM telegram_deliveries WHERE state = 'queued' "
+                       "AND (?1 IS NULL OR id IN ({}))",
+                       ids_from_json(engine, "?1"));
+  });
   return read([&](Connection& c) -> std::optional<TimePoint> {
-    Query q(c, "SELECT MIN(next_attempt_at) FROM telegram_deliveries WHERE state = 'queued' "
-               "AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))");
+    Query q(c, sql(c));
     if (ids.empty()) q->bind(1);
     else q->bind(1, id_list(ids));
     q->executeStep();

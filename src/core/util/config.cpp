@@ -59,7 +59,10 @@ std::map<std::string, Setting> parse_config_file(const std::string& text, const 
 
 const std::vector<SettingDefinition>& setting_definitions() {
   static const std::vector<SettingDefinition> definitions{
-      {"db", "ZOOMTRACK_DB", "./zoomtrack.db", false, "the SQLite database file"},
+      {"db", "ZOOMTRACK_DB", "./zoomtrack.db", false,
+       "the SQLite database file, or a postgresql:// URL shared by several servers"},
+      {"spool", "ZOOMTRACK_SPOOL", "", false,
+       "serve, reconcile: the click spool (default: beside a SQLite database, ./zoomtrack.spool for PostgreSQL)"},
       {"base_url", "ZOOMTRACK_BASE_URL", "http://127.0.0.1:8080", false,
        "public URL that tracking and checkout links are built on"},
       {"listen", "ZOOMTRACK_LISTEN", "127.0.0.1:8080", false, "serve: HOST:PORT to listen on"},

@@ -1,7 +1,7 @@
 // The store's backup: a consistent copy of the database through SQLite's online backup API.
 #include <fmt/format.h>
 
-#include "core/store/internal.hpp"
+#include "core/store/sqlite/connection.hpp"
 
 namespace zt {
 namespace {
@@ -53,23 +53,29 @@ void copy_pages(SQLite::Database& source, const std::string& path) {
 
 }  // namespace
 
-void Store::copy_to(const std::string& path) {
-  read([&](Connection& source) {
-    try {
-      copy_pages(source.db, path);
-      // The pages carry the database's WAL mark; a fresh connection reads it and turns the copy
-      // into one self-contained file, with nothing in a -wal beside it to lose when it is moved.
-      SQLite::Database copy(path, SQLite::OPEN_READWRITE);
-      copy.exec("PRAGMA journal_mode = DELETE");
-    } catch (const SQLite::Exception& e) {
-      cannot_write_copy(e.getErrorCode(), e.what());
-    }
-    try {
-      check_integrity(path);
-    } catch (const SQLite::Exception& e) {
-      throw Error(ErrorCode::runtime, fmt::format("cannot read the copy back: {}", e.what()));
-    }
-  });
+void copy_sqlite_database(SqliteConnection& source, const std::string& path) {
+  try {
+    copy_pages(source.db, path);
+  } catch (const SQLite::Exception& e) {
+    cannot_write_copy(e.getErrorCode(), e.what());
+  }
+  finish_sqlite_copy(path);
+}
+
+void finish_sqlite_copy(const std::string& path) {
+  try {
+    // The pages carry the database's WAL mark; a fresh connection reads it and turns the copy
+    // into one self-contained file, with nothing in a -wal beside it to lose when it is moved.
+    SQLite::Database copy(path, SQLite::OPEN_READWRITE);
+    copy.exec("PRAGMA journal_mode = DELETE");
+  } catch (const SQLite::Exception& e) {
+    cannot_write_copy(e.getErrorCode(), e.what());
+  }
+  try {
+    check_integrity(path);
+  } catch (const SQLite::Exception& e) {
+    throw Error(ErrorCode::runtime, fmt::format("cannot read the copy back: {}", e.what()));
+  }
 }
 
 }  // namespace zt
