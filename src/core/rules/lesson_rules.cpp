@@ -290,7 +290,7 @@ std::string describe(const LessonState& s) {
     text += fmt::format(" start_source={}", to_string(*s.start_source));
   }
   const auto& p = s.presence;
-  if (!p.kind.empty() || p.teacher_present_s) {
+  if (!p.kind.empty() || p.teacher_present_s || p.together_s || p.teacher_late_s) {
     auto number = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("-"); };
     text += fmt::format(" presence={} teacher_s={} together_s={} teacher_late_s={}", p.kind.empty() ? "none" : p.kind,
                         number(p.teacher_present_s), number(p.together_s), number(p.teacher_late_s));

@@ -526,9 +526,13 @@ Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, cons
 }
 
 Lesson LessonService::apply_state(const Lesson& before, const LessonState& after, const Cause& cause) {
+  // The audited "from" is the row as stored, not the caller's copy (which one delivery that
+  // changes two lessons on a meeting can leave stale): verify replays each change from the one
+  // before it, and a row edited in between shows there.
+  auto stored = store_.find_lesson(before.id);
   store_.update_lesson_state(before.id, after.status, after.started_at, after.ended_at, after.end_source,
                              after.start_source, after.presence);
-  audit_transition(before, after, cause);
+  audit_transition(stored ? *stored : before, after, cause);
   Lesson updated = before;
   updated.status = after.status;
   updated.started_at = after.started_at;
