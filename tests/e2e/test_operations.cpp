@@ -55,7 +55,7 @@ TEST_CASE("serve logs each request by route template, never a token, and each le
   auto http = serve.client();
   REQUIRE(http.Get(track_path(link), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
   REQUIRE(http.Get("/leave/" + link["leave_token"].get<std::string>())->status == 200);
-  REQUIRE(http.Post("/leave/" + link["leave_token"].get<std::string>(), "", "application/x-www-form-urlencoded")->status == 200);
+  REQUIRE(http.Post("/leave/" + link["leave_token"].get<std::string>(), "", "application/x-www-form-urlencoded")->status == 303);
   REQUIRE(http.Get("/no/such/page")->status == 404);
   serve.stop();
 
@@ -63,7 +63,7 @@ TEST_CASE("serve logs each request by route template, never a token, and each le
   INFO(log);
   CHECK(log.find(" GET /t/{token} 302 ") != std::string::npos);
   CHECK(log.find(" GET /leave/{token} 200 ") != std::string::npos);
-  CHECK(log.find(" POST /leave/{token} 200 ") != std::string::npos);
+  CHECK(log.find(" POST /leave/{token} 303 ") != std::string::npos);
   CHECK(log.find(" GET other 404 ") != std::string::npos);
   CHECK(log.find(link["track_token"].get<std::string>()) == std::string::npos);
   CHECK(log.find(link["leave_token"].get<std::string>()) == std::string::npos);
