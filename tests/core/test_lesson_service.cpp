@@ -26,7 +26,7 @@ struct Fixture : test::ServiceOnDisk {
     n.zoom_url = url;
     return service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   }
-  ClickRequest person() { return {false, false, "Mozilla/5.0", "203.0.113.5"}; }
+  ClickRequest person() { return {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}; }
 };
 
 int64_t count_rows(Store& store, const char* table) {

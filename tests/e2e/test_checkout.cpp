@@ -52,12 +52,12 @@ TEST_CASE("opening the checkout link ends nothing, and its button's POST ends th
   int64_t id = link["id"];
   auto http = serve.client();
   auto checkout = path_of(link["checkout_url"]);
-  REQUIRE(http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (iPhone)"}})->status == 302);
+  REQUIRE(http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}})->status == 302);
   auto active = show_lesson(db, id);
   REQUIRE(active["status"] == "active");
 
   SECTION("HEAD, a chat's preview fetcher and a browser each leave the lesson active") {
-    auto head = http.Head(checkout, {{"User-Agent", "Mozilla/5.0"}});
+    auto head = http.Head(checkout, {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     REQUIRE(head);
     CHECK(head->status == 200);
 
@@ -181,7 +181,7 @@ TEST_CASE("opening the checkout link ends nothing, and its button's POST ends th
 
   SECTION("an unknown checkout token is 404 for every method and writes nothing") {
     for (const std::string& token : {std::string("AAAAAAAAAAAAAAAAAAAAAA"), std::string("nope")}) {
-      auto got = http.Get("/leave/" + token, {{"User-Agent", "Mozilla/5.0"}});
+      auto got = http.Get("/leave/" + token, {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
       CHECK(got->status == 404);
       CHECK(has(got->body, "This checkout link is not valid."));
       CHECK(http.Head("/leave/" + token)->status == 404);
@@ -195,7 +195,7 @@ TEST_CASE("opening the checkout link ends nothing, and its button's POST ends th
 
   SECTION("a void lesson's checkout link answers 410 and ends nothing") {
     REQUIRE(run_zoomtrack({"--db", db, "sessions", "void", std::to_string(id), "--reason", "cancelled"}).exit_code == 0);
-    CHECK(http.Get(checkout, {{"User-Agent", "Mozilla/5.0"}})->status == 410);
+    CHECK(http.Get(checkout, {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 410);
     CHECK(http.Post(checkout, "", form)->status == 410);
     CHECK(show_lesson(db, id)["end_signals"].empty());
   }

@@ -115,7 +115,7 @@ TEST_CASE("the pages people see render in a phone-sized browser", "[e2e][browser
   }
 
   SECTION("the checkout page after a real click: one button; its POST ends the lesson") {
-    auto click = serve.client().Get("/t/" + link["track_token"].get<std::string>(), {{"User-Agent", "Mozilla/5.0"}});
+    auto click = serve.client().Get("/t/" + link["track_token"].get<std::string>(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     REQUIRE(click);
     REQUIRE(click->status == 302);
     // Sent URL-encoded; cpp-httplib 0.11's client decodes header values.

@@ -42,7 +42,7 @@ json create_link(const std::string& db, const std::string& id = meeting, const s
 
 // The student's click; returns the lesson's start.
 TimePoint click(const ServeProcess& serve, const std::string& db, const json& link) {
-  auto res = serve.client().Get(("/t/" + link["track_token"].get<std::string>()).c_str(), {{"User-Agent", "Mozilla/5.0"}});
+  auto res = serve.client().Get(("/t/" + link["track_token"].get<std::string>()).c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
   REQUIRE(res);
   REQUIRE(res->status == 302);
   return *zt::parse_utc(show_lesson(db, link["id"]).at("started_at").get<std::string>());
