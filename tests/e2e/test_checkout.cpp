@@ -87,7 +87,7 @@ TEST_CASE("opening the checkout link ends nothing, and its button's POST ends th
 
     // A fetcher whose User-Agent looks like a browser with a monitoring agent appended, and a
     // scripting runtime: neither ends anything.
-    for (const std::string& agent : {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    for (const char* agent : {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                                      "Chrome/120.0.0.0 Safari/537.36 UptimeMonitor/2.1",
                                      "python-requests/2.31.0", "Mozilla/5.0 (compatible; LinkChecker)"}) {
       auto fetched = http.Get(checkout, {{"User-Agent", agent}});
