@@ -338,7 +338,8 @@ Lesson LessonService::record_leave(const std::string& token) {
   store_.write([&] {
     auto lesson = store_.find_lesson_by_leave_token(token);
     if (!lesson) throw Error(ErrorCode::not_found, "unknown checkout link");
-    // A lesson whose grace period ran out is final even if reconcile has not said so yet.
+    // A lesson whose grace period ran out is final even if reconcile has not said so yet; one that
+    // reconcile has finalised stays final whatever grace serve was given (is_settled).
     result = refresh(*lesson, {"leave_url", "grace period over"});
     switch (result.status) {
       case LessonStatus::void_:
@@ -348,10 +349,12 @@ Lesson LessonService::record_leave(const std::string& token) {
         throw Error(ErrorCode::conflict, "the student has not opened the lesson link yet",
                     "nothing was counted; open this link again when the lesson is over");
       case LessonStatus::final:
-        return;  // settled: a late checkout changes nothing
+        return;  // settled: a late checkout is not even a signal (it would outrank a manual end)
       default:
         break;
     }
+    // Every press is kept as received; the first one is the end (resolve_end), so a second press or
+    // a re-sent form changes nothing.
     store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout button pressed"});
     result = refresh(result, {"leave_url", "teacher pressed \"End the lesson now\" on the checkout page"});
   });
