@@ -58,15 +58,20 @@ void close_period(Context& ctx, const PeriodOptions& o) {
   request.who = who(o.by);
   request.force = o.force;
   request.policy = pay_policy(ctx.config());
-  auto p = PayPeriods(ctx.store(), ctx.clock()).close(request);
+  PayPeriods periods(ctx.store(), ctx.clock());
+  auto p = periods.close(request);
+  // Read once the close is committed: the head covers the close's own audit row.
+  auto head = periods.head().text();
   if (o.json) {
-    std::cout << json_text(nlohmann::json(p), 2) << "\n";
+    auto j = nlohmann::json(p);
+    j["head"] = head;
+    std::cout << json_text(j, 2) << "\n";
     return;
   }
   std::cout << fmt::format("closed period {} ({}, {} to {}, {}): {} lessons, {} s ({} min), {} needs_review, "
-                           "{} adjustments\ndigest {}\n",
+                           "{} adjustments\ndigest {}\nhead {}\n",
                            p.id, p.label, format_utc(p.from), format_utc(p.to), p.tz, p.lessons, p.duration_s,
-                           p.minutes, p.needs_review, p.adjustments, p.digest);
+                           p.minutes, p.needs_review, p.adjustments, p.digest, head);
 }
 
 void reopen_period(Context& ctx, const PeriodOptions& o) {
@@ -87,7 +92,9 @@ void add_close(CLI::App& period, Context& ctx) {
   cmd->add_flag("--force", o->force,
                 "close although active or needs_review lessons are in it, or it has not ended yet");
   cmd->add_flag("--json", o->json, "print the period as JSON");
-  cmd->footer("Examples:\n  zoomtrack period close --month 2026-11 --tz Africa/Addis_Ababa\n"
+  cmd->footer("Prints the period's totals and digest, and the audit chain's head N:HASH: keep it outside the\n"
+              "database (zoomtrack verify --head N:HASH proves later that the trail still extends it).\n"
+              "Examples:\n  zoomtrack period close --month 2026-11 --tz Africa/Addis_Ababa\n"
               "  zoomtrack period close --from 2026-11-01 --to 2026-11-15");
   cmd->callback([&ctx, o] { close_period(ctx, *o); });
 }

@@ -60,13 +60,23 @@ std::string student_of(const Lesson& lesson) {
   return lesson.student_name.empty() ? "your student" : lesson.student_name;
 }
 
-std::string ended_page_for(const Lesson& lesson) { return ended_page(student_of(lesson), lesson_minutes(lesson)); }
-
 // "2026-11-25 12:00 +03:00", or "2026-11-25 09:00 UTC".
 std::string local_time(TimePoint t, const std::string& tz) {
   auto iso = to_local(t, tz).iso;  // 2026-11-25T12:00:00+03:00
   auto offset = iso.substr(19);
   return fmt::format("{} {} {}", iso.substr(0, 10), iso.substr(11, 5), offset == "+00:00" ? "UTC" : offset);
+}
+
+bool has_its_end(const Lesson& lesson) {
+  return lesson.ended_at && (lesson.status == LessonStatus::ended || lesson.status == LessonStatus::final);
+}
+
+EndedSummary ended_summary(Server::Impl& impl, const Lesson& lesson) {
+  // Another press changes nothing (the first one is the end, lesson_rules), so the page offers no button.
+  std::string note = lesson.status == LessonStatus::final
+                         ? "This lesson is closed: its minutes are final and pressing again changes nothing."
+                         : "Only the first press counts. If this end is wrong, ask the school to correct it.";
+  return {student_of(lesson), local_time(*lesson.ended_at, impl.options.time_zone), lesson_minutes(lesson), note};
 }
 
 Lesson require_checkout(Server::Impl& impl, const std::string& token) {
@@ -87,27 +97,23 @@ void checkout(Server::Impl& impl, const std::string& token, const httplib::Reque
     res.set_content(preview_page(""), html);
     return;
   }
-  if (lesson.status == LessonStatus::final) {
-    res.set_content(ended_page_for(lesson), html);
+  if (has_its_end(lesson)) {
+    res.set_content(ended_page(ended_summary(impl, lesson)), html);
     return;
   }
   CheckoutSummary summary{student_of(lesson), lesson.teacher_name.empty() ? lesson.teacher : lesson.teacher_name,
                           lesson.scheduled_at ? local_time(*lesson.scheduled_at, impl.options.time_zone) : "", ""};
-  if (lesson.status == LessonStatus::created) {
-    summary.note = not_started_text;
-  } else if (lesson.status == LessonStatus::ended) {
-    summary.note = fmt::format("Already ended: {}. If you went on teaching, end it again now.",
-                               minutes_text(lesson_minutes(lesson)));
-  }
+  if (lesson.status == LessonStatus::created) summary.note = not_started_text;
   res.set_content(checkout_page(summary), html);
 }
 
-// POST: the teacher pressed "End the lesson now". Pressing again shows the same result.
+// POST: the teacher pressed "End the lesson now". Post/Redirect/Get: a 303 to the GET page, which
+// shows the recorded end, so that a reload reloads that page instead of re-sending the form. A
+// re-sent form changes nothing anyway (the first press wins), nor does a press on a final lesson.
 void leave(Server::Impl& impl, const std::string& token, httplib::Response& res) {
   if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This checkout link is not valid.");
-  Lesson lesson;
   try {
-    lesson = impl.lessons.record_leave(token);
+    impl.lessons.record_leave(token);
   } catch (const Error& e) {
     // The page says it in the teacher's words, with what to do; never the service's own.
     switch (e.code()) {
@@ -122,7 +128,8 @@ void leave(Server::Impl& impl, const std::string& token, httplib::Response& res)
     }
   }
   no_store(res);
-  res.set_content(ended_page_for(lesson), html);
+  // The token is base64url (plausible_token), safe in a header as it is.
+  res.set_redirect(fmt::format("/leave/{}", token), 303);
 }
 
 }  // namespace

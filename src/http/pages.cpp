@@ -77,10 +77,15 @@ std::string checkout_page(const CheckoutSummary& lesson) {
 
 std::string minutes_text(int64_t minutes) { return fmt::format("{} minute{}", minutes, minutes == 1 ? "" : "s"); }
 
-std::string ended_page(const std::string& student, int64_t minutes) {
-  auto message = fmt::format("Lesson with {} recorded: {}.", student, minutes_text(minutes));
-  return render(fmt::format("Lesson ended — {} min", minutes), "",
-                fmt::format("<p>{}</p>\n<p>You can close this page.</p>\n", html_escape(message)));
+std::string ended_page(const EndedSummary& lesson) {
+  // "2026-11-25 12:45 +03:00" -> "12:45"
+  auto hh_mm = lesson.ended_at.size() >= 16 ? lesson.ended_at.substr(11, 5) : lesson.ended_at;
+  auto message = fmt::format("Lesson with {} recorded: {}, ended at {}.", lesson.student, minutes_text(lesson.minutes),
+                             lesson.ended_at);
+  std::string body = fmt::format("<p>{}</p>\n", html_escape(message));
+  if (!lesson.note.empty()) body += fmt::format("<p class=\"note\">{}</p>\n", html_escape(lesson.note));
+  body += "<p>You can close this page.</p>\n";
+  return render(fmt::format("Lesson ended at {} — {} min", hh_mm, lesson.minutes), "", body);
 }
 
 std::string message_page(const std::string& title, const std::string& message) {

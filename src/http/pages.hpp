@@ -21,8 +21,16 @@ struct CheckoutSummary {
 };
 std::string checkout_page(const CheckoutSummary& lesson);
 
-// After the POST: "Lesson ended — N min".
-std::string ended_page(const std::string& student, int64_t minutes);
+// The checkout page once the lesson has its end (the POST answers with a 303 to it):
+// "Lesson ended at HH:MM — N min". `ended_at` is the local "2026-11-25 12:45 +03:00"; its HH:MM
+// goes in the heading. `note` says more when there is more to say (a press after the end was fixed).
+struct EndedSummary {
+  std::string student;   // the student's name, or "your student"
+  std::string ended_at;  // "2026-11-25 12:45 +03:00", or "2026-11-25 09:45 UTC"
+  int64_t minutes = 0;
+  std::string note;
+};
+std::string ended_page(const EndedSummary& lesson);
 std::string minutes_text(int64_t minutes);  // "1 minute", "45 minutes"
 std::string message_page(const std::string& title, const std::string& message);
 

@@ -80,11 +80,25 @@ TEST_CASE("end sources rank webhook over zoom_api over leave_url over manual", "
   CHECK_FALSE(comes_from_zoom(EndSource::manual));
 }
 
-TEST_CASE("within a source the later leave wins", "[core][rules]") {
+TEST_CASE("the checkout's first press wins, a second press or a re-sent form moves nothing", "[core][rules]") {
   auto f = started("2026-11-25T09:00:00Z");
   f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:20:00Z"));
   f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:00:00Z"));
-  CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:20:00Z"));
+  CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  CHECK(resolve_end(f, default_grace)->source == EndSource::leave_url);
+  SECTION("whatever order the store reads them in") {
+    std::swap(f.signals[0], f.signals[1]);
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  }
+  SECTION("a press before the lesson began is not its end") {
+    f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T08:59:00Z"));
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:00:00Z"));
+  }
+  SECTION("and it still ranks below Zoom's own end") {
+    f.teacher_segments.push_back(teacher("2026-11-25T08:58:00Z", "2026-11-25T10:30:00Z"));
+    CHECK(resolve_end(f, default_grace)->source == EndSource::webhook);
+    CHECK(resolve_end(f, default_grace)->at == at("2026-11-25T10:30:00Z"));
+  }
 }
 
 TEST_CASE("the manual end recorded last stands, even when earlier than the one it corrects", "[core][rules]") {
@@ -254,6 +268,48 @@ TEST_CASE("a lesson's row depends on its facts and the time, never on the row be
     CHECK(moved.status == LessonStatus::final);
     CHECK(moved.ended_at == at("2026-11-25T10:20:00Z"));
     CHECK(resolve_lesson(lesson, f, at("2026-11-25T10:25:00Z"), default_grace).status == LessonStatus::ended);
+  }
+}
+
+TEST_CASE("a final lesson stays final whatever grace another process believes", "[core][rules]") {
+  // reconcile --grace 5m finalised the lesson; serve --grace 1h (or any longer grace) reads it now.
+  auto f = started("2026-11-25T09:00:00Z");
+  f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:00:00Z"));
+  auto now = at("2026-11-25T10:06:00Z");
+  Lesson lesson;
+  lesson.started_at = f.start;
+  lesson.status = LessonStatus::ended;
+  auto finalised = resolve_lesson(lesson, f, now, 5min);
+  REQUIRE(finalised.status == LessonStatus::final);
+  lesson.status = finalised.status;
+  lesson.ended_at = finalised.ended_at;
+  lesson.end_source = finalised.end_source;
+  CHECK(resolve_lesson(lesson, f, now, 1h).status == LessonStatus::final);
+  CHECK(resolve_lesson(lesson, f, now, 1h).ended_at == at("2026-11-25T10:00:00Z"));
+  SECTION("a checkout pressed after it would be a later press: it moves nothing") {
+    f.signals.push_back(signal(EndSource::leave_url, "2026-11-25T10:06:00Z"));
+    auto again = resolve_lesson(lesson, f, now, 1h);
+    CHECK(again.status == LessonStatus::final);
+    CHECK(again.ended_at == at("2026-11-25T10:00:00Z"));
+  }
+  SECTION("an end Zoom moves later counts its grace again: real minutes, as a rejoin's leave") {
+    f.teacher_segments.push_back(teacher("2026-11-25T08:59:00Z", "2026-11-25T10:04:00Z"));
+    auto moved = resolve_lesson(lesson, f, now, 5min);
+    CHECK(moved.status == LessonStatus::ended);
+    CHECK(moved.ended_at == at("2026-11-25T10:04:00Z"));
+    CHECK(moved.end_source == EndSource::webhook);
+  }
+  SECTION("is_settled: the rule itself") {
+    ResolvedEnd same{at("2026-11-25T10:00:00Z"), EndSource::leave_url, false};
+    ResolvedEnd earlier{at("2026-11-25T09:50:00Z"), EndSource::manual, false};
+    ResolvedEnd later{at("2026-11-25T10:03:00Z"), EndSource::webhook, false};
+    CHECK(is_settled(lesson, same, now, 1h));
+    CHECK(is_settled(lesson, earlier, now, 1h));
+    CHECK_FALSE(is_settled(lesson, later, now, 1h));
+    CHECK(is_settled(lesson, ResolvedEnd{later.at, EndSource::webhook, true}, now, 1h));  // meeting over
+    lesson.status = LessonStatus::ended;
+    CHECK_FALSE(is_settled(lesson, same, now, 1h));
+    CHECK(is_settled(lesson, same, now, 5min));
   }
 }
 

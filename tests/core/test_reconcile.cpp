@@ -24,7 +24,7 @@ struct Fixture : test::ServiceOnDisk {
     n.expires_at = expires;
     return service.create_lessons({n}).front().lesson;
   }
-  void click(const Lesson& l) { service.record_click(l.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"}); }
+  void click(const Lesson& l) { service.record_click(l.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}); }
   ReconcileResult run(bool dry_run = false, ZoomApi* api = nullptr) {
     ReconcileOptions o;
     o.dry_run = dry_run;

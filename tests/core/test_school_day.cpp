@@ -86,7 +86,7 @@ struct SchoolDay {
   }
   void click(int teacher, const std::string& lesson, const std::string& when) {
     auto token = lessons.at(fmt::format("T{} {}", teacher, lesson)).track_token;
-    timeline.emplace(at(when), [this, token] { service.record_click(token, {false, false, "Mozilla/5.0", "203.0.113.5"}); });
+    timeline.emplace(at(when), [this, token] { service.record_click(token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}); });
   }
   void checkout(int teacher, const std::string& lesson, const std::string& when) {
     auto token = lessons.at(fmt::format("T{} {}", teacher, lesson)).leave_token;

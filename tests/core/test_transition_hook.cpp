@@ -21,7 +21,7 @@ TEST_CASE("the transition hook hears every audited transition with its cause", "
   n.student = "s1";
   n.zoom_url = "https://zoom.us/j/86431910364";
   auto lesson = service.create_lessons({n}).front().lesson;
-  auto person = ClickRequest{false, false, "Mozilla/5.0", "203.0.113.5"};
+  auto person = ClickRequest{false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"};
 
   service.record_click(lesson.track_token, person);
   service.record_click(lesson.track_token, person);  // no transition: nothing to hear

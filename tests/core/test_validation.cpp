@@ -45,8 +45,8 @@ TEST_CASE("link-preview bots and HEAD requests are previews, people are real", "
   CHECK(classify_click(false, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 SkypeUriPreview Preview/0.5", false) == ClickKind::preview);
   CHECK(classify_click(false, "SomeCrawler/1.0", false) == ClickKind::preview);
   CHECK(classify_click(false, "", false) == ClickKind::preview);
-  CHECK(classify_click(true, "Mozilla/5.0", false) == ClickKind::preview);
-  CHECK(classify_click(true, "Mozilla/5.0", true) == ClickKind::preview);
+  CHECK(classify_click(true, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", false) == ClickKind::preview);
+  CHECK(classify_click(true, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", true) == ClickKind::preview);
   const char* phone = "Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
   CHECK(classify_click(false, phone, false) == ClickKind::real);
   CHECK(classify_click(false, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1", false) == ClickKind::real);

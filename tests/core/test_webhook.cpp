@@ -40,7 +40,7 @@ struct Fixture : test::ServiceOnDisk {
   }
   Lesson click(const Lesson& lesson, TimePoint when) {
     clock.set(when);
-    return service.record_click(lesson.track_token, {false, false, "Mozilla/5.0", "203.0.113.5"}).lesson;
+    return service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}).lesson;
   }
   WebhookResult post(const std::string& body) {
     auto ts = std::to_string(clock.now().time_since_epoch().count());
@@ -113,7 +113,7 @@ LessonState run_meeting_click_spooled(const std::vector<ZoomEventSpec>& events) 
   auto lesson = f.create();
   f.clock.set(at("2026-11-25T09:00:00Z"));
   ClickSpool(spool_path_for(f.store))
-      .append({"spooled-1", lesson.track_token, Click{0, f.clock.now(), "203.0.113.5", "Mozilla/5.0", "real", "GET"}});
+      .append({"spooled-1", lesson.track_token, Click{0, f.clock.now(), "203.0.113.5", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "real", "GET"}});
   f.clock.set(at("2026-11-25T10:05:00Z"));
   for (const auto& event : events) f.post(build_zoom_event(event));
   CHECK(f.service.get(lesson.id).status == LessonStatus::created);

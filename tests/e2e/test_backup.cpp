@@ -73,7 +73,7 @@ TEST_CASE("backup during a click load: the copy is intact and holds every click 
     auto http = serve.client();
     for (int i = 0; i < total_clicks; ++i) {
       auto res = http.Get("/t/" + tokens[static_cast<size_t>(i) % tokens.size()],
-                          {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) load-" + std::to_string(i)}});
+                          {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 load-" + std::to_string(i)}});
       if (!res || res->status != 302) {
         failed = true;
         continue;

@@ -124,7 +124,7 @@ TEST_CASE("5,000 idle and 200 slow-header connections keep no click waiting and 
     client.set_keep_alive(false);
     client.set_read_timeout(5, 0);
     auto start = std::chrono::steady_clock::now();
-    auto res = client.Get(path.c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    auto res = client.Get(path.c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}});
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     REQUIRE(res);
     CHECK(res->status == 302);
@@ -154,7 +154,7 @@ TEST_CASE("past a connection cap the oldest idle connection is closed and the ne
   for (int i = 0; i < 21; ++i) REQUIRE(sockets.open(serve.port()) >= 0);
   auto client = serve.client();
   client.set_keep_alive(false);
-  auto res = client.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0"}});
+  auto res = client.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
   REQUIRE(res);
   CHECK(res->status == 302);
   // The oldest gave its place; the newest idle one is still open.
@@ -228,7 +228,7 @@ TEST_CASE("over HTTPS too, idle and unfinished handshakes hold no thread, and ke
     auto client = serve.client();
     client.set_read_timeout(5, 0);
     auto start = std::chrono::steady_clock::now();
-    auto res = client.Get(path.c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    auto res = client.Get(path.c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}});
     REQUIRE(res);
     CHECK(res->status == 302);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(1));

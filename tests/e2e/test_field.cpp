@@ -108,7 +108,7 @@ TEST_CASE("kill -9 during first clicks never leaves a real click without its sta
       auto client = serve.client();
       client.set_read_timeout(2, 0);
       // Bounded: a few requests each until serve dies.
-      for (int n = 0; n < 50 && !stop; ++n) client.Get(paths[static_cast<size_t>(i)].c_str(), {{"User-Agent", "Mozilla/5.0"}});
+      for (int n = 0; n < 50 && !stop; ++n) client.Get(paths[static_cast<size_t>(i)].c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     });
   }
   std::this_thread::sleep_for(30ms);
@@ -137,7 +137,7 @@ TEST_CASE("a click while the database cannot write still reaches Zoom and is sto
     // Another writer holds the lock past serve's busy timeout: serve cannot write.
     SQLite::Database blocker(db, SQLite::OPEN_READWRITE);
     blocker.exec("BEGIN IMMEDIATE");
-    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}});
     REQUIRE(click);
     CHECK(click->status == 302);
     CHECK(click->get_header_value("Location").rfind("https://zoom.us/j/", 0) == 0);
@@ -170,7 +170,7 @@ TEST_CASE("reconcile replays a spool serve left behind, each click once", "[e2e]
   // What serve wrote while the disk was full, including a line torn by a crash mid-append.
   auto line = [&](const std::string& id, const std::string& at) {
     return json{{"id", id}, {"token", token}, {"at", at}, {"ip", "203.0.113.9"},
-                {"user_agent", "Mozilla/5.0"}, {"kind", "real"}, {"method", "GET"}}.dump() + "\n";
+                {"user_agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}, {"kind", "real"}, {"method", "GET"}}.dump() + "\n";
   };
   // Times relative to now: a click before its lesson existed, or in the future, is refused.
   auto now = std::chrono::system_clock::now();
@@ -200,7 +200,7 @@ TEST_CASE("impossible times never pay", "[e2e][field]") {
   SECTION("a leave in year 9999 is stored as an error and ends nothing") {
     ServeProcess serve(db, env);
     auto link = create_link(db, serve.base_url());
-    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
     auto sent = run_zoomtrack({"--db", db, "webhook", "send", "meeting.participant_left", "--meeting", meeting,
                                "--host", "--at", "9999-12-31T23:59:59Z", "--to", serve.base_url() + "/webhooks/zoom"},
                               env);
@@ -220,7 +220,7 @@ TEST_CASE("impossible times never pay", "[e2e][field]") {
   SECTION("staff cannot end a lesson in the future") {
     ServeProcess serve(db, env);
     auto link = create_link(db, serve.base_url());
-    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
     auto r = run_zoomtrack({"--db", db, "sessions", "end", std::to_string(link["id"].get<int64_t>()), "--at",
                             "2300-01-01T00:00:00Z", "--reason", "typo"});
     CHECK(r.exit_code == 2);
@@ -231,7 +231,7 @@ TEST_CASE("impossible times never pay", "[e2e][field]") {
   SECTION("a lesson longer than --max-lesson goes to needs_review with the reason") {
     ServeProcess serve(db, env, {"--max-lesson", "1s"});
     auto link = create_link(db, serve.base_url());
-    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+    REQUIRE(serve.client().Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
     std::this_thread::sleep_for(2100ms);
     auto sent = run_zoomtrack({"--db", db, "webhook", "send", "meeting.participant_left", "--meeting", meeting,
                                "--host", "--to", serve.base_url() + "/webhooks/zoom"},

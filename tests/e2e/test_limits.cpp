@@ -118,7 +118,7 @@ TEST_CASE("200 slow-header and 100 idle connections do not keep a click waiting"
   auto http = serve.client();
   http.set_connection_timeout(5, 0);
   http.set_read_timeout(5, 0);  // a bound, not a measurement: bench/slowloris measures
-  auto click = http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
+  auto click = http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
   REQUIRE(click);
   CHECK(click->status == 302);
   CHECK(http.Get("/healthz")->status == 200);

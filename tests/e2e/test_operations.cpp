@@ -53,9 +53,9 @@ TEST_CASE("serve logs each request by route template, never a token, and each le
   ServeProcess serve(db);
   auto link = create_link(db, serve.base_url());
   auto http = serve.client();
-  REQUIRE(http.Get(track_path(link), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+  REQUIRE(http.Get(track_path(link), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
   REQUIRE(http.Get("/leave/" + link["leave_token"].get<std::string>())->status == 200);
-  REQUIRE(http.Post("/leave/" + link["leave_token"].get<std::string>(), "", "application/x-www-form-urlencoded")->status == 200);
+  REQUIRE(http.Post("/leave/" + link["leave_token"].get<std::string>(), "", "application/x-www-form-urlencoded")->status == 303);
   REQUIRE(http.Get("/no/such/page")->status == 404);
   serve.stop();
 
@@ -63,7 +63,7 @@ TEST_CASE("serve logs each request by route template, never a token, and each le
   INFO(log);
   CHECK(log.find(" GET /t/{token} 302 ") != std::string::npos);
   CHECK(log.find(" GET /leave/{token} 200 ") != std::string::npos);
-  CHECK(log.find(" POST /leave/{token} 200 ") != std::string::npos);
+  CHECK(log.find(" POST /leave/{token} 303 ") != std::string::npos);
   CHECK(log.find(" GET other 404 ") != std::string::npos);
   CHECK(log.find(link["track_token"].get<std::string>()) == std::string::npos);
   CHECK(log.find(link["leave_token"].get<std::string>()) == std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("with --log-format json every log line is a JSON object", "[e2e][ops]"
   auto db = dir.file("zoomtrack.db");
   ServeProcess serve(db, {}, {"--log-format", "json"});
   auto link = create_link(db, serve.base_url());
-  REQUIRE(serve.client().Get(track_path(link), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+  REQUIRE(serve.client().Get(track_path(link), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
   serve.stop();
 
   int requests = 0, transitions = 0;
@@ -115,7 +115,7 @@ TEST_CASE("/metrics counts requests, latency, clicks and lessons in Prometheus t
   auto link = create_link(db, serve.base_url());
   auto http = serve.client();
   REQUIRE(http.Get(track_path(link), {{"User-Agent", "TelegramBot (like TwitterBot)"}})->status == 200);
-  REQUIRE(http.Get(track_path(link), {{"User-Agent", "Mozilla/5.0"}})->status == 302);
+  REQUIRE(http.Get(track_path(link), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}})->status == 302);
   REQUIRE(http.Get("/t/unknownTokenXXXXXXXXXX")->status == 404);
   REQUIRE(http.Get("/no/such/page")->status == 404);
 
@@ -152,7 +152,7 @@ TEST_CASE("/metrics counts requests, latency, clicks and lessons in Prometheus t
 TEST_CASE("X-Forwarded-For is believed only from the trusted proxy", "[e2e][ops]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
-  const httplib::Headers forwarded{{"User-Agent", "Mozilla/5.0"}, {"X-Forwarded-For", "198.51.100.9, 203.0.113.7"}};
+  const httplib::Headers forwarded{{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}, {"X-Forwarded-For", "198.51.100.9, 203.0.113.7"}};
 
   SECTION("from 127.0.0.1 with --trusted-proxy 127.0.0.1 the click's address is the one nginx appended") {
     ServeProcess serve(db, {}, {"--trusted-proxy", "127.0.0.1"});

@@ -115,7 +115,7 @@ TEST_CASE("the pages people see render in a phone-sized browser", "[e2e][browser
   }
 
   SECTION("the checkout page after a real click: one button; its POST ends the lesson") {
-    auto click = serve.client().Get("/t/" + link["track_token"].get<std::string>(), {{"User-Agent", "Mozilla/5.0"}});
+    auto click = serve.client().Get("/t/" + link["track_token"].get<std::string>(), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     REQUIRE(click);
     REQUIRE(click->status == 302);
     // Sent URL-encoded; cpp-httplib 0.11's client decodes header values.
@@ -144,10 +144,13 @@ TEST_CASE("the pages people see render in a phone-sized browser", "[e2e][browser
     auto submitter = dir.file("submit.html");
     write_file(submitter, "<!doctype html><form method=\"post\" action=\"" + checkout_url +
                               "\"><button>End the lesson now</button></form><script>document.forms[0].submit()</script>");
+    // The POST answers 303; the browser follows it to the checkout page, which shows the recorded end.
     auto ended = chromium.run({"--dump-dom", "--virtual-time-budget=10000"}, "file://" + submitter).out;
-    check_page_basics(ended, "Lesson ended — 0 min");
-    CHECK(has(ended, "Lesson with Hana &lt;Tesfaye&gt; recorded: 0 minutes."));
     CHECK(status() == "ended");
+    auto ended_at = json::parse(run_zoomtrack({"--db", db, "sessions", "show", id, "--json"}).out)["ended_at"];
+    check_page_basics(ended, "Lesson ended at " + ended_at.get<std::string>().substr(11, 5) + " — 0 min");
+    CHECK(has(ended, "Lesson with Hana &lt;Tesfaye&gt; recorded: 0 minutes, ended at "));
+    CHECK(!has(ended, "<form"));
   }
 
   SECTION("an unknown link shows a 404 page") {

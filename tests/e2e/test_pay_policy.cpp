@@ -393,7 +393,7 @@ TEST_CASE("zoom_name_tag off: the tracking redirect sends the Zoom URL as it was
   auto db = dir.file("zt.db");
   ServeProcess serve(db, {{"ZOOMTRACK_ZOOM_NAME_TAG", "off"}});
   auto link = book(db, now() + 1h);
-  auto click = serve.client().Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
+  auto click = serve.client().Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
   REQUIRE(click);
   CHECK(click->status == 302);
   CHECK(click->get_header_value("Location") == "https://zoom.us/j/" + meeting);

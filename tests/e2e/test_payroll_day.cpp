@@ -35,7 +35,7 @@ struct Day {
     return json::parse(r.out);
   }
   void get(const std::string& url) {
-    auto res = serve.client().Get(url.substr(url.find('/', 8)), {{"User-Agent", "Mozilla/5.0"}});
+    auto res = serve.client().Get(url.substr(url.find('/', 8)), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     REQUIRE(res);
   }
   void post(const std::string& url) {

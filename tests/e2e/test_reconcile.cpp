@@ -220,10 +220,10 @@ TEST_CASE("reconcile running every moment next to serve loses no click or checko
   auto http = serve.client();
   int clicked = 0, checked_out = 0;
   for (const auto& link : links) {
-    auto click = http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
+    auto click = http.Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
     clicked += click && click->status == 302;
     auto leave = http.Post(path_of(link["checkout_url"]), "", "application/x-www-form-urlencoded");
-    checked_out += leave && leave->status == 200;
+    checked_out += leave && leave->status == 303;
   }
   while (runs.size() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;

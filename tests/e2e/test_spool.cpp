@@ -56,7 +56,7 @@ std::string utc_in(std::chrono::seconds offset) {
 std::string spool_line(const std::string& id, const std::string& token, const std::string& at,
                        const std::function<void(json&)>& change = {}) {
   json j{{"id", id},       {"token", token},     {"at", at},         {"ip", "203.0.113.9"},
-         {"user_agent", "Mozilla/5.0"}, {"kind", "real"}, {"method", "GET"}};
+         {"user_agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}, {"kind", "real"}, {"method", "GET"}};
   if (change) change(j);
   return j.dump() + "\n";
 }
@@ -200,7 +200,7 @@ TEST_CASE("when not even the spool can be written, the student still reaches Zoo
   {
     SQLite::Database blocker(db, SQLite::OPEN_READWRITE);
     blocker.exec("BEGIN IMMEDIATE");
-    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}});
     REQUIRE(click);
     CHECK(click->status == 302);
     CHECK(click->get_header_value("Location").rfind("https://zoom.us/j/", 0) == 0);
@@ -244,7 +244,7 @@ TEST_CASE("a disk that fills up while serve runs still takes every click, into t
   REQUIRE(dd.err.find("No space left on device") != std::string::npos);
   constexpr int clicks = 20;
   for (int i = 0; i < clicks; ++i) {
-    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone)"}});
+    auto click = http.Get(path_of(link["tracking_url"]).c_str(), {{"User-Agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1"}});
     REQUIRE(click);
     CHECK(click->status == 302);
   }

@@ -298,7 +298,7 @@ TEST_CASE("a Telegram outage never delays or fails a click, and serve sends once
   // serve's sender is stuck in a request that Telegram does not answer...
   REQUIRE(eventually([&] { return w.telegram.hanging() > 0; }));
   // ...while the student clicks: the click is answered, Telegram still hanging.
-  auto click = serve.client().Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0"}});
+  auto click = serve.client().Get(path_of(link["tracking_url"]), {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}});
   REQUIRE(click);
   CHECK(click->status == 302);
   CHECK(w.telegram.hanging() > 0);

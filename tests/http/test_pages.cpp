@@ -12,9 +12,12 @@ TEST_CASE("the ended page counts minutes in words, singular for one", "[http][pa
   CHECK(minutes_text(0) == "0 minutes");
   CHECK(minutes_text(1) == "1 minute");
   CHECK(minutes_text(45) == "45 minutes");
-  auto page = ended_page("Hana <Tesfaye>", 1);
-  CHECK(has(page, "<h1>Lesson ended — 1 min</h1>"));
-  CHECK(has(page, "Lesson with Hana &lt;Tesfaye&gt; recorded: 1 minute."));
+  auto page = ended_page({"Hana <Tesfaye>", "2026-11-25 12:45 +03:00", 1, ""});
+  CHECK(has(page, "<h1>Lesson ended at 12:45 — 1 min</h1>"));
+  CHECK(has(page, "Lesson with Hana &lt;Tesfaye&gt; recorded: 1 minute, ended at 2026-11-25 12:45 +03:00."));
+  CHECK(!has(page, "<form"));
+  CHECK(!has(page, "class=\"note\""));
+  CHECK(has(ended_page({"x", "2026-11-25 09:45 UTC", 45, "It <was> final"}), "It &lt;was&gt; final"));
 }
 
 TEST_CASE("the checkout page escapes what it shows and has one button that posts", "[http][pages]") {

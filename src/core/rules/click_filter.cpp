@@ -23,10 +23,19 @@ constexpr const char* in_app_browser =
     R"(\bWhatsApp/|\bViber\b|\bLine/|\bMicroMessenger/|musical_ly|BytedanceWebview|\bTikTok\b|)"
     R"(\bSnapchat\b|; wv\))";
 constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chrome)";
-// Every browser names its engine or itself in one of these tokens, old phones' too ("Opera/9.80 (J2ME/MIDP;
-// Opera Mini/...)", "NetFront/3.5", "UCWEB7.0", "OneBrowser/3.0"); tools and app HTTP stacks rarely do.
-constexpr const char* browser_engine =
-    R"(Mozilla/|WebKit|Gecko|Trident|Presto|Chrome|Opera|NetFront|Obigo|UP\.Browser|UCWEB|Browser|Dolphin)";
+
+// The shape of a browser's User-Agent, which fetchers that only say "Mozilla/5.0" or "Chrome" lack:
+// "Mozilla/N.N (platform; ...)" followed by a rendering engine or a browser's product/version token;
+// classic Opera; a handset's platform tokens (old phones: "Opera/9.80 (J2ME/MIDP; Opera Mini/...)",
+// "NetFront/3.5", "UCWEB7.0", "SAMSUNG-GT-S5230/... Profile/MIDP-2.1"); or a WebKit engine token
+// wherever it stands. "Mozilla/5.0 (compatible; Thing/1.0)" has none of these: a fetcher.
+constexpr const char* browser_shape =
+    R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*\).*(?:AppleWebKit/\d|Gecko\b|KHTML|Trident/\d|Presto/\d|)"
+    R"(Goanna/\d|Servo/\d|Chrome/\d|Firefox/\d|Safari/\d|Version/\d|Opera|MSIE \d|Konqueror|Edge?/\d)|)"
+    R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
+    R"(|Opera/\d|WebKit/\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
+    R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
+    R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo)";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
@@ -46,7 +55,20 @@ constexpr const char* fetcher_rules =
     // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "AdsBot-Google", "SomeCrawler",
     // "for robot study".
     // Not "CUBOT X19" (a phone), hence no bare "bot" inside a word.
-    R"(\bbot\b|bot[/;),-]|bot$|\brobots?\b|crawl|spider|\bpreview|fetch)";
+    R"(\bbot\b|bot[/;),-]|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
+    // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
+    // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
+    // task, never a browser.
+    R"(scrap(?:e|er|ing)\b|scan(?:ner)?\b|monitor|synthetic|uptime|checker|\bcheck\b|inspect|diagnos|)"
+    R"(measure|observ|analy[sz]|classif|validat|\baudit|probe|transcod|render|advisor|agent\b|agent[/ ;)]|)"
+    R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|\bsdk\b|\bapi\b|)"
+    // Browser automation and page-test harnesses.
+    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|)"
+    // Scripting runtimes and HTTP libraries that put themselves after a browser's string.
+    R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|libwww|winhttp|\bhttp[ _-]?client|urllib|)"
+    // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
+    // "mediapartners-google", "googleweblight", "Google Search Console").
+    R"(google[-_]|[-_]google|googleweblight|google search)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -78,7 +100,7 @@ std::string joined_crawler_list() {
 struct Matchers {
   RE2 in_app{in_app_browser, options()};
   RE2 rendering{rendering_engine, options()};
-  RE2 engine{browser_engine, options()};
+  RE2 shape{browser_shape, options()};
   RE2 contact{contact_pattern, options()};
   RE2 rules{fetcher_rules, options()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
@@ -86,7 +108,7 @@ struct Matchers {
   RE2 list{joined_crawler_list(), options(true)};
 
   Matchers() {
-    for (const RE2* re : {&in_app, &rendering, &engine, &contact, &rules, &list}) {
+    for (const RE2* re : {&in_app, &rendering, &shape, &contact, &rules, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -96,6 +118,24 @@ struct Matchers {
 const Matchers& matchers() {
   static const Matchers compiled;
   return compiled;
+}
+
+// What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" (a tool
+// that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
+// "Anonymous, Mozilla/5.0 ..."), a comment added inside the engine's "(KHTML, like Gecko; Service)",
+// or characters that only a probe puts there.
+bool forged(std::string_view agent) {
+  if (agent.find("mozilla/") != std::string_view::npos) return true;
+  if (agent.find("like Gecko;") != std::string_view::npos) return true;
+  // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
+  if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
+  auto mozilla = agent.find("Mozilla/");
+  if (mozilla != std::string_view::npos && mozilla > 0) {
+    char before = agent[mozilla - 1];
+    char glue = mozilla > 1 ? agent[mozilla - 2] : ' ';
+    if (before == ',' || before == '|' || (before == ' ' && (glue == ',' || glue == '|'))) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -122,8 +162,8 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   if (!has_contact && RE2::PartialMatch(agent, m.in_app) && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
-  if (!RE2::PartialMatch(agent, m.engine)) return AgentReason::no_browser_engine;
-  if (has_contact || RE2::PartialMatch(agent, m.rules)) return AgentReason::fetcher_rule;
+  if (!RE2::PartialMatch(agent, m.shape)) return AgentReason::no_browser_engine;
+  if (has_contact || forged(user_agent) || RE2::PartialMatch(agent, m.rules)) return AgentReason::fetcher_rule;
   if (RE2::PartialMatch(agent, m.list)) return AgentReason::crawler_list;
   return AgentReason::browser;
 }

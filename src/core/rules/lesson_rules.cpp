@@ -17,13 +17,15 @@ bool counts(const LessonFacts& facts, const EndSignal& signal, EndSource source,
   return !facts.start || signal.at >= *facts.start;  // not a leave before the lesson began
 }
 
-// The teacher's checkout: pressed again, it is a later leave.
-std::optional<TimePoint> latest_checkout(const LessonFacts& facts) {
-  std::optional<TimePoint> latest;
+// The teacher's checkout: the first press ends the lesson. A second press, or a browser re-sending
+// the form, is a repeat of the same decision, not a later leave ("pressed again" once moved the end
+// by however long the page stayed open).
+std::optional<TimePoint> first_checkout(const LessonFacts& facts) {
+  std::optional<TimePoint> first;
   for (const auto& signal : facts.signals) {
-    if (counts(facts, signal, EndSource::leave_url, false) && (!latest || signal.at > *latest)) latest = signal.at;
+    if (counts(facts, signal, EndSource::leave_url, false) && (!first || signal.at < *first)) first = signal.at;
   }
-  return latest;
+  return first;
 }
 
 // Staff's manual end: each one recorded replaces those before, even when it is earlier than the
@@ -186,7 +188,7 @@ std::optional<ResolvedEnd> most_trusted_end(const LessonFacts& facts, Seconds gr
   }
   if (auto end = end_from_segments(facts, "webhook", EndSource::webhook, grace)) return end;
   if (auto end = end_from_segments(facts, "zoom_api", EndSource::zoom_api, grace)) return end;
-  if (auto end = latest_checkout(facts)) return ResolvedEnd{*end, EndSource::leave_url, false};
+  if (auto end = first_checkout(facts)) return ResolvedEnd{*end, EndSource::leave_url, false};
   if (auto end = last_manual_end(facts, false)) return ResolvedEnd{*end, EndSource::manual, false};
   return std::nullopt;
 }
@@ -290,7 +292,7 @@ std::string describe(const LessonState& s) {
     text += fmt::format(" start_source={}", to_string(*s.start_source));
   }
   const auto& p = s.presence;
-  if (!p.kind.empty() || p.teacher_present_s) {
+  if (!p.kind.empty() || p.teacher_present_s || p.together_s || p.teacher_late_s) {
     auto number = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("-"); };
     text += fmt::format(" presence={} teacher_s={} together_s={} teacher_late_s={}", p.kind.empty() ? "none" : p.kind,
                         number(p.teacher_present_s), number(p.together_s), number(p.teacher_late_s));
@@ -485,8 +487,17 @@ std::string too_long_reason(const LessonState& state, Seconds max_lesson) {
                      format_duration(*state.ended_at - *state.started_at), format_duration(max_lesson));
 }
 
+bool is_settled(const Lesson& current, const ResolvedEnd& end, TimePoint now, Seconds grace) {
+  if (end.meeting_over || grace_over(end.at, now, grace)) return true;
+  // Final is not undone by a process that believes in a longer grace (serve and reconcile may be
+  // given different ones): an end that has not moved later stays settled. Only a later end, a real
+  // fact such as a rejoin's leave, counts its grace again.
+  return current.status == LessonStatus::final && current.ended_at && end.at <= *current.ended_at;
+}
+
 // A pure function of the facts and `now`: the same facts, in whatever order they arrived and
-// whatever the lesson's row said before, give the same row. (The row once depended on itself: a
+// whatever the lesson's row said before, give the same row (save that a final row stays final
+// under a longer grace, see is_settled). (The row once depended on itself: a
 // final lesson kept its end while a late rejoin was open, so the end a lesson settled on depended
 // on which events had arrived before it became final.) The only statuses carried over are those
 // the facts cannot decide: void (staff), expired and needs_review (time, decided by reconcile).
@@ -516,8 +527,7 @@ LessonState resolve_lesson(const Lesson& current, const LessonFacts& facts, Time
     next.status = LessonStatus::needs_review;
     return next;
   }
-  bool settled = end->meeting_over || grace_over(end->at, now, grace);
-  next.status = settled ? LessonStatus::final : LessonStatus::ended;
+  next.status = is_settled(current, *end, now, grace) ? LessonStatus::final : LessonStatus::ended;
   return next;
 }
 

@@ -119,8 +119,14 @@ struct ResolvedEnd {
 };
 
 // The end, from the most trusted source that has one; within a source the teacher's last leave,
-// where a rejoin within `grace` continues the lesson. Capped at the next lesson's start.
+// where a rejoin within `grace` continues the lesson, except the checkout, whose first press wins. Capped at the next lesson's start.
 std::optional<ResolvedEnd> resolve_end(const LessonFacts& facts, Seconds grace);
+
+// Whether a lesson that ends at `end` is final: Zoom said the meeting is over, `grace` has passed
+// since the end, or the lesson was final already and its end has not moved later. The last makes
+// "final" one-way whatever grace two processes are given: serve with --grace 1h never turns back
+// a lesson that reconcile with --grace 5m has finalised (and so never lets a checkout move it).
+bool is_settled(const Lesson& current, const ResolvedEnd& end, TimePoint now, Seconds grace);
 
 struct LessonState {
   LessonStatus status = LessonStatus::created;

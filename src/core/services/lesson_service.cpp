@@ -367,7 +367,8 @@ Lesson LessonService::record_leave(const std::string& token) {
   store_.write([&] {
     auto lesson = store_.find_lesson_by_leave_token(token);
     if (!lesson) throw Error(ErrorCode::not_found, "unknown checkout link");
-    // A lesson whose grace period ran out is final even if reconcile has not said so yet.
+    // A lesson whose grace period ran out is final even if reconcile has not said so yet; one that
+    // reconcile has finalised stays final whatever grace serve was given (is_settled).
     result = refresh(*lesson, {"leave_url", "grace period over"});
     switch (result.status) {
       case LessonStatus::void_:
@@ -377,10 +378,12 @@ Lesson LessonService::record_leave(const std::string& token) {
         throw Error(ErrorCode::conflict, "the student has not opened the lesson link yet",
                     "nothing was counted; open this link again when the lesson is over");
       case LessonStatus::final:
-        return;  // settled: a late checkout changes nothing
+        return;  // settled: a late checkout is not even a signal (it would outrank a manual end)
       default:
         break;
     }
+    // Every press is kept as received; the first one is the end (resolve_end), so a second press or
+    // a re-sent form changes nothing.
     store_.insert_end_signal(lesson->id, {0, EndSource::leave_url, now, now, false, "checkout button pressed"});
     result = refresh(result, {"leave_url", "teacher pressed \"End the lesson now\" on the checkout page"});
   });
@@ -555,9 +558,13 @@ Lesson LessonService::set_status(const Lesson& lesson, LessonStatus status, cons
 }
 
 Lesson LessonService::apply_state(const Lesson& before, const LessonState& after, const Cause& cause) {
+  // The audited "from" is the row as stored, not the caller's copy (which one delivery that
+  // changes two lessons on a meeting can leave stale): verify replays each change from the one
+  // before it, and a row edited in between shows there.
+  auto stored = store_.find_lesson(before.id);
   store_.update_lesson_state(before.id, after.status, after.started_at, after.ended_at, after.end_source,
                              after.start_source, after.presence);
-  audit_transition(before, after, cause);
+  audit_transition(stored ? *stored : before, after, cause);
   Lesson updated = before;
   updated.status = after.status;
   updated.started_at = after.started_at;

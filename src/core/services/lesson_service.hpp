@@ -136,8 +136,8 @@ class LessonService {
   bool spool_reserve_held() const { return spool_.reserve_held(); }
 
   // The teacher's checkout. Throws not_found, gone, or conflict when the student never clicked.
-  // Pressing again before the lesson is final moves the end to the later press (within a
-  // source the later leave wins); after it is final, nothing changes.
+  // The first press is the checkout end; pressing again (or a reload re-sending the form) is
+  // recorded and moves nothing. A final lesson records nothing and stays as it is.
   Lesson record_leave(const std::string& leave_token);
   // The lesson a checkout link names, for its confirmation page; nullopt for an unknown token.
   std::optional<Lesson> find_by_leave_token(const std::string& leave_token) {

@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <set>
 #include <nlohmann/json.hpp>
 
+#include "core/services/audit_replay.hpp"
+#include "core/services/report.hpp"
 #include "core/util/crypto.hpp"
 #include "core/util/error.hpp"
-#include "core/services/report.hpp"
 #include "core/util/time_zone.hpp"
 
 namespace zt {
@@ -266,66 +269,157 @@ PayPeriod PayPeriods::reopen(int64_t id, const std::string& reason, const std::s
   return period;
 }
 
-VerifyResult PayPeriods::verify() {
+namespace {
+
+const std::string empty_trail_hash(64, '0');
+
+bool is_hex_hash(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+std::string ChainHead::text() const { return fmt::format("{}:{}", row, row == 0 ? empty_trail_hash : hash); }
+
+ChainHead parse_chain_head(const std::string& text, const std::string& flag) {
+  auto colon = text.find(':');
+  ChainHead head;
+  bool ok = colon != std::string::npos && colon > 0;
+  if (ok) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + colon, head.row);
+    ok = ec == std::errc{} && end == text.data() + colon && head.row >= 0 && std::isdigit(static_cast<unsigned char>(text[0]));
+    head.hash = text.substr(colon + 1);
+    std::transform(head.hash.begin(), head.hash.end(), head.hash.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    ok = ok && is_hex_hash(head.hash) && (head.row > 0 || head.hash == empty_trail_hash);
+  }
+  if (!ok) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("{} '{}' is not a chain head", flag, text),
+                "give it as verify and period close print it: N:HASH, the newest audit row's id, a colon and its "
+                "64 hex digits");
+  }
+  return head;
+}
+
+ChainHead PayPeriods::head() {
+  auto [row, hash] = store_.audit_head();
+  return {row, hash};
+}
+
+VerifyResult PayPeriods::verify(const std::optional<ChainHead>& recorded) {
   VerifyResult result;
   constexpr size_t max_problems = 100;
-  auto problem = [&](const char* kind, int64_t id, std::string message) {
-    if (result.problems.size() < max_problems) result.problems.push_back({kind, id, std::move(message)});
+  auto problem = [&](VerifyProblem p) {
+    if (result.problems.size() < max_problems) result.problems.push_back(std::move(p));
   };
   // Each row is checked against the hash stored in the row before it, so that one edit is named
   // once, at the row where it was made (or, for a deleted row, at the row after the gap).
   std::string previous;
+  bool recorded_found = false;
+  int64_t checked_from = 0;  // see replay_trail; a trail begun under schema 10 has no marker
+  std::set<std::pair<int64_t, std::string>> period_actions;  // few: one close, maybe a reopen, per period
   store_.for_each_audit_row([&](const AuditRow& row) {
     ++result.audit_rows;
     if (audit_hash(previous, row) != row.hash) {
-      problem("audit", row.id,
-              fmt::format("audit row {} does not match its hash: it was edited or inserted, or the row before it "
-                          "was deleted",
-                          row.id));
+      problem({"audit", row.id,
+               fmt::format("audit row {} does not match its hash: it was edited or inserted, or the row before it "
+                           "was deleted",
+                           row.id)});
     }
+    if (recorded && row.id == recorded->row) {
+      recorded_found = true;
+      if (row.hash != recorded->hash) {
+        problem({"head", row.id,
+                 fmt::format("chain rewritten: audit row {} hashes to {}, but the head recorded earlier is {}",
+                             row.id, row.hash, recorded->text())});
+      }
+    }
+    if (row.action == "audit_format") checked_from = row.id;
+    if (row.period_id) period_actions.emplace(*row.period_id, row.action);
     previous = row.hash;
+    result.head = {row.id, row.hash};
   });
+  if (recorded && recorded->row > 0 && !recorded_found) {
+    problem({"head", recorded->row,
+             recorded->row > result.head.row
+                 ? fmt::format("newest rows deleted: the audit trail ends at row {}, but the head recorded earlier "
+                               "is {}",
+                               result.head.row, recorded->text())
+                 : fmt::format("audit row {}, the head recorded earlier ({}), is gone: rows were deleted",
+                               recorded->row, recorded->text())});
+  }
+  bool head_problem = std::any_of(result.problems.begin(), result.problems.end(),
+                                  [](const VerifyProblem& p) { return p.kind == "head"; });
+  if (recorded && !head_problem) result.extends = recorded;
+
+  store_.for_each_lesson_trail([&](const LessonTrail& trail) {
+    if (trail.lesson) ++result.lessons;
+    for (auto& f : replay_trail(trail, checked_from)) {
+      problem({"lesson", f.lesson_id, std::move(f.message), f.audit_id, std::move(f.field), std::move(f.audited),
+               std::move(f.found)});
+    }
+  });
+
   for (const auto& period : store_.list_periods()) {
+    // A period's close (and reopen) is audited in the same write: a period without it was
+    // inserted by hand, or those rows were deleted from the trail's end.
+    for (const char* action : {"period_close", "period_reopen"}) {
+      bool needed = std::string(action) == "period_close" || period.status == PeriodStatus::reopened;
+      if (needed && !period_actions.count({period.id, action})) {
+        problem({"period", period.id,
+                 fmt::format("{}: the audit trail has no {} row for it: it was written behind zoomtrack's back, or "
+                             "the trail's newest rows were deleted",
+                             name_of(period), action)});
+      }
+    }
     if (period.status != PeriodStatus::closed) continue;
     ++result.periods;
     auto sink = digest_of(store_, period, split_columns(period.columns));
     const auto& t = sink.period;
     if (sink.digest() != period.digest) {
-      problem("period", period.id, fmt::format("{}: its rows no longer hash to its digest {}", name_of(period), period.digest));
+      problem({"period", period.id,
+               fmt::format("{}: its rows no longer hash to its digest {}", name_of(period), period.digest)});
     } else if (t.lessons != period.lessons || t.duration_s != period.duration_s || t.minutes != period.minutes ||
                t.adjustments != period.adjustments) {
-      problem("period", period.id, fmt::format("{}: its stored totals differ from its rows", name_of(period)));
+      problem({"period", period.id, fmt::format("{}: its stored totals differ from its rows", name_of(period))});
     }
   }
   store_.for_each_lock([&](int64_t lesson_id, const LessonLock& lock) {
     ++result.locked_lessons;
     auto lesson = store_.find_lesson(lesson_id);
     if (!lesson) {
-      problem("lesson", lesson_id, fmt::format("lesson {} held by pay period {} is missing", lesson_id, lock.period_label));
+      problem({"lesson", lesson_id,
+               fmt::format("lesson {} held by pay period {} is missing", lesson_id, lock.period_label)});
       return;
     }
     auto frozen = lock.pay_policy.empty() ? PayPolicy{} : parse_pay_policy(lock.pay_policy);
     auto paid = pay_of(*lesson, frozen).paid_s.value_or(0);
     if (paid != lock.paid_s) {
-      problem("lesson", lesson_id,
-              fmt::format("lesson {} pays {} s, but pay period {} and its adjustments paid {} s", lesson_id, paid,
-                          lock.period_label, lock.paid_s));
-      return;
-    }
-    auto audited = store_.last_audited_state(lesson_id);
-    if (audited && *audited != describe(state_of(*lesson))) {
-      problem("lesson", lesson_id,
-              fmt::format("lesson {} reads '{}', but its last audited change left '{}'", lesson_id,
-                          describe(state_of(*lesson)), *audited));
+      problem({"lesson", lesson_id,
+               fmt::format("lesson {} pays {} s, but pay period {} and its adjustments paid {} s", lesson_id, paid,
+                           lock.period_label, lock.paid_s)});
     }
   });
   return result;
 }
 
 void to_json(nlohmann::json& j, const VerifyResult& r) {
-  j = {{"ok", r.ok()}, {"audit_rows", r.audit_rows}, {"periods", r.periods}, {"locked_lessons", r.locked_lessons}};
+  j = {{"ok", r.ok()},
+       {"audit_rows", r.audit_rows},
+       {"lessons", r.lessons},
+       {"periods", r.periods},
+       {"locked_lessons", r.locked_lessons},
+       {"head", r.head.text()},
+       {"extends", r.extends ? nlohmann::json(r.extends->text()) : nlohmann::json(nullptr)}};
   j["problems"] = nlohmann::json::array();
-  for (const auto& p : r.problems) j["problems"].push_back({{"kind", p.kind}, {"id", p.id}, {"message", p.message}});
+  for (const auto& p : r.problems) {
+    nlohmann::json item{{"kind", p.kind}, {"id", p.id}, {"message", p.message}};
+    if (p.audit_row) item["audit_row"] = *p.audit_row;
+    if (!p.field.empty()) item.update({{"field", p.field}, {"audited", p.audited}, {"found", p.found}});
+    j["problems"].push_back(std::move(item));
+  }
 }
 
 }  // namespace zt

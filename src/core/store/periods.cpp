@@ -2,7 +2,9 @@
 // hash-chained audit trail.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <tuple>
 
 #include "core/store/internal.hpp"
@@ -161,35 +163,74 @@ void Store::insert_period_audit(int64_t period_id, const AuditEntry& entry) {
   change([&](Connection& c) { append_audit(c, std::nullopt, period_id, entry); });
 }
 
+namespace {
+
+constexpr const char* audit_columns =
+    "id, lesson_id, period_id, at, who, source, action, old_value, new_value, reason, hash";
+
+AuditRow read_audit_row(SQLite::Statement& q) {
+  AuditRow row;
+  row.id = q.getColumn(0).getInt64();
+  if (!q.getColumn(1).isNull()) row.lesson_id = q.getColumn(1).getInt64();
+  if (!q.getColumn(2).isNull()) row.period_id = q.getColumn(2).getInt64();
+  row.at = q.getColumn(3).getString();
+  row.who = q.getColumn(4).getString();
+  row.source = q.getColumn(5).getString();
+  row.action = q.getColumn(6).getString();
+  row.old_value = q.getColumn(7).getString();
+  row.new_value = q.getColumn(8).getString();
+  row.reason = q.getColumn(9).getString();
+  row.hash = q.getColumn(10).getString();
+  return row;
+}
+
+}  // namespace
+
 void Store::for_each_audit_row(const std::function<void(const AuditRow&)>& visit) {
   read([&](Connection& c) {
-    Query q(c, "SELECT id, lesson_id, period_id, at, who, source, action, old_value, new_value, reason, hash "
-               "FROM audit ORDER BY id");
-    while (q->executeStep()) {
-      AuditRow row;
-      row.id = q->getColumn(0).getInt64();
-      if (!q->getColumn(1).isNull()) row.lesson_id = q->getColumn(1).getInt64();
-      if (!q->getColumn(2).isNull()) row.period_id = q->getColumn(2).getInt64();
-      row.at = q->getColumn(3).getString();
-      row.who = q->getColumn(4).getString();
-      row.source = q->getColumn(5).getString();
-      row.action = q->getColumn(6).getString();
-      row.old_value = q->getColumn(7).getString();
-      row.new_value = q->getColumn(8).getString();
-      row.reason = q->getColumn(9).getString();
-      row.hash = q->getColumn(10).getString();
-      visit(row);
-    }
+    static const auto sql = fmt::format("SELECT {} FROM audit ORDER BY id", audit_columns);
+    Query q(c, sql);
+    while (q->executeStep()) visit(read_audit_row(*q));
   });
 }
 
-std::optional<std::string> Store::last_audited_state(int64_t lesson_id) {
-  return read([&](Connection& c) -> std::optional<std::string> {
-    Query q(c, "SELECT new_value FROM audit WHERE lesson_id = ? AND action IN ('create', 'transition') "
-               "ORDER BY id DESC LIMIT 1");
-    q->bind(1, lesson_id);
-    if (!q->executeStep()) return std::nullopt;
-    return q->getColumn(0).getString();
+std::pair<int64_t, std::string> Store::audit_head() {
+  return read([&](Connection& c) -> std::pair<int64_t, std::string> {
+    Query q(c, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    if (!q->executeStep()) return {0, ""};
+    return {q->getColumn(0).getInt64(), q->getColumn(1).getString()};
+  });
+}
+
+// A merge of two ordered scans on one connection: while both statements are open they read one
+// snapshot, so a lesson and its audit rows are seen as one write left them.
+void Store::for_each_lesson_trail(const std::function<void(const LessonTrail&)>& visit) {
+  read([&](Connection& c) {
+    static const auto lessons_sql = fmt::format("SELECT {} FROM lessons ORDER BY id", lesson_columns);
+    static const auto audit_sql = fmt::format(
+        "SELECT {} FROM audit WHERE lesson_id IS NOT NULL ORDER BY lesson_id, id", audit_columns);
+    Query lessons(c, lessons_sql);
+    Query audit(c, audit_sql);
+    bool more_lessons = lessons->executeStep();
+    bool more_audit = audit->executeStep();
+    constexpr auto none = std::numeric_limits<int64_t>::max();
+    LessonTrail trail;
+    while (more_lessons || more_audit) {
+      auto lesson_id = more_lessons ? lessons->getColumn(0).getInt64() : none;
+      auto audited_id = more_audit ? audit->getColumn(1).getInt64() : none;
+      trail.lesson_id = std::min(lesson_id, audited_id);
+      trail.lesson.reset();
+      trail.audit.clear();
+      if (lesson_id == trail.lesson_id) {
+        trail.lesson = read_lesson(*lessons);
+        more_lessons = lessons->executeStep();
+      }
+      while (more_audit && audit->getColumn(1).getInt64() == trail.lesson_id) {
+        trail.audit.push_back(read_audit_row(*audit));
+        more_audit = audit->executeStep();
+      }
+      visit(trail);
+    }
   });
 }
 

@@ -67,9 +67,17 @@ struct LessonCount {
   int64_t count = 0;
 };
 
+// One lesson as verify replays it: its row (none when the row is gone) and the audit rows that
+// name it, by id.
+struct LessonTrail {
+  int64_t lesson_id = 0;
+  std::optional<Lesson> lesson;
+  std::vector<AuditRow> audit;
+};
+
 class Store {
  public:
-  static constexpr int schema_version = 9;
+  static constexpr int schema_version = 10;
 
   // `path`: a SQLite file, or a postgresql:// (postgres://) URL.
   explicit Store(const std::string& path, StoreOptions options = {});
@@ -212,8 +220,12 @@ class Store {
   std::vector<AuditEntry> audit_for(int64_t lesson_id);
   // Every row of the trail, by id: what verify walks.
   void for_each_audit_row(const std::function<void(const AuditRow&)>& visit);
-  // The state the lesson's last audited transition (or creation) wrote, as audited.
-  std::optional<std::string> last_audited_state(int64_t lesson_id);
+  // The newest row's id and hash; {0, ""} for an empty trail.
+  std::pair<int64_t, std::string> audit_head();
+  // Every lesson id that has a row or audit rows, ascending, with both: lessons by id and their
+  // audit rows by (lesson_id, id), merged in one read snapshot through the primary key and
+  // audit_by_lesson. Memory holds one lesson's trail at a time, however many lessons there are.
+  void for_each_lesson_trail(const std::function<void(const LessonTrail&)>& visit);
 
   // Staff start corrections (sessions start).
   void insert_start_signal(int64_t lesson_id, const StartSignal& signal);

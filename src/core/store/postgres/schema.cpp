@@ -1,4 +1,4 @@
-// The PostgreSQL schema, table for table the SQLite schema at version 9. Text compares byte by
+// The PostgreSQL schema, table for table the SQLite schema at version 10. Text compares byte by
 // byte (COLLATE "C"), as SQLite's does: times are ISO 8601 text and sort as text. Integers are
 // BIGINT, SQLite's 64 bits; ids are identity columns that an explicit id (the audit chain's,
 // a copied row's) may still set.

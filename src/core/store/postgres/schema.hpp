@@ -7,7 +7,7 @@
 namespace zt {
 
 // The Store::schema_version the whole schema below describes.
-constexpr int postgres_schema_version = 9;
+constexpr int postgres_schema_version = 10;
 extern const char* const postgres_schema;
 // The step from `version` to version + 1 (none yet past postgres_schema_version).
 std::string postgres_migration(int version);

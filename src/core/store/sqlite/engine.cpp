@@ -351,6 +351,19 @@ ALTER TABLE period_lessons ADD COLUMN together_s INTEGER;
 ALTER TABLE period_lessons ADD COLUMN teacher_late_s INTEGER;
 ALTER TABLE period_lessons ADD COLUMN length_s INTEGER;
 )sql",
+    // 10: from here on a transition's audited "from" state is the row as it was stored (before, it
+    // was the caller's copy, which could be stale when one delivery changed two lessons). A
+    // trail that has rows already gets one hash-chained marker row, so that verify checks each
+    // change against the one before it only from the marker on, and an older trail still verifies.
+    R"sql(
+INSERT INTO audit (id, lesson_id, period_id, at, who, source, action, old_value, new_value, reason, hash)
+  SELECT last.id + 1, NULL, NULL, now.at, 'zoomtrack', 'migration', 'audit_format', '',
+         'transitions record the row they changed', 'schema 10',
+         zt_audit_hash(last.hash, last.id + 1, NULL, NULL, now.at, 'zoomtrack', 'migration', 'audit_format', '',
+                       'transitions record the row they changed', 'schema 10')
+    FROM (SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1) AS last,
+         (SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now') AS at) AS now;
+)sql",
 };
 
 // Opening is where a wrong --db shows: say which file and what to do, not only SQLite's words.
