@@ -168,7 +168,7 @@ namespace {
 constexpr const char* audit_columns =
     "id, lesson_id, period_id, at, who, source, action, old_value, new_value, reason, hash";
 
-AuditRow read_audit_row(SQLite::Statement& q) {
+AuditRow read_audit_row(SqlStatement& q) {
   AuditRow row;
   row.id = q.getColumn(0).getInt64();
   if (!q.getColumn(1).isNull()) row.lesson_id = q.getColumn(1).getInt64();
