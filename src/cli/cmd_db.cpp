@@ -49,6 +49,7 @@ void copy_database(Context& ctx, const std::string& target_db, bool json) {
 void add_db_command(CLI::App& app, Context& ctx) {
   auto* db = app.add_subcommand("db", "move the whole database: SQLite to PostgreSQL and back");
   db->require_subcommand(1);
+  db->footer("Example:\n  zoomtrack db copy --to postgresql://zoomtrack@db.internal/zoomtrack");
   auto target = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* copy = db->add_subcommand("copy", "copy every row of --db into an empty TARGET, in one transaction, then verify it");

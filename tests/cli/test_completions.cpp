@@ -102,7 +102,7 @@ TEST_CASE("the bash completion is valid bash and completes commands, flags and c
   INFO(syntax.err);
   REQUIRE(syntax.exit_code == 0);
   CHECK(bash_offers({"zoomtrack", ""}) ==
-        "init link serve sessions lessons report backup period verify reconcile webhook events config completions");
+        "init link serve sessions lessons report backup period verify db reconcile webhook events config completions");
   CHECK(bash_offers({"zoomtrack", "--db", "x.db", "link", ""}) == "create send");
   CHECK(bash_offers({"zoomtrack", "lessons", "l"}) == "list");
   CHECK(bash_offers({"zoomtrack", "report", "--by", ""}) == "lesson teacher student day");

@@ -27,7 +27,7 @@ struct ServiceOptions {
   Seconds link_lifetime = std::chrono::days{7};  // expires_at when none is given
   Seconds max_lesson = default_max_lesson;  // longer lessons go to needs_review, never paid as is
   PayPolicy pay_policy = {};  // what lessons outside closed periods pay (sessions show, period close)
-  std::string spool_path;     // the click spool; empty: spool_path_for(the database)
+  std::string spool_path = {};  // the click spool; empty: spool_path_for(the database)
 };
 
 // Why a lesson changed, for the audit trail.

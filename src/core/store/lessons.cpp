@@ -107,7 +107,7 @@ std::optional<Lesson> Store::find_lesson_where(const std::string& sql, const std
 
 std::optional<Lesson> Store::find_lesson(int64_t id) {
   // Each lookup's SQL is built once: a click runs two of them.
-  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE id = ?", lesson_columns);
+  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE id = CAST(? AS BIGINT)", lesson_columns);
   return find_lesson_where(sql, std::to_string(id));
 }
 
@@ -290,9 +290,11 @@ std::optional<TimePoint> Store::next_scheduled_on_meeting(const Lesson& lesson) 
 }
 
 std::vector<Lesson> Store::newest_clickable_lessons(int64_t after_id, int limit) {
-  static const auto sql = fmt::format("SELECT {} FROM lessons WHERE id > ? AND status NOT IN ('void', 'expired', 'final') "
-                                      "ORDER BY id DESC LIMIT ?",
-                                      lesson_columns);
+  // Through the status index: the lessons still open, however many have been settled before.
+  static const auto sql = fmt::format(
+      "SELECT {} FROM lessons WHERE status IN ('created', 'active', 'ended', 'needs_review', 'no_show') AND id > ? "
+      "ORDER BY id DESC LIMIT ?",
+      lesson_columns);
   return read([&](Connection& c) {
     Query q(c, sql);
     q->bind(1, after_id);
