@@ -55,7 +55,7 @@ std::string integrity(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("backup during a click load: the copy is intact and holds every click acknowledged before it began", "[e2e][backup]") {
+TEST_CASE("backup during a click load: the copy is intact and holds every click acknowledged before it began", "[e2e][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   auto out = dir.path() / "backups";
@@ -138,7 +138,7 @@ TEST_CASE("backup during a click load: the copy is intact and holds every click 
   CHECK(integrity(db) == "ok");
 }
 
-TEST_CASE("backup replaces an older copy atomically and keeps the database's permissions", "[e2e][backup]") {
+TEST_CASE("backup replaces an older copy atomically and keeps the database's permissions", "[e2e][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
@@ -156,7 +156,7 @@ TEST_CASE("backup replaces an older copy atomically and keeps the database's per
   CHECK(json::parse(listed.out).size() == 3);
 }
 
-TEST_CASE("backup refuses the live database's own files and says why, changing nothing", "[e2e][backup]") {
+TEST_CASE("backup refuses the live database's own files and says why, changing nothing", "[e2e][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
@@ -199,7 +199,7 @@ TEST_CASE("backup refuses the live database's own files and says why, changing n
   CHECK(listing(dir.path()) == files);
 }
 
-TEST_CASE("a backup that cannot be written leaves nothing behind", "[e2e][backup]") {
+TEST_CASE("a backup that cannot be written leaves nothing behind", "[e2e][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);

@@ -6,7 +6,7 @@
 using namespace zt::test;
 using nlohmann::json;
 
-TEST_CASE("config show tells each setting's value and origin through the real binary", "[e2e][config]") {
+TEST_CASE("config show tells each setting's value and origin through the real binary", "[e2e][config][sqlite]") {
   TempDir dir;
   auto config = dir.file("zoomtrack.conf");
   auto secret_file = dir.file("webhook-secret");

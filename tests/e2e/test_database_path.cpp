@@ -15,7 +15,7 @@ size_t files_in(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("read commands on a missing database exit 1 naming it and create nothing", "[e2e][cli][db]") {
+TEST_CASE("read commands on a missing database exit 1 naming it and create nothing", "[e2e][cli][db][sqlite]") {
   TempDir dir;
   auto db = dir.file("mistyped.db");
   const std::vector<std::vector<std::string>> commands{
@@ -60,7 +60,7 @@ TEST_CASE("read commands on a missing database exit 1 naming it and create nothi
   }
 }
 
-TEST_CASE("an empty --db is a usage error and init names a missing directory", "[e2e][cli][db]") {
+TEST_CASE("an empty --db is a usage error and init names a missing directory", "[e2e][cli][db][sqlite]") {
   TempDir dir;
   auto empty = run_zoomtrack({"--db", "", "sessions", "list"});
   CHECK(empty.exit_code == 2);

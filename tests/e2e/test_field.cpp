@@ -93,7 +93,7 @@ TEST_CASE("forty first clicks at once start the lesson once, with one transition
   CHECK(lines == 1);
 }
 
-TEST_CASE("kill -9 during first clicks never leaves a real click without its start", "[e2e][field]") {
+TEST_CASE("kill -9 during first clicks never leaves a real click without its start", "[e2e][field][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   ServeProcess serve(db);
@@ -124,7 +124,7 @@ TEST_CASE("kill -9 during first clicks never leaves a real click without its sta
   CHECK(q.getColumn(0).getInt() == 0);
 }
 
-TEST_CASE("a click while the database cannot write still reaches Zoom and is stored once later", "[e2e][field]") {
+TEST_CASE("a click while the database cannot write still reaches Zoom and is stored once later", "[e2e][field][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   auto spool = db + ".spool";

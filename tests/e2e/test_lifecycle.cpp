@@ -194,7 +194,7 @@ TEST_CASE("exit codes follow the contract", "[e2e][cli]") {
   CHECK_FALSE(version.out.empty());
 }
 
-TEST_CASE("verbose mode says on stderr which database and settings are used, secrets masked", "[e2e][cli]") {
+TEST_CASE("verbose mode says on stderr which database and settings are used, secrets masked", "[e2e][cli][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);

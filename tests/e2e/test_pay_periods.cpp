@@ -144,7 +144,7 @@ TEST_CASE("a closed month's report never changes, and a late webhook and a corre
 }
 
 TEST_CASE("reopening a period and closing it again changes its digest, is audited, and withdraws its adjustments",
-          "[e2e][periods]") {
+          "[e2e][periods][sqlite]") {
   October m;
   auto first = json::parse(m.ok({"period", "close", "--month", "2026-10", "--json"}));
   m.ok({"sessions", "end", std::to_string(m.corrected_lesson), "--at", "2026-10-06T10:40:00Z", "--reason", "ended early"});
@@ -261,7 +261,7 @@ TEST_CASE("staff start a lesson the student reached without clicking, never over
   CHECK(run_zoomtrack({"--db", db, "verify"}).exit_code == 0);
 }
 
-TEST_CASE("verify finds a hand edit of a locked lesson, a deleted and an inserted audit row", "[e2e][periods]") {
+TEST_CASE("verify finds a hand edit of a locked lesson, a deleted and an inserted audit row", "[e2e][periods][sqlite]") {
   October m;
   m.ok({"period", "close", "--month", "2026-10"});
   REQUIRE(m.run({"verify"}).exit_code == 0);
@@ -315,7 +315,7 @@ TEST_CASE("verify finds a hand edit of a locked lesson, a deleted and an inserte
   }
 }
 
-TEST_CASE("a database from before pay periods keeps every lesson and audit row and passes verify", "[e2e][periods]") {
+TEST_CASE("a database from before pay periods keeps every lesson and audit row and passes verify", "[e2e][periods][sqlite]") {
   TempDir dir;
   auto db = dir.file("old.db");
   auto load = run_program({"sqlite3", db}, {}, fixture("db/schema_v2.sql"));

@@ -332,7 +332,7 @@ TEST_CASE("the same deliveries in three orders give identical rows", "[e2e][pay]
   CHECK(rows[2] == rows[0]);
 }
 
-TEST_CASE("a closed period keeps its pay after a policy change, and a late fact becomes an adjustment", "[e2e][pay]") {
+TEST_CASE("a closed period keeps its pay after a policy change, and a late fact becomes an adjustment", "[e2e][pay][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   auto s = now() - 3h;

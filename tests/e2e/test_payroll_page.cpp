@@ -244,7 +244,7 @@ TEST_CASE("report --html refuses what it cannot show, and writes nothing", "[e2e
   CHECK(!std::filesystem::exists(out));
 }
 
-TEST_CASE("10,000 lessons: the page stays small, its charts aggregate, its totals are the CSV's", "[e2e][payroll-page][large]") {
+TEST_CASE("10,000 lessons: the page stays small, its charts aggregate, its totals are the CSV's", "[e2e][payroll-page][large][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
   REQUIRE(run_zoomtrack({"--db", db, "-q", "init"}).exit_code == 0);

@@ -150,7 +150,7 @@ TEST_CASE("serve replays a damaged spool: healthy again, rejections logged and c
         std::string::npos);
 }
 
-TEST_CASE("a large spool is replayed with flat memory", "[e2e][spool]") {
+TEST_CASE("a large spool is replayed with flat memory", "[e2e][spool][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   auto link = create_link(db, "http://127.0.0.1:9");
@@ -187,7 +187,7 @@ TEST_CASE("a large spool is replayed with flat memory", "[e2e][spool]") {
 }
 
 TEST_CASE("when not even the spool can be written, the student still reaches Zoom and the click is kept in memory",
-          "[e2e][spool]") {
+          "[e2e][spool][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   auto spool = db + ".spool";
@@ -219,7 +219,7 @@ TEST_CASE("when not even the spool can be written, the student still reaches Zoo
   CHECK(lesson["clicks"].size() == 1);
 }
 
-TEST_CASE("a disk that fills up while serve runs still takes every click, into the spool's reserve", "[e2e][spool]") {
+TEST_CASE("a disk that fills up while serve runs still takes every click, into the spool's reserve", "[e2e][spool][sqlite]") {
   TempDir dir;
   auto mount_point = dir.file("disk");
   std::filesystem::create_directory(mount_point);

@@ -127,7 +127,7 @@ TEST_CASE("report -o replaces a regular file, follows a symlink and writes throu
 }
 
 TEST_CASE("backup writes only regular files: a device or FIFO is refused untouched, a symlink followed",
-          "[e2e][files][backup]") {
+          "[e2e][files][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zt.db");
   held_lesson(db);
@@ -175,7 +175,7 @@ TEST_CASE("a config file given by --config must be a regular file of sane size",
 }
 
 TEST_CASE("another application's SQLite database is refused by every command and left byte for byte",
-          "[e2e][files][store]") {
+          "[e2e][files][store][sqlite]") {
   TempDir dir;
   auto other = dir.file("notes.db");
   auto made = run_program({"sqlite3", other, "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT);"

@@ -106,7 +106,7 @@ void rebuild_chain(const std::string& db) {
 }  // namespace
 
 TEST_CASE("verify finds a lesson edited with sqlite3 in a period nobody closed, naming lesson, row and field",
-          "[e2e][verify]") {
+          "[e2e][verify][sqlite]") {
   OpenDay d;
   auto clean = d.run({"verify", "--json"});
   INFO(clean.out << clean.err);
@@ -200,7 +200,7 @@ TEST_CASE("verify finds a lesson edited with sqlite3 in a period nobody closed, 
 }
 
 TEST_CASE("the head printed by verify proves later that no newest row was deleted and the chain was not rebuilt",
-          "[e2e][verify]") {
+          "[e2e][verify][sqlite]") {
   OpenDay d;
   auto recorded = d.head();
   auto newest = d.newest_audit_row();

@@ -1,11 +1,12 @@
 #include "support/past_lessons.hpp"
+#include "support/postgres.hpp"
 
 #include <chrono>
 
 namespace zt::test {
 
 PastLessons::PastLessons(const std::string& db)
-    : store(db), service(store, clock, ServiceOptions{"https://lessons.example.org", default_grace, std::chrono::days{7}}) {}
+    : store(database_for(db)), service(store, clock, ServiceOptions{"https://lessons.example.org", default_grace, std::chrono::days{7}}) {}
 
 int64_t PastLessons::held(const PastLesson& what, const std::string& start, const std::string& end,
                           const std::string& scheduled_at) {

@@ -16,6 +16,7 @@
 #include "core/store/internal.hpp"
 #include "core/store/postgres/schema.hpp"
 #include "core/util/database_url.hpp"
+#include "core/util/text.hpp"
 
 namespace zt {
 namespace {
@@ -98,6 +99,17 @@ NumberedSql numbered_parameters(const std::string& sql) {
   return numbered;
 }
 
+// PostgreSQL's text is valid UTF-8 without NUL, where SQLite stores any bytes: what a client
+// sent that is not (a User-Agent with \xff, a name with \u0000) is stored with U+FFFD in its
+// place, as every output shows it on either engine. Refusing it would turn a student away.
+std::string storable_text(std::string_view text) {
+  bool clean = is_valid_utf8(text) && text.find('\0') == std::string_view::npos;
+  if (clean) return std::string(text);
+  auto repaired = valid_utf8(text);
+  for (size_t at; (at = repaired.find('\0')) != std::string::npos;) repaired.replace(at, 1, "\xEF\xBF\xBD");
+  return repaired;
+}
+
 constexpr Oid int8_oid = 20;
 constexpr Oid text_oid = 25;
 constexpr Oid float8_oid = 701;
@@ -125,9 +137,9 @@ class PgStatement final : public SqlStatement {
 
   void bind(int index, int64_t value) override { set(index, std::to_string(value), int8_oid); }
   void bind(int index, double value) override { set(index, fmt::format("{}", value), float8_oid); }
-  void bind(int index, std::string_view value) override { set(index, std::string(value), text_oid); }
+  void bind(int index, std::string_view value) override { set(index, storable_text(value), text_oid); }
   // Unknown-typed: PostgreSQL converts the text to the column's type.
-  void bind_as_column(int index, std::string_view text) override { set(index, std::string(text), 0); }
+  void bind_as_column(int index, std::string_view text) override { set(index, storable_text(text), 0); }
   // PostgreSQL infers no type for a parameter that is only ever tested with IS NULL, as SQLite's
   // `?1 IS NULL OR ...` filters do: a NULL is written into the SQL as the literal NULL instead,
   // which means the same, and its parameter slot is left unused (typed text, so it needs none).
@@ -379,7 +391,7 @@ class PgEngine final : public Store::Engine {
                     "database or an empty one");
       }
       if (!options_.create) {
-        throw Error(ErrorCode::not_found, fmt::format("{} holds no zoomtrack database yet", redact_database_url(url_)),
+        throw Error(ErrorCode::runtime, fmt::format("{} holds no zoomtrack database yet", redact_database_url(url_)),
                     "start one with 'zoomtrack init --db URL'");
       }
       c.exec("BEGIN");
