@@ -21,13 +21,16 @@ namespace zt::test {
 namespace {
 
 // A shifted clock (`faketime -f '+400d' ctest`, as scripts/test runs the suite) must reach every
-// process a test starts, or the test and its serve would disagree about what time it is.
+// process a test starts, or the test and its serve would disagree about what time it is; so must
+// the sanitizers' options (their suppressions) in the sanitized run.
 void keep_shifted_clock(Env& env) {
   for (char** e = environ; *e; ++e) {
     std::string_view entry(*e);
     auto eq = entry.find('=');
     auto name = entry.substr(0, eq);
-    if (eq != std::string_view::npos && (name == "LD_PRELOAD" || name.starts_with("FAKETIME"))) {
+    bool passed_on = name == "LD_PRELOAD" || name.starts_with("FAKETIME") || name == "ASAN_OPTIONS" ||
+                     name == "LSAN_OPTIONS" || name == "UBSAN_OPTIONS";
+    if (eq != std::string_view::npos && passed_on) {
       env[std::string(name)] = std::string(entry.substr(eq + 1));
     }
   }
