@@ -244,6 +244,29 @@ TEST_CASE("the Telegram outbox drained by two serve sends each message once", "[
   }
 }
 
+TEST_CASE("link create --ref retried at once from several processes makes one lesson", "[postgres][several]") {
+  PostgresServer pg;
+  auto db = pg.create_database("zt");
+  REQUIRE(run_zoomtrack({"--db", db, "init"}).exit_code == 0);
+  std::vector<RunResult> runs(6);
+  std::vector<std::thread> scripts;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    scripts.emplace_back([&, i] {
+      runs[i] = run_zoomtrack({"--db", db, "link", "create", "--teacher", "t.abebe", "--student", "s.hana",
+                               "--zoom-url", "https://zoom.us/j/86431910364", "--ref", "booking-4711", "--json"});
+    });
+  }
+  for (auto& s : scripts) s.join();
+  std::set<int64_t> ids;
+  for (const auto& r : runs) {
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    ids.insert(json::parse(r.out)["id"].get<int64_t>());
+  }
+  CHECK(ids.size() == 1);
+  CHECK(count_rows(pg, "SELECT COUNT(*) FROM lessons") == 1);
+}
+
 TEST_CASE("the PostgreSQL password is never printed", "[postgres][several][secrets]") {
   PostgresServer pg;
   pg.create_database("zt");
