@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "core/store/internal.hpp"
@@ -114,9 +115,50 @@ constexpr Oid int8_oid = 20;
 constexpr Oid text_oid = 25;
 constexpr Oid float8_oid = 701;
 
+// The statements prepared on one connection, by SQL text and parameter types: PostgreSQL parses
+// and plans each once per connection, as SQLite's prepared statements are, instead of at every
+// run (which cost the server more CPU than the click's own insert).
+class PreparedStatements {
+ public:
+  explicit PreparedStatements(PGconn* connection) : connection_(connection) {}
+
+  // The name of `sql` prepared with these parameter types (prepared now, the first time).
+  const std::string& name_of(const std::string& sql, const std::vector<Oid>& types) {
+    std::string key = sql;
+    key.push_back('\0');
+    for (auto type : types) key += std::to_string(type) + ",";
+    auto found = names_.find(key);
+    if (found != names_.end()) return found->second;
+    auto name = "zt" + std::to_string(names_.size() + 1);
+    PGresult* result = PQprepare(connection_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data());
+    check(result);
+    return names_.emplace(std::move(key), std::move(name)).first->second;
+  }
+  PGconn* connection() const { return connection_; }
+
+  // Throws the store's error for a failed result (and frees it); frees a good one too.
+  void check(PGresult* result) const {
+    auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      PQclear(result);
+      return;
+    }
+    const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    std::string state = sqlstate ? sqlstate : "";
+    std::string message = first_line(result ? PQresultErrorMessage(result) : PQerrorMessage(connection_));
+    if (result) PQclear(result);
+    throw_postgres(state.empty() ? nullptr : state.c_str(), message);
+  }
+
+ private:
+  PGconn* connection_;
+  std::unordered_map<std::string, std::string> names_;
+};
+
 class PgStatement final : public SqlStatement {
  public:
-  PgStatement(PGconn* connection, const std::string& sql) : connection_(connection), sql_(numbered_parameters(sql)) {}
+  PgStatement(PreparedStatements& prepared, const std::string& sql)
+      : prepared_(prepared), connection_(prepared.connection()), sql_(numbered_parameters(sql)) {}
 
   // The SQL to run: NULL parameters written in as the literal NULL.
   std::string sql_with_nulls() const {
@@ -207,8 +249,9 @@ class PgStatement final : public SqlStatement {
     // Parameters the statement has but nothing bound: NULL too.
     for (const auto& p : sql_.parameters) any_null = any_null || static_cast<size_t>(p.number) > values_.size();
     auto text = any_null ? sql_with_nulls() : std::string();
-    result_ = PQexecParams(connection_, any_null ? text.c_str() : sql_.text.c_str(), static_cast<int>(values.size()),
-                           types_.data(), values.data(), nullptr, nullptr, 0);
+    const auto& name = prepared_.name_of(any_null ? text : sql_.text, types_);
+    result_ = PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                             nullptr, 0);
     auto status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return;
     const char* sqlstate = result_ ? PQresultErrorField(result_, PG_DIAG_SQLSTATE) : nullptr;
@@ -223,6 +266,7 @@ class PgStatement final : public SqlStatement {
     row_ = -1;
   }
 
+  PreparedStatements& prepared_;
   PGconn* connection_;
   NumberedSql sql_;
   std::vector<std::string> values_;
@@ -234,7 +278,7 @@ class PgStatement final : public SqlStatement {
 
 class PgConnection final : public Store::Connection {
  public:
-  explicit PgConnection(PGconn* connection) : connection_(connection) {}
+  explicit PgConnection(PGconn* connection) : connection_(connection), prepared_(connection) {}
   ~PgConnection() override {
     finalize_statements();
     PQfinish(connection_);
@@ -254,12 +298,13 @@ class PgConnection final : public Store::Connection {
     throw_postgres(state.empty() ? nullptr : state.c_str(), message);
   }
   std::unique_ptr<SqlStatement> prepare(const std::string& sql) override {
-    return std::make_unique<PgStatement>(connection_, sql);
+    return std::make_unique<PgStatement>(prepared_, sql);
   }
   bool usable() const override { return PQstatus(connection_) == CONNECTION_OK; }
 
  private:
   PGconn* connection_;
+  PreparedStatements prepared_;
 };
 
 int64_t single_int(Store::Connection& c, const std::string& sql) {
