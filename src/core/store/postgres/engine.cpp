@@ -53,6 +53,20 @@ std::string first_line(const char* message) {
   return text;
 }
 
+bool succeeded(const PGresult* result) {
+  auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  return status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+}
+
+// A failed result (null when the connection is gone) as the store's error; frees it.
+[[noreturn]] void throw_failed(PGconn* connection, PGresult* result) {
+  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string state = sqlstate ? sqlstate : "";
+  std::string message = first_line(result ? PQresultErrorMessage(result) : PQerrorMessage(connection));
+  if (result) PQclear(result);
+  throw_postgres(state.empty() ? nullptr : state.c_str(), message);
+}
+
 // SQL with PostgreSQL's `$N` parameters, and where each one is in it.
 struct NumberedSql {
   struct Parameter {
@@ -131,24 +145,11 @@ class PreparedStatements {
     if (found != names_.end()) return found->second;
     auto name = "zt" + std::to_string(names_.size() + 1);
     PGresult* result = PQprepare(connection_, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data());
-    check(result);
+    if (!succeeded(result)) throw_failed(connection_, result);
+    PQclear(result);
     return names_.emplace(std::move(key), std::move(name)).first->second;
   }
   PGconn* connection() const { return connection_; }
-
-  // Throws the store's error for a failed result (and frees it); frees a good one too.
-  void check(PGresult* result) const {
-    auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      PQclear(result);
-      return;
-    }
-    const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    std::string state = sqlstate ? sqlstate : "";
-    std::string message = first_line(result ? PQresultErrorMessage(result) : PQerrorMessage(connection_));
-    if (result) PQclear(result);
-    throw_postgres(state.empty() ? nullptr : state.c_str(), message);
-  }
 
  private:
   PGconn* connection_;
@@ -250,15 +251,10 @@ class PgStatement final : public SqlStatement {
     for (const auto& p : sql_.parameters) any_null = any_null || static_cast<size_t>(p.number) > values_.size();
     auto text = any_null ? sql_with_nulls() : std::string();
     const auto& name = prepared_.name_of(any_null ? text : sql_.text, types_);
-    result_ = PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
-                             nullptr, 0);
-    auto status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return;
-    const char* sqlstate = result_ ? PQresultErrorField(result_, PG_DIAG_SQLSTATE) : nullptr;
-    std::string message = first_line(result_ ? PQresultErrorMessage(result_) : PQerrorMessage(connection_));
-    std::string state = sqlstate ? sqlstate : "";
-    clear_result();
-    throw_postgres(state.empty() ? nullptr : state.c_str(), message);
+    auto* result = PQexecPrepared(connection_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                  nullptr, 0);
+    if (!succeeded(result)) throw_failed(connection_, result);
+    result_ = result;
   }
   void clear_result() {
     if (result_) PQclear(result_);
@@ -287,15 +283,8 @@ class PgConnection final : public Store::Connection {
   SqlEngine engine() const override { return SqlEngine::postgres; }
   void exec(const std::string& sql) override {
     PGresult* result = PQexec(connection_, sql.c_str());
-    auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      PQclear(result);
-      return;
-    }
-    std::string state = result && PQresultErrorField(result, PG_DIAG_SQLSTATE) ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : "";
-    std::string message = first_line(result ? PQresultErrorMessage(result) : PQerrorMessage(connection_));
-    if (result) PQclear(result);
-    throw_postgres(state.empty() ? nullptr : state.c_str(), message);
+    if (!succeeded(result)) throw_failed(connection_, result);
+    PQclear(result);
   }
   std::unique_ptr<SqlStatement> prepare(const std::string& sql) override {
     return std::make_unique<PgStatement>(prepared_, sql);
