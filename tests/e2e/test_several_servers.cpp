@@ -191,6 +191,32 @@ TEST_CASE("PostgreSQL stopped under click load: clicks spooled, healthz 503, rep
   CHECK(count_rows(pg, "SELECT COUNT(*) FROM lessons WHERE status = 'active'") == 5);
 }
 
+TEST_CASE("PostgreSQL gone read-only (a failover's old primary): clicks spooled, replayed once it takes writes",
+          "[postgres][several]") {
+  PostgresServer pg;
+  auto db = pg.create_database("zt");
+  TempDir dir;
+  ServeProcess serve(db, {}, {"--spool", dir.file("clicks.spool")});
+  auto links = create_links(db, 3, serve.base_url());
+  for (const auto& link : links) REQUIRE(click(serve, link) == 302);
+  // Every session's next transaction is read-only, serve's open connections included.
+  pg.psql("zt", "ALTER SYSTEM SET default_transaction_read_only = on");
+  pg.psql("zt", "SELECT pg_reload_conf()");
+  int during = 0;
+  for (const auto& link : links) during += click(serve, link) == 302;
+  CHECK(during == 3);
+  auto health = serve.client().Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 503);
+  pg.psql("zt", "ALTER SYSTEM RESET default_transaction_read_only");
+  pg.psql("zt", "SELECT pg_reload_conf()");
+  CHECK(eventually([&] {
+    auto h = serve.client().Get("/healthz");
+    return h && h->status == 200;
+  }));
+  CHECK(count_rows(pg, "SELECT COUNT(*) FROM clicks") == 6);
+}
+
 TEST_CASE("two reconcile at once on PostgreSQL: the second waits, then leaves the work to the first",
           "[postgres][several]") {
   PostgresServer pg;
