@@ -94,6 +94,42 @@ TEST_CASE("two serve on one PostgreSQL: each lesson starts once, whichever takes
   CHECK(verify.exit_code == 0);
 }
 
+TEST_CASE("a repeated click waits for no other writer; a first click waits for its turn", "[postgres][several]") {
+  PostgresServer pg;
+  auto db = pg.create_database("zt");
+  ServeProcess serve(db);
+  auto links = create_links(db, 2, serve.base_url());
+  REQUIRE(click(serve, links[0]) == 302);
+  auto clicks_on = [&](const json& link) {
+    return count_rows(pg, "SELECT COUNT(*) FROM clicks c JOIN lessons l ON l.id = c.lesson_id WHERE l.track_token = '" +
+                              link["track_token"].get<std::string>() + "'");
+  };
+  // Another process holds the order of writes (the advisory lock the store takes, "ZTWR") for a
+  // while, as another serve's batch of first clicks or a webhook would.
+  const std::string write_lock = "1515476818";
+  std::thread holder([&] { pg.psql("zt", "SELECT pg_advisory_xact_lock(" + write_lock + "), pg_sleep(4)"); });
+  auto held = [&] {
+    return count_rows(pg, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = " +
+                              write_lock) == 1;
+  };
+  REQUIRE(eventually(held, 10s));
+  // A second click on a started lesson decides nothing: answered and on disk while the lock is held.
+  CHECK(click(serve, links[0]) == 302);
+  CHECK(clicks_on(links[0]) == 2);
+  CHECK(held());
+  // A first click decides the start: it waits for its turn, and its lesson starts once.
+  int first_status = 0;
+  std::thread first([&] { first_status = click(serve, links[1]); });
+  holder.join();
+  first.join();
+  CHECK(first_status == 302);
+  CHECK(eventually([&] {
+    return count_rows(pg, "SELECT COUNT(*) FROM lessons WHERE status = 'active' AND track_token = '" +
+                              links[1]["track_token"].get<std::string>() + "'") == 1;
+  }));
+  CHECK(clicks_on(links[1]) == 1);
+}
+
 TEST_CASE("one Zoom delivery sent to two serve is applied once", "[postgres][several]") {
   PostgresServer pg;
   auto db = pg.create_database("zt");

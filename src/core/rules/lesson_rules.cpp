@@ -453,6 +453,11 @@ bool link_expired(const Lesson& lesson, TimePoint now) {
          now >= *lesson.expires_at;
 }
 
+bool click_changes_nothing(const Lesson& lesson, TimePoint at) {
+  return lesson.started_at && lesson.start_source.value_or(StartSource::click) == StartSource::click &&
+         *lesson.started_at <= at;
+}
+
 bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after) {
   return state.status == LessonStatus::active && state.started_at && !state.ended_at &&
          now >= *state.started_at + stale_after;

@@ -164,6 +164,12 @@ inline std::optional<int64_t> paid_seconds(const Lesson& lesson) { return paid_s
 // An unclicked link is dead once its expiry has passed.
 bool link_expired(const Lesson& lesson, TimePoint now);
 
+// A click at `at` leaves this lesson as it is, now and whatever happens to it later: an earlier
+// (or simultaneous) real click started it. Clicks are never deleted, so the lesson's start
+// comes from that click or an earlier one, or from a staff correction, never from this one;
+// and a started link does not expire. Such a click only adds its row.
+bool click_changes_nothing(const Lesson& lesson, TimePoint at);
+
 // A started lesson with no end this long after its start cannot be paid without a person's look:
 // it goes to needs_review (we never invent an end).
 bool is_stale(const LessonState& state, TimePoint now, Seconds stale_after);

@@ -53,6 +53,10 @@ class Store::Engine {
   virtual std::unique_ptr<Connection> open_reader() = 0;
   // BEGIN, COMMIT and ROLLBACK of one group-committed write.
   virtual void begin_write(Connection& writer) = 0;
+  // Store::order_writes: waits until the write transaction begun on `writer` is the only one
+  // that orders its changes; true when that is news (the database may have changed since the
+  // transaction began). SQLite's BEGIN IMMEDIATE did that already.
+  virtual bool order_writes(Connection& /*writer*/) { return false; }
   virtual void commit_write(Connection& writer) = 0;
   virtual void rollback_write(Connection& writer) = 0;
   // Store::lock_run: tried again every few milliseconds until `wait` has passed.

@@ -119,9 +119,10 @@ void Store::Engine::read(Store& store, const std::function<void(Connection&)>& b
 // a third of serve's CPU under a click load.) Shared, so that the leader may still wake it after
 // the waiter has returned.
 struct Store::PendingWrite {
-  explicit PendingWrite(const std::function<void()>& body) : body(body) {}
+  PendingWrite(const std::function<void()>& body, WriteOrder order) : body(body), order(order) {}
 
   const std::function<void()>& body;
+  WriteOrder order;
   std::exception_ptr error;  // set by the leader before it sets the turn
   WriteTurn turn;
 };
@@ -131,9 +132,12 @@ void Store::after_commit(std::function<void()> action) {
   else action();
 }
 
-void Store::write(const std::function<void()>& body) {
-  if (writing_store == this) return body();
-  auto pending = std::make_shared<PendingWrite>(body);
+void Store::write(const std::function<void()>& body, WriteOrder order) {
+  if (writing_store == this) {
+    if (order == WriteOrder::serial) order_writes();
+    return body();
+  }
+  auto pending = std::make_shared<PendingWrite>(body, order);
   bool lead;
   {
     std::lock_guard lock(queue_mutex_);
@@ -176,6 +180,18 @@ bool is_busy(const std::exception_ptr& failure) {
   }
 }
 
+// Busy, or the database takes no writes now (read-only, disk full, the server gone): the
+// transaction's failure, which every body in it would meet, not one body's own.
+bool fails_the_transaction(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const Error& e) {
+    return e.code() == ErrorCode::busy || e.code() == ErrorCode::storage;
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace
 
 // SQLite returns BUSY without calling the busy handler in a few WAL cases: a transaction that
@@ -203,45 +219,62 @@ void Store::commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch
 
 // One attempt: nullptr once committed (each body's own error is its own); else why the whole
 // transaction failed, with nothing committed and no body's error kept.
+//
+// The bodies run without a savepoint each: on a network database a savepoint and its release
+// are two round trips per body, as many as a click's own statements. When a body throws, the
+// transaction is rolled back instead and run again without it, which undoes that body alone
+// as its savepoint would have; bodies are run again anyway when the batch is busy.
 std::exception_ptr Store::try_commit_batch(const std::vector<std::shared_ptr<PendingWrite>>& batch) {
-  writing_store = this;
-  std::vector<std::function<void()>> committed_actions;
-  Connection* writer_connection = nullptr;
-  try {
-    writer_connection = &writer();
-    auto& w = *writer_connection;
-    engine_->begin_write(w);
-    for (auto& pending : batch) {
-      pending->error = nullptr;
-      std::vector<std::function<void()>> actions;
-      body_after_commit = &actions;
-      // Prepared once: parsing these for every write cost as much as the click's own insert.
-      Query(w, "SAVEPOINT body")->exec();
-      try {
-        pending->body();
-        Query(w, "RELEASE body")->exec();
+  for (auto& pending : batch) pending->error = nullptr;
+  for (;;) {
+    writing_store = this;
+    batch_ordered_ = false;
+    std::vector<std::function<void()>> committed_actions;
+    Connection* writer_connection = nullptr;
+    bool body_failed = false;
+    try {
+      writer_connection = &writer();
+      auto& w = *writer_connection;
+      engine_->begin_write(w);
+      for (auto& pending : batch) {
+        if (pending->error) continue;  // failed in an earlier run of this batch: left out
+        std::vector<std::function<void()>> actions;
+        body_after_commit = &actions;
+        try {
+          if (pending->order == WriteOrder::serial) order_writes();
+          pending->body();
+        } catch (...) {
+          // Busy: the whole batch is retried. No writes now: every body is told at once.
+          if (fails_the_transaction(std::current_exception())) throw;
+          pending->error = std::current_exception();
+          body_failed = true;
+          break;
+        }
+        body_after_commit = nullptr;
         std::move(actions.begin(), actions.end(), std::back_inserter(committed_actions));
-      } catch (...) {
-        // A BUSY inside a body is the transaction's, not the body's: the whole batch is retried.
-        if (is_busy(std::current_exception())) throw;
-        pending->error = std::current_exception();
-        Query(w, "ROLLBACK TO body")->exec();
-        Query(w, "RELEASE body")->exec();
       }
       body_after_commit = nullptr;
+      if (body_failed) engine_->rollback_write(w);
+      else engine_->commit_write(w);
+    } catch (...) {
+      // The transaction itself failed (busy, disk full, the server gone): nothing was committed.
+      if (writer_connection) engine_->rollback_write(*writer_connection);
+      body_after_commit = nullptr;
+      writing_store = nullptr;
+      for (auto& pending : batch) pending->error = nullptr;
+      return std::current_exception();
     }
-    engine_->commit_write(w);
-  } catch (...) {
-    // The transaction itself failed (busy, disk full, the server gone): nothing was committed.
-    if (writer_connection) engine_->rollback_write(*writer_connection);
-    body_after_commit = nullptr;
     writing_store = nullptr;
-    for (auto& pending : batch) pending->error = nullptr;
-    return std::current_exception();
+    if (body_failed) continue;
+    for (auto& action : committed_actions) action();
+    return nullptr;
   }
-  writing_store = nullptr;
-  for (auto& action : committed_actions) action();
-  return nullptr;
+}
+
+bool Store::order_writes() {
+  if (writing_store != this || batch_ordered_) return false;
+  batch_ordered_ = true;
+  return engine_->order_writes(*writer_);
 }
 
 void Store::attempt(const std::function<void()>& body) {

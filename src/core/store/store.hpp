@@ -89,11 +89,25 @@ class Store {
   const std::string& path() const { return path_; }
   SqlEngine engine() const { return engine_kind_; }
 
+  // How a write's body is ordered with the writes of other processes on the same database.
+  enum class WriteOrder {
+    // Ordered from its first statement: what it reads is what the writes before it made.
+    serial,
+    // Not ordered until it calls order_writes(): it reads first, and only asks to be ordered
+    // when what it read says it has something to decide. A body that only adds a fact nobody
+    // decides on (a repeated click) then waits for no other process.
+    when_asked,
+  };
+
   // Runs `body` atomically and durably: its changes are committed (fsync'd) when write returns,
   // and rolled back when it throws. Concurrent writers share one transaction and one fsync
-  // (group commit), each body in its own savepoint, so a failing body undoes only itself.
-  // A write inside a body joins the body's transaction.
-  void write(const std::function<void()>& body);
+  // (group commit); a failing body undoes only itself. A write inside a body joins the body's
+  // transaction.
+  void write(const std::function<void()>& body, WriteOrder order = WriteOrder::serial);
+  // Inside a WriteOrder::when_asked body: from now on it is ordered with every other writer.
+  // True when what it read before may have changed meanwhile (read it again); false when it
+  // could not have (SQLite: one writer at a time) or the body was ordered already.
+  bool order_writes();
   // Runs `action` once the current write's changes are committed; never if they roll back.
   // Outside a write it runs at once. Actions must not throw or write to the store.
   void after_commit(std::function<void()> action);
@@ -299,6 +313,7 @@ class Store {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Connection> writer_;
   std::mutex writer_mutex_;  // the writer connection, held by the batch being committed
+  bool batch_ordered_ = false;  // the batch being committed has been ordered (order_writes)
 
   std::mutex readers_mutex_;  // the idle reader connections below, and their count
   std::condition_variable reader_returned_;

@@ -1,9 +1,11 @@
-// The PostgreSQL engine (libpq): one database that several zoomtrack processes share. Every
-// write transaction first takes one transaction-scoped advisory lock, so the writes of all
-// processes are ordered as SQLite's file lock orders them: a lesson's first click, a webhook
-// delivery, a claim on the Telegram outbox and the audit chain's next link are each decided
-// once, by the database, whichever process asks. Each process still group-commits its own
-// writes, so the lock is taken once per batch, not once per click.
+// The PostgreSQL engine (libpq): one database that several zoomtrack processes share. A write
+// transaction that decides anything first takes one transaction-scoped advisory lock, so the
+// writes of all processes are ordered as SQLite's file lock orders them: a lesson's first click,
+// a webhook delivery, a claim on the Telegram outbox and the audit chain's next link are each
+// decided once, by the database, whichever process asks. Each process still group-commits its
+// own writes, so the lock is taken once per batch, not once per click; and a batch of repeated
+// clicks, which decide nothing (Store::WriteOrder::when_asked), takes none: two serve on one
+// database then write side by side instead of in turn.
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -314,8 +316,12 @@ class PgEngine final : public Store::Engine {
 
   std::unique_ptr<Store::Connection> open_reader() override { return connect(); }
 
-  void begin_write(Store::Connection& writer) override {
-    writer.exec(fmt::format("BEGIN; SELECT pg_advisory_xact_lock({})", write_lock_key));
+  void begin_write(Store::Connection& writer) override { Store::Query(writer, "BEGIN")->exec(); }
+  bool order_writes(Store::Connection& writer) override {
+    Store::Query q(writer, "SELECT pg_advisory_xact_lock(?)");
+    q->bind(1, write_lock_key);
+    q->executeStep();
+    return true;
   }
   void commit_write(Store::Connection& writer) override { writer.exec("COMMIT"); }
   void rollback_write(Store::Connection& writer) override {
