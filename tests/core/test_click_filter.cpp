@@ -149,7 +149,7 @@ void print_half(const char* half, const HalfRates& r, bool examples) {
 
 }  // namespace
 
-TEST_CASE("User-Agent families, both halves tuned on: the rates are printed, previews and chat fetchers stay at 0",
+TEST_CASE("User-Agent families (both halves tuned on): the rates are printed and previews and chat fetchers stay at 0",
           "[core][clicks][corpus]") {
   auto tuning = half_rates(false);
   auto odd = half_rates(true);
