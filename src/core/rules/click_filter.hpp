@@ -19,7 +19,8 @@ ClickKind classify_click(bool is_head, std::string_view user_agent, bool explici
 enum class AgentReason {
   empty,              // fetcher: browsers always send a User-Agent
   in_app_browser,     // person: a chat or social app's own browser (FBAV, Instagram, Viber, "; wv)", ...)
-  no_browser_engine,  // fetcher: no Mozilla/, WebKit, Gecko, Trident, Presto, Chrome, Opera, ... token
+  no_browser_engine,  // fetcher: no Mozilla/, WebKit, Gecko, Trident, Presto, Chrome, Opera, ... token, or a
+                      // "Mozilla/5.0 (...)" comment that names no platform ("(compatible; Thing/1.0)")
   fetcher_rule,       // fetcher: a URL or e-mail inside, an HTTP library, a headless browser, bot/crawler/...
   crawler_list,       // fetcher: a pattern of the vendored crawler-user-agents list
   browser,            // person: none of the above
