@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
@@ -54,6 +55,16 @@ constexpr const char* platform_comment =
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
 // A host name under a generic top-level domain does the same ("(via secureurl.fwdcdn.com ...)").
+// A browser's string ends with its own product tokens ("... Chrome/120.0 Safari/537.36", "Firefox/121.0",
+// "OPR/105.0", "[FBAN/...]"). A tool that borrows the string and names itself after them without a version
+// ("... Safari/537.36 DebugBear", "... Safari/537.36 claude-web", "(BingLocalSearch)") is a fetcher. Only a
+// name of seven characters or more with a lower-case letter: old toolbars and OEM builds add short or
+// upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name ending in
+// "browser" is a browser's.
+// It costs a few people (a proctoring extension, Maxthon's and Swiftfox's old builds: one tap each) and
+// catches monitoring, page-speed and AI fetchers that no list names yet.
+constexpr const char* trailing_name = R"((?:Safari|Firefox|Chrome)/[\d.]+ \(?([A-Za-z][\w.-]{6,})\)?$)";
+
 constexpr const char* contact_pattern =
     R"(https?://|\bwww\.|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z0-9.-]*[a-z]|)"
     R"(\b[a-z0-9-]+\.(?:com|net|org|io|info|biz|ai|app|dev|xyz)\b)";
@@ -86,6 +97,14 @@ constexpr const char* fetcher_rules =
     R"(scrap(?:e|er|ing)\b|scan(?:ner)?\b|monitor|synthetic|uptime|checker|\bcheck\b|inspect|diagnos|)"
     R"(measure|observ|analy[sz]|classif|validat|\baudit|probe|transcod|render|advisor|agent\b|agent[/ ;)]|)"
     R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|\bapi\b|)"
+    // Page tools that render what they fetch into something else: screenshots and thumbnails
+    // ("Seznam screenshot-generator", "WebThumb/1.0"), HTML to an image or a PDF ("wkhtmltoimage",
+    // "webkit2png"), image resizers, translators ("Yandex.Translate"), favicon and keyword tools,
+    // debuggers and backlink checkers.
+    R"(screen ?shot|thumb|html ?to|2(?:png|pdf|jpe?g|image)\b|resiz|sizer|translat|favicon|keyword|debug|)"
+    R"(backlink|)"
+    // A contact written out so that harvesters miss it: "name at gmail dot com".
+    R"(\bdot (?:com|net|org|io)\b|)"
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
     // builds no browser ships ("Sparkler/0.2.0-SNAPSHOT").
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
@@ -137,12 +156,13 @@ struct Matchers {
   RE2 platform{platform_comment, options()};
   RE2 contact{contact_pattern, options()};
   RE2 rules{fetcher_rules, options()};
+  RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
   // add-on) and other words of browsers' User-Agents into crawlers.
   RE2 list{joined_crawler_list(), options(true)};
 
   Matchers() {
-    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &contact, &rules, &list}) {
+    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &contact, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -172,6 +192,15 @@ bool forged(std::string_view agent) {
   return false;
 }
 
+bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
+  std::string name;
+  if (!RE2::PartialMatch(agent, m.trailing, &name)) return false;
+  bool lower = name.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos;
+  std::string tail = name.size() >= 7 ? name.substr(name.size() - 7) : name;
+  for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower && tail != "browser";
+}
+
 }  // namespace
 
 const char* to_string(ClickKind kind) { return kind == ClickKind::real ? "real" : "preview"; }
@@ -192,7 +221,8 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   if (user_agent.empty()) return AgentReason::empty;
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
-  bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules);
+  bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
+                 trailing_tool_name(m, agent);
   if (!fetcher && RE2::PartialMatch(agent, m.in_app) && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
