@@ -55,6 +55,21 @@ std::string integrity(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// A browser's User-Agent that carries the click's number in its build, so that the copy tells
+// which clicks it holds.
+std::string load_agent(int i) {
+  return "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0." +
+         std::to_string(i) + ".0 Safari/537.36";
+}
+int load_click_number(const std::string& agent) {
+  auto build = agent.find("Chrome/120.0.") + std::string("Chrome/120.0.").size();
+  return std::stoi(agent.substr(build, agent.find('.', build) - build));
+}
+
+}  // namespace
+
 TEST_CASE("backup during a click load: the copy is intact and holds every click acknowledged before it began", "[e2e][backup][sqlite]") {
   TempDir dir;
   auto db = dir.file("zoomtrack.db");
@@ -73,7 +88,7 @@ TEST_CASE("backup during a click load: the copy is intact and holds every click 
     auto http = serve.client();
     for (int i = 0; i < total_clicks; ++i) {
       auto res = http.Get("/t/" + tokens[static_cast<size_t>(i) % tokens.size()],
-                          {{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 load-" + std::to_string(i)}});
+                          {{"User-Agent", load_agent(i)}});
       if (!res || res->status != 302) {
         failed = true;
         continue;
@@ -108,7 +123,7 @@ TEST_CASE("backup during a click load: the copy is intact and holds every click 
     std::set<int> copied;
     while (q.executeStep()) {
       auto ua = q.getColumn(0).getString();
-      copied.insert(std::stoi(ua.substr(ua.rfind('-') + 1)));
+      copied.insert(load_click_number(ua));
     }
     for (int i : before) {
       INFO("click " << i);

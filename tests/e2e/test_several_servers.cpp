@@ -94,7 +94,7 @@ TEST_CASE("two serve on one PostgreSQL: each lesson starts once, whichever takes
   CHECK(verify.exit_code == 0);
 }
 
-TEST_CASE("a repeated click waits for no other writer; a first click waits for its turn", "[postgres][several]") {
+TEST_CASE("a repeated click waits for no other writer and a first click waits for its turn", "[postgres][several]") {
   PostgresServer pg;
   auto db = pg.create_database("zt");
   ServeProcess serve(db);
