@@ -52,9 +52,6 @@ constexpr const char* platform_comment =
     R"(Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|Brew|J2ME|MIDP|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
 
-// A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
-// A browser never carries one; a fetcher names whom to contact.
-// A host name under a generic top-level domain does the same ("(via secureurl.fwdcdn.com ...)").
 // A browser's string ends with its own product tokens ("... Chrome/120.0 Safari/537.36", "Firefox/121.0",
 // "OPR/105.0", "[FBAN/...]"). A tool that borrows the string and names itself after them without a version
 // ("... Safari/537.36 DebugBear", "... Safari/537.36 claude-web", "(BingLocalSearch)") is a fetcher. Only a
@@ -65,6 +62,9 @@ constexpr const char* platform_comment =
 // catches monitoring, page-speed and AI fetchers that no list names yet.
 constexpr const char* trailing_name = R"((?:Safari|Firefox|Chrome)/[\d.]+ \(?([A-Za-z][\w.-]{6,})\)?$)";
 
+// A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
+// A browser never carries one; a fetcher names whom to contact.
+// A host name under a generic top-level domain does the same ("(via secureurl.fwdcdn.com ...)").
 constexpr const char* contact_pattern =
     R"(https?://|\bwww\.|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z0-9.-]*[a-z]|)"
     R"(\b[a-z0-9-]+\.(?:com|net|org|io|info|biz|ai|app|dev|xyz)\b)";
