@@ -38,7 +38,14 @@ constexpr const char* browser_shape =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
     R"(|Opera/\d|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
-    R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo)";
+    R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
+    // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
+    R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
+    // Television sets' HbbTV browsers, and text-mode browsers.
+    R"(HbbTV/\d|^E?Links\b|)"
+    // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
+    // "NOKIA6120c/UC Browser7.4").
+    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bWAP[- ]Browser|UC Browser)";
 
 // A browser's "Mozilla/N.N (...)" comment says where it runs: an operating system, a device class or a
 // handset platform ("Windows NT 10.0", "Linux; Android 14", "iPhone", "X11", "Mobile", "BREW", "SMART-TV").
@@ -48,8 +55,11 @@ constexpr const char* mozilla_comment = R"(^Mozilla/\d+(?:\.\d+)*\s*\()";
 constexpr const char* platform_comment =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:Windows|\bWin(?:NT|9|3|16|32|64|CE)|Macintosh|\bMac|Darwin|X11|Linux|)"
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
-    R"(Syllable|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|Symbian|)"
-    R"(Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|Brew|J2ME|MIDP|)"
+    R"(Syllable|DragonFly|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
+    R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
+    R"(Brew|J2ME|MIDP|)"
+    // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
+    R"(Konqueror|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
 
 // A browser's string ends with its own product tokens ("... Chrome/120.0 Safari/537.36", "Firefox/121.0",
@@ -57,10 +67,12 @@ constexpr const char* platform_comment =
 // ("... Safari/537.36 DebugBear", "... Safari/537.36 claude-web", "(BingLocalSearch)") is a fetcher. Only a
 // name of seven characters or more with a lower-case letter: old toolbars and OEM builds add short or
 // upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name ending in
-// "browser" is a browser's.
+// "browser" is a browser's, and one with a digit is a build or a distribution's mark ("(Debian-3.0.7-1)").
+// The same after an Internet Explorer's comment ("...; .NET CLR 3.0.04506.30) Lightspeedsystems").
 // It costs a few people (a proctoring extension, Maxthon's and Swiftfox's old builds: one tap each) and
 // catches monitoring, page-speed and AI fetchers that no list names yet.
-constexpr const char* trailing_name = R"((?:Safari|Firefox|Chrome)/[\d.]+ \(?([A-Za-z][\w.-]{6,})\)?$)";
+constexpr const char* trailing_name =
+    R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
@@ -73,10 +85,13 @@ constexpr const char* contact_pattern =
 // The two errors do not cost the same: a person taken for a preview taps "Join the lesson" once; a fetcher
 // taken for a person starts a lesson nobody joined, which is paid. So a rule goes in when it catches
 // fetchers without costing browsers on the corpus, and a browser rule only when it lets no fetcher
-// through. Left out for that reason: "Name/1.0 (Linux; ...)" as a browser (it would bring back Links,
+// through. Left out for that reason: "Name/1.0 (Linux; ...)" as a browser (it would bring back
 // IBrowse and Mosaic, and let updaters, virus scanners and download managers through), "Electron/"
 // as a fetcher (Brave's first versions and Obsidian are Electron), "proxy" (Opera Mini's and UC's
-// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk").
+// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), an Internet Explorer before 9
+// that says "Mozilla/5.0 (compatible; MSIE 7.0; ...)" where the real one said Mozilla/4.0 (browscap lists
+// eleven as browsers, against one fetcher on the corpus), a bare name between the engine and "Safari/"
+// ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira, rekonq, QtCarBrowser, write theirs there).
 constexpr const char* fetcher_rules =
     // HTTP libraries and command-line tools.
     R"(\bcurl\b|\bwget\b|python-requests|python-urllib|python-httpx|\bhttpx\b|aiohttp|\bokhttp\b|)"
@@ -90,7 +105,7 @@ constexpr const char* fetcher_rules =
     // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "AdsBot-Google", "SomeCrawler",
     // "for robot study".
     // Not "CUBOT X19" (a phone), hence no bare "bot" inside a word.
-    R"(\bbot\b|bot[/;),-]|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
+    R"((?-i:\b[Bb]ot\b|[a-z]Bot\b)|bot[/;),-]|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
     // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
     // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
     // task, never a browser.
@@ -103,13 +118,17 @@ constexpr const char* fetcher_rules =
     // debuggers and backlink checkers.
     R"(screen ?shot|thumb|html ?to|2(?:png|pdf|jpe?g|image)\b|resiz|sizer|translat|favicon|keyword|debug|)"
     R"(backlink|)"
+    // A "(compatible; Name)" after a browser's last token: how crawlers that render with Chrome sign
+    // ("... Mobile Safari/537.36 (compatible; Google-AMPHTML)"); no browser adds one there.
+    R"(Safari/[\d.]+ \(compatible; |)"
+    // Link checkers, download managers and caching proxies ("(CMLINKCHECK)", "Downloader/1410",
+    // "ucweb-squid").
+    R"(check\b|\bdownloader\b|\bsquid\b|)"
     // A contact written out so that harvesters miss it: "name at gmail dot com".
     R"(\bdot (?:com|net|org|io)\b|)"
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
     // builds no browser ships ("Sparkler/0.2.0-SNAPSHOT").
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
-    // Internet Explorer before 9 said "Mozilla/4.0 (compatible; MSIE 8.0; ...)", never "Mozilla/5.0": a copy.
-    R"(^Mozilla/5\.0 \(compatible; MSIE [1-8]\.|)"
     // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
     // (PhantomJS, wkhtmltopdf, monitoring renderers); a browser names its platform.
     R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;|)"
@@ -192,13 +211,31 @@ bool forged(std::string_view agent) {
   return false;
 }
 
+// A Mac application that embeds WebKit and names itself after the engine, without the product tokens of
+// a browser ("... (KHTML, like Gecko) NetNewsWire/3.3.2"): feed readers, bookmark and snapshot tools.
+// Safari and every browser built on WebKit add "Safari/", "Version/" or "Chrome/"; iOS in-app browsers
+// (people) write "Mobile/" and are not on a Mac.
+bool mac_webkit_app(std::string_view agent) {
+  auto has = [&](std::string_view token) { return agent.find(token) != std::string_view::npos; };
+  auto engine_end = agent.find("like Gecko)");
+  if (!has("(Macintosh") || !has("AppleWebKit/") || engine_end == std::string_view::npos) return false;
+  if (has("Safari/") || has("Version/") || has("Chrome/") || has("Mobile/")) return false;
+  auto slash = agent.find('/', engine_end);
+  if (slash == std::string_view::npos) return false;
+  // A name ending in "browser" is a browser's ("SunriseBrowser/0.833"), as for the trailing name below.
+  std::string name(agent.substr(engine_end, slash - engine_end));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !name.ends_with("browser");
+}
+
 bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   std::string name;
   if (!RE2::PartialMatch(agent, m.trailing, &name)) return false;
   bool lower = name.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos;
   std::string tail = name.size() >= 7 ? name.substr(name.size() - 7) : name;
   for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower && tail != "browser";
+  bool digits = name.find_first_of("0123456789") != std::string::npos;
+  return lower && !digits && tail != "browser" && name != "compatible";
 }
 
 }  // namespace
@@ -222,7 +259,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
-                 trailing_tool_name(m, agent);
+                 trailing_tool_name(m, agent) || mac_webkit_app(user_agent);
   if (!fetcher && RE2::PartialMatch(agent, m.in_app) && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
