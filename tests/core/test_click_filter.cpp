@@ -217,6 +217,23 @@ TEST_CASE("browscap test cases (held out once, tuned on since): under 1% of bots
   CHECK(r.people.rate() < 0.01);
 }
 
+// Issue 26's targets on sources the classifier was not tuned on: woothee's and uap-core's test cases
+// (make-woothee, make-uap-core), added after the classifier was frozen (round 3). A held-out set whose
+// misses are read is tuning data from then on (SOURCES.md). woothee's is small (33 bots): one line is 3 %.
+TEST_CASE("held-out woothee and uap-core test cases: under 1% of bots pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto woothee = list_rates("held-out woothee", "woothee_people.txt", "woothee_bots.txt");
+  auto uap = list_rates("held-out uap-core", "uap-core_people.txt", "uap-core_bots.txt");
+  CHECK(woothee.bots.total > 30);
+  CHECK(woothee.people.total > 90);
+  CHECK(uap.bots.total > 500);
+  CHECK(uap.people.total > 5000);
+  CHECK(woothee.bots.rate() < 0.01);
+  CHECK(woothee.people.rate() < 0.01);
+  CHECK(uap.bots.rate() < 0.01);
+  CHECK(uap.people.rate() < 0.01);
+}
+
 TEST_CASE("the public User-Agent corpus: under 1% of fetchers pass for people, under 1% of people for fetchers",
           "[core][clicks][corpus]") {
   auto previews = tally({"previews.txt", "previews_named.txt"}, false);
