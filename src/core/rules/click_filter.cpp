@@ -45,7 +45,10 @@ constexpr const char* browser_shape =
     R"(HbbTV/\d|^E?Links\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
-    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bWAP[- ]Browser|UC Browser)";
+    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bWAP[- ]Browser|UC Browser|)"
+    // UC Browser's speed mode writes its tokens without slashes: "Mozilla 5.0 (Linux; U; Android 4.0.4; ...)
+    // UC AppleWebKit 534.31 (KHTML, like Gecko) Mobile Safari 534.31".
+    R"(UC AppleWebKit \d)";
 
 // A browser's "Mozilla/N.N (...)" comment says where it runs: an operating system, a device class or a
 // handset platform ("Windows NT 10.0", "Linux; Android 14", "iPhone", "X11", "Mobile", "BREW", "SMART-TV").
