@@ -42,7 +42,7 @@ constexpr const char* browser_shape =
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
     // Television sets' HbbTV browsers, and text-mode browsers.
-    R"(HbbTV/\d|^E?Links\b|)"
+    R"(HbbTV/\d|WebTV/\d|^E?Links\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
     R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bWAP[- ]Browser|UC Browser|)"
@@ -55,12 +55,17 @@ constexpr const char* browser_shape =
 // A fetcher that borrows the prefix often puts itself there instead ("Mozilla/5.0 (Mixnode) AppleWebKit/...",
 // "Mozilla/5.0 (compatible; Thing/1.0)"). Only applied when the string starts with that comment.
 constexpr const char* mozilla_comment = R"(^Mozilla/\d+(?:\.\d+)*\s*\()";
+// A handset's or a television's own tokens elsewhere in the string stand for the platform that the comment
+// leaves out: "Mozilla/5.0 (;;;) AppleWebKit/534.6 HbbTV/1.1.1 (...) CE-HTML/1.0", "Mozilla/4.1 (compatible;
+// Teleca Q7; ...)", "Mozilla/4.0 (compatible; MSIE 4.0; ) Opera, SAMSUNG-B2100/1.0 Profile/MIDP-2.0".
+constexpr const char* device_tokens = R"(HbbTV/|CE-HTML|\bMIDP|\bCLDC|Teleca|Obigo)";
+
 constexpr const char* platform_comment =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:Windows|\bWin(?:NT|9|3|16|32|64|CE)|Macintosh|\bMac|Darwin|X11|Linux|)"
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
     R"(Syllable|DragonFly|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
-    R"(Brew|J2ME|MIDP|)"
+    R"(Brew|J2ME|MIDP|\bJava;|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
     R"(Konqueror|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
@@ -176,6 +181,7 @@ struct Matchers {
   RE2 shape{browser_shape, options()};
   RE2 mozilla{mozilla_comment, options(true)};
   RE2 platform{platform_comment, options()};
+  RE2 device{device_tokens, options()};
   RE2 contact{contact_pattern, options()};
   RE2 rules{fetcher_rules, options()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
@@ -184,7 +190,7 @@ struct Matchers {
   RE2 list{joined_crawler_list(), options(true)};
 
   Matchers() {
-    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &contact, &rules, &trailing, &list}) {
+    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &contact, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -267,7 +273,8 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     return AgentReason::in_app_browser;
   }
   if (!RE2::PartialMatch(agent, m.shape)) return AgentReason::no_browser_engine;
-  if (RE2::PartialMatch(agent, m.mozilla) && !RE2::PartialMatch(agent, m.platform)) {
+  if (RE2::PartialMatch(agent, m.mozilla) && !RE2::PartialMatch(agent, m.platform) &&
+      !RE2::PartialMatch(agent, m.device)) {
     return AgentReason::no_browser_engine;
   }
   if (fetcher) return AgentReason::fetcher_rule;
