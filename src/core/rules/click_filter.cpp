@@ -42,10 +42,10 @@ constexpr const char* browser_shape =
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
     // Television sets' HbbTV browsers, and text-mode browsers.
-    R"(HbbTV/\d|WebTV/\d|^E?Links\b|)"
+    R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
-    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bWAP[- ]Browser|UC Browser|)"
+    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
     // UC Browser's speed mode writes its tokens without slashes: "Mozilla 5.0 (Linux; U; Android 4.0.4; ...)
     // UC AppleWebKit 534.31 (KHTML, like Gecko) Mobile Safari 534.31".
     R"(UC AppleWebKit \d)";
@@ -58,12 +58,12 @@ constexpr const char* mozilla_comment = R"(^Mozilla/\d+(?:\.\d+)*\s*\()";
 // A handset's or a television's own tokens elsewhere in the string stand for the platform that the comment
 // leaves out: "Mozilla/5.0 (;;;) AppleWebKit/534.6 HbbTV/1.1.1 (...) CE-HTML/1.0", "Mozilla/4.1 (compatible;
 // Teleca Q7; ...)", "Mozilla/4.0 (compatible; MSIE 4.0; ) Opera, SAMSUNG-B2100/1.0 Profile/MIDP-2.0".
-constexpr const char* device_tokens = R"(HbbTV/|CE-HTML|\bMIDP|\bCLDC|Teleca|Obigo)";
+constexpr const char* device_tokens = R"(HbbTV/|CE-HTML|\bMIDP|\bCLDC|Teleca|Obigo|NetCast|webOS\.TV|\) Opera [\d.]+)";
 
 constexpr const char* platform_comment =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:Windows|\bWin(?:NT|9|3|16|32|64|CE)|Macintosh|\bMac|Darwin|X11|Linux|)"
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
-    R"(Syllable|DragonFly|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
+    R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
     R"(Brew|J2ME|MIDP|\bJava;|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
@@ -81,6 +81,16 @@ constexpr const char* platform_comment =
 // catches monitoring, page-speed and AI fetchers that no list names yet.
 constexpr const char* trailing_name =
     R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
+
+// QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
+// (PhantomJS, wkhtmltopdf, monitoring renderers); a browser names its platform, or, on a television set,
+// says what it is elsewhere ("LG Browser/6.00.00(...); LG NetCast.TV-2013").
+constexpr const char* unknown_platform = R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;)";
+
+// A browser that names itself a browser, with a version ("SogouMobileBrowser/3.1.2", "HeyTapBrowser/40.7";
+// not "DMBrowser/2.1", a monitor): the vendored list's bare words ("Sogou", for Sogou's spider) do not
+// make it a crawler. A fetcher's own marks (step 4) still do.
+constexpr const char* browser_product_token = R"([a-z]Browser/\d)";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
@@ -137,9 +147,6 @@ constexpr const char* fetcher_rules =
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
     // builds no browser ships ("Sparkler/0.2.0-SNAPSHOT").
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
-    // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
-    // (PhantomJS, wkhtmltopdf, monitoring renderers); a browser names its platform.
-    R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;|)"
     // Browser automation and page-test harnesses.
     R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|)"
     // Scripting runtimes and HTTP libraries that put themselves after a browser's string.
@@ -182,6 +189,8 @@ struct Matchers {
   RE2 mozilla{mozilla_comment, options(true)};
   RE2 platform{platform_comment, options()};
   RE2 device{device_tokens, options()};
+  RE2 unknown{unknown_platform, options()};
+  RE2 browser_product{browser_product_token, options(true)};
   RE2 contact{contact_pattern, options()};
   RE2 rules{fetcher_rules, options()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
@@ -190,7 +199,7 @@ struct Matchers {
   RE2 list{joined_crawler_list(), options(true)};
 
   Matchers() {
-    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &contact, &rules, &trailing, &list}) {
+    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product, &contact, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -268,7 +277,8 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
-                 trailing_tool_name(m, agent) || mac_webkit_app(user_agent);
+                 trailing_tool_name(m, agent) || mac_webkit_app(user_agent) ||
+                 (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && RE2::PartialMatch(agent, m.in_app) && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
@@ -278,7 +288,9 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     return AgentReason::no_browser_engine;
   }
   if (fetcher) return AgentReason::fetcher_rule;
-  if (RE2::PartialMatch(agent, m.list)) return AgentReason::crawler_list;
+  if (RE2::PartialMatch(agent, m.list) && !RE2::PartialMatch(agent, m.browser_product)) {
+    return AgentReason::crawler_list;
+  }
   return AgentReason::browser;
 }
 
