@@ -446,7 +446,8 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Mozilla/5.0 (compatible; MSIE 7.0; Windows NT 5.1)") == AgentReason::browser);
   // Crawlers that render with Chrome and sign after it, link checkers, download managers.
   CHECK(reason(chrome + " (compatible; Thing-AMP)") == AgentReason::fetcher_rule);
-  CHECK(reason(chrome.substr(0, 83) + "(THINGLINKCHECK) Chrome/120.0.0.0 Safari/537.36") == AgentReason::fetcher_rule);
+  CHECK(reason("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) (THINGLINKCHECK) "
+               "Chrome/120.0.0.0 Safari/537.36") == AgentReason::fetcher_rule);
   CHECK(reason("Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Downloader/1.0 Safari/537.36") ==
         AgentReason::fetcher_rule);
   // A Mac application that embeds WebKit and names itself after it, without a browser's tokens.
@@ -498,7 +499,7 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   // A browser that names itself one outweighs a bare word of the vendored list ("Sogou" is Sogou's spider).
   CHECK(reason("Mozilla/5.0 (iPhone; CPU iPhone OS 8_4 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) "
                "Mobile/12H143 SogouMobileBrowser/3.9.2") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (compatible; Sogou web spider/4.0)") == AgentReason::no_browser_engine);
+  CHECK(reason(chrome + " Sogou") == AgentReason::crawler_list);
   CHECK(reason("Mozilla 5.0 (Linux; U; Android 4.0.4; zh-cn; Thing X1 Build IMM76D) UC AppleWebKit 534.31 (KHTML, like "
                "Gecko) Mobile Safari 534.31") == AgentReason::browser);
   CHECK(reason("Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) Presto/2.5.25 "

@@ -199,7 +199,8 @@ struct Matchers {
   RE2 list{joined_crawler_list(), options(true)};
 
   Matchers() {
-    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product, &contact, &rules, &trailing, &list}) {
+    for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
+                          &contact, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
