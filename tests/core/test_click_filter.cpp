@@ -220,6 +220,21 @@ TEST_CASE("browscap test cases (held out once, tuned on since): under 1% of bots
   CHECK(r.people.rate() < 0.01);
 }
 
+namespace {
+
+// A source split by family as the families above (SOURCE_people.tsv, SOURCE_bots.tsv): prints both halves'
+// rates, the even half's misses, the odd half's only when it is no longer held out; returns the odd half.
+HalfRates split_source(const std::string& source, const char* even_name, const char* odd_name, bool odd_read) {
+  auto even = half_rates(false, source + "_people.tsv", source + "_bots.tsv");
+  auto odd = half_rates(true, source + "_people.tsv", source + "_bots.tsv");
+  print_half(even_name, even, true);
+  print_half(odd_name, odd, odd_read);
+  CHECK(even.people.total > 1000);
+  return odd;
+}
+
+}  // namespace
+
 // Issue 26's targets on a source the classifier was not tuned on: woothee's test cases (make-woothee),
 // added after the classifier was frozen (round 3) and measured once then. A held-out set whose misses
 // are read is tuning data from then on (SOURCES.md). It is small (33 bots): one line is 3 %.
@@ -239,11 +254,8 @@ TEST_CASE("held-out woothee test cases: under 1% of bots pass and under 1% of pe
 TEST_CASE("WhichBrowser test cases split by family: under 1% of bots pass and under 1% of people are previewed "
           "on the held-out half",
           "[core][clicks][corpus][!mayfail]") {
-  auto tuning = half_rates(false, "whichbrowser_people.tsv", "whichbrowser_bots.tsv");
-  auto held = half_rates(true, "whichbrowser_people.tsv", "whichbrowser_bots.tsv");
-  print_half("WhichBrowser even (tuned on since round 6)", tuning, true);
-  print_half("WhichBrowser odd (held out)", held, false);
-  CHECK(tuning.people.total > 1000);
+  auto held = split_source("whichbrowser", "WhichBrowser even (tuned on since round 6)", "WhichBrowser odd (held out)",
+                           false);
   CHECK(held.people.total > 2000);
   CHECK(held.bots.total > 40);
   CHECK(held.bots.rate() < 0.01);
@@ -256,11 +268,8 @@ TEST_CASE("WhichBrowser test cases split by family: under 1% of bots pass and un
 TEST_CASE("uap-core test cases (both halves tuned on since round 5): under 1% of bots pass and under 1% of "
           "people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto even = half_rates(false, "uap-core_people.tsv", "uap-core_bots.tsv");
-  auto odd = half_rates(true, "uap-core_people.tsv", "uap-core_bots.tsv");
-  print_half("uap-core even (tuned on since round 4)", even, true);
-  print_half("uap-core odd (held out in round 4, tuned on since round 5)", odd, true);
-  CHECK(even.people.total > 1000);
+  auto odd = split_source("uap-core", "uap-core even (tuned on since round 4)",
+                          "uap-core odd (held out in round 4, tuned on since round 5)", true);
   CHECK(odd.people.total > 1000);
   CHECK(odd.bots.total > 200);
   CHECK(odd.bots.rate() < 0.01);
