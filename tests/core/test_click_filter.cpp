@@ -476,6 +476,15 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)") == AgentReason::browser);
   CHECK(reason("Mozilla/4.5 (Macintosh; U; PPC)") == AgentReason::browser);
   CHECK(reason("Mozilla/4.7 (compatible; Thing; Windows 98)") == AgentReason::no_browser_engine);
+  // A browser named with its version in the comment, before the platform (round 7); not without a platform.
+  CHECK(reason("Mozilla/4.5 (compatible; Thing/4.0.5; Mac_PowerPC)") == AgentReason::browser);
+  CHECK(reason("Mozilla/1.22 (compatible; THING20; Cellphone; Thing X1)") == AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (compatible; Thing/1.0; en)") == AgentReason::no_browser_engine);
+  CHECK(reason("Mozilla/5.0 (compatible; Thing/1.0; +https://thing.example/about)") == AgentReason::no_browser_engine);
+  CHECK(reason("Mozilla/4.51 (compatible; Opera 3.62; EPOC; 640x240)") == AgentReason::browser);
+  // An Android emulator's device name says "API 17": a browser, not a word naming a task.
+  CHECK(reason("Mozilla/5.0 (Linux; U; Android 4.2.2; xx; Thing X1 - 4.2.2 - API 17 - 1024x600 Build/JDQ39E) "
+               "AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30") == AgentReason::browser);
   CHECK(reason("HbbTV/1.2.1 (+DRM;Thing;SmartTV2015;T-1443.0;;) WebKit") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (PLAYSTATION 3; 3.55)") == AgentReason::browser);
   CHECK(reason("Links (2.8; Linux 3.10.17 x86_64; GNU C 4.8.1; text)") == AgentReason::browser);

@@ -48,7 +48,12 @@ constexpr const char* browser_shape =
     R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
     // UC Browser's speed mode writes its tokens without slashes: "Mozilla 5.0 (Linux; U; Android 4.0.4; ...)
     // UC AppleWebKit 534.31 (KHTML, like Gecko) Mobile Safari 534.31".
-    R"(UC AppleWebKit \d)";
+    R"(UC AppleWebKit \d|)"
+    // Browsers that named themselves in the comment, with a version, before the platform: "Mozilla/4.5
+    // (compatible; OmniWeb/4.0.5; Mac_PowerPC)", "(compatible; iCab 2.9.8; Macintosh; U; PPC)", "(compatible;
+    // MMEF20; Cellphone; Sony CMD-J5)". The platform check below still applies; a name without a version
+    // ("(compatible; Zollard; Linux)") is a fetcher's.
+    R"(^Mozilla/\d+(?:\.\d+)*\s*\([Cc]ompatible; ?[A-Za-z][^;)]*\d[^;)]*;[^)]*\))";
 
 // A browser's "Mozilla/N.N (...)" comment says where it runs: an operating system, a device class or a
 // handset platform ("Windows NT 10.0", "Linux; Android 14", "iPhone", "X11", "Mobile", "BREW", "SMART-TV").
@@ -65,7 +70,7 @@ constexpr const char* platform_comment =
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
     R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
-    R"(Brew|J2ME|MIDP|\bJava;|)"
+    R"(Brew|J2ME|MIDP|\bJava;|EPOC|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
     R"(Konqueror|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
@@ -106,7 +111,8 @@ constexpr const char* contact_pattern =
 // through. Left out for that reason: "Name/1.0 (Linux; ...)" as a browser (it would bring back
 // IBrowse and Mosaic, and let updaters, virus scanners and download managers through), "Electron/"
 // as a fetcher (Brave's first versions and Obsidian are Electron), "proxy" (Opera Mini's and UC's
-// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), an Internet Explorer before 9
+// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), "api" (Android emulators name
+// their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), an Internet Explorer before 9
 // that says "Mozilla/5.0 (compatible; MSIE 7.0; ...)" where the real one said Mozilla/4.0 (browscap lists
 // eleven as browsers, against one fetcher on the corpus), a bare name between the engine and "Safari/"
 // ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira, rekonq, QtCarBrowser, write theirs there).
@@ -129,7 +135,7 @@ constexpr const char* fetcher_rules =
     // task, never a browser.
     R"(scrap(?:e|er|ing)\b|scan(?:ner)?\b|monitor|synthetic|uptime|checker|\bcheck\b|inspect|diagnos|)"
     R"(measure|observ|analy[sz]|classif|validat|\baudit|probe|transcod|render|advisor|agent\b|agent[/ ;)]|)"
-    R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|\bapi\b|)"
+    R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|)"
     // Page tools that render what they fetch into something else: screenshots and thumbnails
     // ("Seznam screenshot-generator", "WebThumb/1.0"), HTML to an image or a PDF ("wkhtmltoimage",
     // "webkit2png"), image resizers, translators ("Yandex.Translate"), favicon and keyword tools,
