@@ -41,8 +41,9 @@ constexpr const char* browser_shape =
     R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
-    // Television sets' HbbTV browsers, and text-mode browsers.
-    R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|)"
+    // Television sets' HbbTV browsers, text-mode browsers, NetSurf (its own engine), and a product that names
+    // itself a browser ("ICEbrowser/v6_1_2": the platform check below still applies).
+    R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|^Lynx/\d|\bw3m/\d|NetSurf/\d|[a-z]browser/v?\d|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
     R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
@@ -70,7 +71,7 @@ constexpr const char* platform_comment =
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
     R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
-    R"(Brew|J2ME|MIDP|\bJava;|EPOC|)"
+    R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
     R"(Konqueror|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
@@ -81,7 +82,8 @@ constexpr const char* platform_comment =
 // name of seven characters or more with a lower-case letter: old toolbars and OEM builds add short or
 // upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name ending in
 // "browser" is a browser's, and one with a digit is a build or a distribution's mark ("(Debian-3.0.7-1)").
-// The same after an Internet Explorer's comment ("...; .NET CLR 3.0.04506.30) Lightspeedsystems").
+// The same after an Internet Explorer's comment ("...; .NET CLR 3.0.04506.30) Lightspeedsystems"). Not in an
+// app's web view ("; wv)"): apps name themselves there ("... Mobile Safari/537.36 TwitterAndroid").
 // It costs a few people (a proctoring extension, Maxthon's and Swiftfox's old builds: one tap each) and
 // catches monitoring, page-speed and AI fetchers that no list names yet.
 constexpr const char* trailing_name =
@@ -155,8 +157,9 @@ constexpr const char* fetcher_rules =
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
     // Browser automation and page-test harnesses.
     R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|)"
-    // Scripting runtimes and HTTP libraries that put themselves after a browser's string.
-    R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|libwww|winhttp|\bhttp[ _-]?client|urllib|)"
+    // Scripting runtimes and HTTP libraries that put themselves after a browser's string (libwww-perl above,
+    // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
+    R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
     // "mediapartners-google", "googleweblight", "Google Search Console").
     R"(google[-_]|[-_]google|googleweblight|google search)";
@@ -283,10 +286,11 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   if (user_agent.empty()) return AgentReason::empty;
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
+  bool in_app = RE2::PartialMatch(agent, m.in_app);
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
-                 trailing_tool_name(m, agent) || mac_webkit_app(user_agent) ||
+                 (!in_app && trailing_tool_name(m, agent)) || mac_webkit_app(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
-  if (!fetcher && RE2::PartialMatch(agent, m.in_app) && RE2::PartialMatch(agent, m.rendering)) {
+  if (!fetcher && in_app && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
   if (!RE2::PartialMatch(agent, m.shape)) return AgentReason::no_browser_engine;
