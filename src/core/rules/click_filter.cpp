@@ -286,11 +286,11 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   if (user_agent.empty()) return AgentReason::empty;
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
-  bool in_app = RE2::PartialMatch(agent, m.in_app);
+  auto in_app = [&] { return RE2::PartialMatch(agent, m.in_app); };
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
-                 (!in_app && trailing_tool_name(m, agent)) || mac_webkit_app(user_agent) ||
+                 (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
-  if (!fetcher && in_app && RE2::PartialMatch(agent, m.rendering)) {
+  if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
   }
   if (!RE2::PartialMatch(agent, m.shape)) return AgentReason::no_browser_engine;
