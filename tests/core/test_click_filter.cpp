@@ -254,8 +254,7 @@ TEST_CASE("WhichBrowser test cases split by family: under 1% of bots pass and un
           "on the held-out half",
           "[core][clicks][corpus][!mayfail]") {
   auto held = split_source("whichbrowser", "WhichBrowser even half (tuned on since round 6)",
-                           "WhichBrowser odd half (held out)",
-                           false);
+                           "WhichBrowser odd half (held out)", false);
   check_targets(held, 40, 2000);
 }
 

@@ -113,11 +113,12 @@ constexpr const char* contact_pattern =
 // through. Left out for that reason: "Name/1.0 (Linux; ...)" as a browser (it would bring back
 // IBrowse and Mosaic, and let updaters, virus scanners and download managers through), "Electron/"
 // as a fetcher (Brave's first versions and Obsidian are Electron), "proxy" (Opera Mini's and UC's
-// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), "api" (Android emulators name
-// their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), an Internet Explorer before 9
-// that says "Mozilla/5.0 (compatible; MSIE 7.0; ...)" where the real one said Mozilla/4.0 (browscap lists
-// eleven as browsers, against one fetcher on the corpus), a bare name between the engine and "Safari/"
-// ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira, rekonq, QtCarBrowser, write theirs there).
+// proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), "api" (Android emulators
+// name their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), an
+// Internet Explorer before 9 that says "Mozilla/5.0 (compatible; MSIE 7.0; ...)" where the real one said
+// Mozilla/4.0 (browscap lists eleven as browsers, against one fetcher on the corpus), a bare name between
+// the engine and "Safari/" ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira, rekonq,
+// QtCarBrowser, write theirs there).
 constexpr const char* fetcher_rules =
     // HTTP libraries and command-line tools.
     R"(\bcurl\b|\bwget\b|python-requests|python-urllib|python-httpx|\bhttpx\b|aiohttp|\bokhttp\b|)"
