@@ -35,7 +35,9 @@ constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chr
 constexpr const char* browser_shape =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*\).*(?:AppleWebKit/\d|Gecko\b|KHTML|Trident/\d|Presto/\d|)"
     R"(Goanna/\d|Servo/\d|Chrome/\d|Firefox/\d|Safari/\d|Version/\d|Opera|MSIE \d|Konqueror|Edge?/\d)|)"
-    R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
+    // Palm's and other handsets put their model before "Mozilla/" ("PalmCentro/v0001 Mozilla/4.0 (compatible; MSIE
+    // 6.0; ...)"); no platform check then, but the comment must still name an engine.
+    R"(^(?:\S+ )?Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
     R"(|Opera/\d|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
     R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
@@ -44,6 +46,15 @@ constexpr const char* browser_shape =
     // Television sets' HbbTV browsers, text-mode browsers, NetSurf (its own engine), and a product that names
     // itself a browser ("ICEbrowser/v6_1_2": the platform check below still applies).
     R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|^Lynx/\d|\bw3m/\d|NetSurf/\d|[a-z]browser/v?\d|)"
+    // A product that calls itself a browser, with a version ("KM.Browser/5.0", "NF-Browser/3.3", "nook browser/1.0",
+    // "Browser/WAP2.0"), or first in the comment ("Mozilla/4.0 (jig browser web; 1.0.4; 705NK)"): a fetcher that
+    // says "browser" does so without a version ("T-Online Browser", "cars-app-browser").
+    R"(\bbrowser(?:/|\d| v?\d)|^Mozilla/[\d.]+ \(\w+ browser\b|)"
+    // Browsers older than the engine tokens and embedded ones: the Mosaics ("NCSA_Mosaic/2.0", "Spyglass Mosaic/1.0",
+    // "AIR_Mosaic(16bit)/v1.00"), ACCESS's AVE-Front on consoles and set-top boxes, the Origyn Web Browser of
+    // AmigaOS and AROS, Pocket Internet Explorer, and i-mode handsets ("DoCoMo/2.0 N07B(c500;TB;W24H16)",
+    // "SoftBank/1.0/821SC/...", "(F02B;FOMA;like Gecko)").
+    R"(Mosaic(?:View)?[/ (]|AVE-?Front/\d|OWB/\d|Internet Explorer/\d|\bDoCoMo/\d|^SoftBank/\d|\bFOMA\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
     R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
@@ -63,15 +74,22 @@ constexpr const char* browser_shape =
 constexpr const char* mozilla_comment = R"(^Mozilla/\d+(?:\.\d+)*\s*\()";
 // A handset's or a television's own tokens elsewhere in the string stand for the platform that the comment
 // leaves out: "Mozilla/5.0 (;;;) AppleWebKit/534.6 HbbTV/1.1.1 (...) CE-HTML/1.0", "Mozilla/4.1 (compatible;
-// Teleca Q7; ...)", "Mozilla/4.0 (compatible; MSIE 4.0; ) Opera, SAMSUNG-B2100/1.0 Profile/MIDP-2.0".
-constexpr const char* device_tokens = R"(HbbTV/|CE-HTML|\bMIDP|\bCLDC|Teleca|Obigo|NetCast|webOS\.TV|\) Opera [\d.]+)";
+// Teleca Q7; ...)", "Mozilla/4.0 (compatible; MSIE 4.0; ) Opera, SAMSUNG-B2100/1.0 Profile/MIDP-2.0". So do the
+// embedded browsers that only run on handsets, PDAs, printers and TV sets ("Mozilla/4.08 (PDA; SL-C860/1.0,
+// Qtopia/1.5.4) NetFront/3.1", "Mozilla/5.0 (MFP; ...; like Gecko) NetFront/3.5", "(... OpenTV) InettvBrowser/1.0",
+// UC's speed mode, "(compatible; MAUI WAP Browser; MT6228)").
+constexpr const char* device_tokens =
+    R"(NetFront|jig browser|AVE-?Front|InettvBrowser|OpenTV|UC AppleWebKit|\bWAP\b|)"
+    R"(HbbTV/|CE-HTML|\bMIDP|\bCLDC|Teleca|Obigo|NetCast|webOS\.TV|\) Opera [\d.]+)";
 
 constexpr const char* platform_comment =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:Windows|\bWin(?:NT|9|3|16|32|64|CE)|Macintosh|\bMac|Darwin|X11|Linux|)"
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
     R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
-    R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|)"
+    R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|AROS|)"
+    // Consoles and set-top boxes, and Japanese carriers' handsets, which name the network where others name a system.
+    R"(\bPS[2-5]\b|Roku|DoCoMo|SoftBank|FOMA|WILLCOM|DDIPOCKET|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
     R"(Konqueror|)"
     R"(Phone|Mobile|Tablet|\bTV\b|SMART-?TV|DTV|PlayStation|Nintendo|Xbox|Dreamcast|Kindle|\bKF[A-Z]))";
@@ -131,8 +149,8 @@ constexpr const char* fetcher_rules =
     R"(googlemessages|facebookexternal|meta-external|Pinterestbot|Cardyb|Onebox|)"
     // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "AdsBot-Google", "SomeCrawler",
     // "for robot study".
-    // Not "CUBOT X19" (a phone), hence no bare "bot" inside a word.
-    R"((?-i:\b[Bb]ot\b|[a-z]Bot\b)|bot[/;),-]|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
+    // Not "CUBOT X19" nor "Build/CUBOT)" (a phone), hence no bare "bot" inside a word and no upper-case "BOT)".
+    R"((?-i:\b[Bb]ot\b|[a-z]Bot\b)|bot[/;,-]|(?-i:[bB]ot)\)|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
     // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
     // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
     // task, never a browser.
@@ -162,8 +180,8 @@ constexpr const char* fetcher_rules =
     // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
     R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
-    // "mediapartners-google", "googleweblight", "Google Search Console").
-    R"(google[-_]|[-_]google|googleweblight|google search)";
+    // "mediapartners-google", "googleweblight", "Google Search Console"); not a handset's "asus_google_cube".
+    R"(\bgoogle[-_]|-google\b|googleweblight|google search)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -224,11 +242,12 @@ const Matchers& matchers() {
 
 // What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" (a tool
 // that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
-// "Anonymous, Mozilla/5.0 ..."), a comment added inside the engine's "(KHTML, like Gecko; Service)",
+// "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)" (NetFront's own
+// comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"),
 // or characters that only a probe puts there.
 bool forged(std::string_view agent) {
   if (agent.find("mozilla/") != std::string_view::npos) return true;
-  if (agent.find("like Gecko;") != std::string_view::npos) return true;
+  if (agent.find("KHTML, like Gecko;") != std::string_view::npos) return true;
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
   if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
   auto mozilla = agent.find("Mozilla/");
