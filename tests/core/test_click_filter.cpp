@@ -269,8 +269,10 @@ TEST_CASE("woothee test cases (held out until round 8, tuned on since): under 1%
 // measured whole once; split as the families above since round 6, the even half tuned on since then, the odd
 // half held out until round 8 and read for round 9: both halves are tuning data now, and both print their
 // misses. Its bots are few (45 in the odd half): one line is 2.2 %.
-TEST_CASE("WhichBrowser test cases split by family (both halves tuned on since round 9): under 1% of bots pass "
-          "and under 1% of people are previewed on the odd half",
+// (Catch 2.13's console reporter looped forever, writing until the disk was full, wrapping this test's earlier
+// name, "... (both halves tuned on since round 9): under 1% ...", on an expected failure: check a new name.)
+TEST_CASE("WhichBrowser test cases split by family, both halves tuned on: under 1% of bots pass and under 1% of "
+          "people are previewed on the odd half",
           "[core][clicks][corpus][!mayfail]") {
   auto odd = split_source("whichbrowser", "WhichBrowser even half (tuned on since round 6)",
                           "WhichBrowser odd half (held out until round 8, tuned on since)", true);
