@@ -57,7 +57,7 @@ constexpr const char* browser_shape =
     R"(Mosaic(?:View)?[/ (]|AVE-?Front/\d|OWB/\d|Internet Explorer/\d|\bDoCoMo/\d|^SoftBank/\d|\bFOMA\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
-    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
+    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PS[2-5]\b|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
     // UC Browser's speed mode writes its tokens without slashes: "Mozilla 5.0 (Linux; U; Android 4.0.4; ...)
     // UC AppleWebKit 534.31 (KHTML, like Gecko) Mobile Safari 534.31".
     R"(UC AppleWebKit \d|)"
@@ -283,7 +283,11 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   std::string tail = name.size() >= 7 ? name.substr(name.size() - 7) : name;
   for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool digits = name.find_first_of("0123456789") != std::string::npos;
-  return lower && !digits && tail != "browser" && name != "compatible";
+  // The browser marking itself once more ("... Silk/2.4 Safari/535.19 Silk-Acceleratedtrue"): a tool appending its
+  // name has not named itself before.
+  auto product = name.substr(0, name.find_first_of("-_."));
+  bool own_mark = product.size() >= 3 && agent.find(product + "/") != re2::StringPiece::npos;
+  return lower && !digits && !own_mark && tail != "browser" && name != "compatible";
 }
 
 }  // namespace
@@ -306,7 +310,12 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   if (user_agent.empty()) return AgentReason::empty;
   const auto& m = matchers();
   re2::StringPiece agent(user_agent.data(), user_agent.size());
-  auto in_app = [&] { return RE2::PartialMatch(agent, m.in_app); };
+  // In-app browsers put the app's mark after the browser's string ("... Mobile Safari/537.36 [FBAN/...]"); an app
+  // named before "Mozilla/" ("WhatsApp/2.17.38 Mozilla/5.0 (Linux; ...) ...") is the app's own client fetching.
+  auto in_app = [&] {
+    auto mozilla = user_agent.find("Mozilla/");
+    return RE2::PartialMatch(mozilla == std::string_view::npos ? agent : agent.substr(mozilla), m.in_app);
+  };
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
