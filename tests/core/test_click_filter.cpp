@@ -596,6 +596,12 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
                "Safari/535.19 Thing-Acceleratedtrue") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (Linux; U; en-us; X1 Build/IMM76D) AppleWebKit/535.19 (KHTML like Gecko) Thing/2.4 "
                "Safari/535.19 Other-Acceleratedtrue") == AgentReason::fetcher_rule);
+  // Round 11: a browser's name last after a handset's model; a lower-case "browser" product outweighs the list.
+  CHECK(reason("ThingX1/GoBrowser") == AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (Android 2.2; xx; Thing X1)/GoBrowser") == AgentReason::browser);
+  CHECK(reason("Thing/1.0 GoBrowser") == AgentReason::no_browser_engine);
+  CHECK(reason("Mozilla/5.0 (Windows NT 6.3) AppleWebKit/537.36 (KHTML like Gecko) sogoubrowser/42.0 "
+               "Chrome/36.0.1985.149 Safari/537.36") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 "
                "Thing-Google") == AgentReason::fetcher_rule);
   // An app's web view names the app after the browser's tokens: not a tool naming itself.
@@ -750,23 +756,23 @@ TEST_CASE("second batch of round 9 (held out then): under 1% of bots pass and un
 }
 
 // Round 10's held-out sets (make-platform-js, make-detect-browser, make-zsxsoft-php-useragent,
-// make-httpagentparser), added after the round-10 classifier was frozen and measured on it; rates only. Mostly
-// people (platform.js and detect-browser hold no bot the corpus lacks), so the targets are checked on the four
-// together.
-TEST_CASE("held-out sets of round 10: under 1% of bots pass and under 1% of people are previewed",
+// make-httpagentparser), added after the round-10 classifier was frozen and measured on it once (SOURCES.md); read
+// for round 11, so tuning data since. Mostly people (platform.js and detect-browser hold no bot the corpus lacks),
+// so the targets are checked on the four together.
+TEST_CASE("sets of round 10 (held out then): under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   HalfRates batch;
-  for (auto [source, name, has_bots] : {std::tuple{"platform-js", "held-out platform.js", false},
-                                        std::tuple{"detect-browser", "held-out detect-browser", false},
-                                        std::tuple{"zsxsoft", "held-out zsxsoft/php-useragent", true},
-                                        std::tuple{"httpagentparser", "held-out httpagentparser", true}}) {
-    auto whole = whole_source(source, name, false, has_bots);
+  for (auto [source, name, has_bots] : {std::tuple{"platform-js", "platform.js (tuning)", false},
+                                        std::tuple{"detect-browser", "detect-browser (tuning)", false},
+                                        std::tuple{"zsxsoft", "zsxsoft/php-useragent (tuning)", true},
+                                        std::tuple{"httpagentparser", "httpagentparser (tuning)", true}}) {
+    auto whole = whole_source(source, name, true, has_bots);
     for (auto [into, from] : {std::pair{&batch.people, &whole.people}, std::pair{&batch.bots, &whole.bots},
                               std::pair{&batch.apps, &whole.apps}}) {
       into->total += from->total;
       into->wrong += from->wrong;
     }
   }
-  print_half("held-out sets of round 10, together", batch, false);
+  print_half("sets of round 10 (tuning), together", batch, false);
   check_targets(batch, 5, 600);
 }

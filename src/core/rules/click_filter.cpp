@@ -47,9 +47,10 @@ constexpr const char* browser_shape =
     // itself a browser ("ICEbrowser/v6_1_2": the platform check below still applies).
     R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|^Lynx/\d|\bw3m/\d|NetSurf/\d|[a-z]browser/v?\d|)"
     // A product that calls itself a browser, with a version ("KM.Browser/5.0", "NF-Browser/3.3", "nook browser/1.0",
-    // "Browser/WAP2.0"), or first in the comment ("Mozilla/4.0 (jig browser web; 1.0.4; 705NK)"): a fetcher that
-    // says "browser" does so without a version ("T-Online Browser", "cars-app-browser").
-    R"(\bbrowser(?:/|\d| v?\d)|^Mozilla/[\d.]+ \(\w+ browser\b|)"
+    // "Browser/WAP2.0"), first in the comment ("Mozilla/4.0 (jig browser web; 1.0.4; 705NK)"), or last after a
+    // handset's model ("Nokia6120c/GoBrowser"): a fetcher that says "browser" does so on its own, without a version
+    // ("T-Online Browser", "cars-app-browser").
+    R"(\bbrowser(?:/|\d| v?\d)|^Mozilla/[\d.]+ \(\w+ browser\b|/\w+browser$|)"
     // Browsers older than the engine tokens and embedded ones: the Mosaics ("NCSA_Mosaic/2.0", "Spyglass Mosaic/1.0",
     // "AIR_Mosaic(16bit)/v1.00"), ACCESS's AVE-Front on consoles and set-top boxes, the Origyn Web Browser of
     // AmigaOS and AROS, Pocket Internet Explorer, and i-mode handsets ("DoCoMo/2.0 N07B(c500;TB;W24H16)",
@@ -112,10 +113,10 @@ constexpr const char* trailing_name =
 // says what it is elsewhere ("LG Browser/6.00.00(...); LG NetCast.TV-2013").
 constexpr const char* unknown_platform = R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;)";
 
-// A browser that names itself a browser, with a version ("SogouMobileBrowser/3.1.2", "HeyTapBrowser/40.7";
+// A browser that names itself a browser, with a version ("SogouMobileBrowser/3.1.2", "coccocbrowser/42.0";
 // not "DMBrowser/2.1", a monitor): the vendored list's bare words ("Sogou", for Sogou's spider) do not
 // make it a crawler. A fetcher's own marks (step 4) still do.
-constexpr const char* browser_product_token = R"([a-z]Browser/\d)";
+constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
