@@ -600,6 +600,24 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("ThingX1/GoBrowser") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (Android 2.2; xx; Thing X1)/GoBrowser") == AgentReason::browser);
   CHECK(reason("Thing/1.0 GoBrowser") == AgentReason::no_browser_engine);
+  // Round 12: what scanners and attackers write into a browser's string is a fetcher's mark, whatever precedes it.
+  for (const char* probe : {"${jndi:ldap:x}", "$(id)", "`id`", "() { :; }; echo", "; /bin/sh -c id", "../../x",
+                            "/etc/passwd", "x && id", "x || id", "' OR '1'='1", "') --", "1' AND SLEEP(5)",
+                            "%27%20or%201", "%3Cscript%3E", "UNION ALL SELECT 1", "SELECT name FROM users"}) {
+    CAPTURE(probe);
+    CHECK(reason(chrome + probe) == AgentReason::fetcher_rule);
+  }
+  CHECK(reason("Mozilla/5.0 (Linux; Android 4.4.2; Thing X1 5'' Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36") == AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) DownloaderChrome/62.0 "
+               "Safari/537.36") == AgentReason::fetcher_rule);
+  // A television's web app runtime and a distribution's mark after the browser's tokens are no tool naming itself.
+  CHECK(reason("Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/94.0 Safari/537.36 "
+               "WebAppManager") == AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Ubuntu-feisty)") ==
+        AgentReason::browser);
+  CHECK(reason("Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Thingtool)") ==
+        AgentReason::fetcher_rule);
   CHECK(reason("Mozilla/5.0 (Windows NT 6.3) AppleWebKit/537.36 (KHTML like Gecko) sogoubrowser/42.0 "
                "Chrome/36.0.1985.149 Safari/537.36") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 "
@@ -778,20 +796,21 @@ TEST_CASE("sets of round 10 (held out then): under 1% of bots pass and under 1% 
 }
 
 // Round 11's held-out sets (make-yauaa, make-mileusna-useragent), added after the round-11 classifier was frozen
-// and measured on it; rates only. yauaa's is the largest held-out set yet (3,291 people, 787 bots, 447 of them
-// attack strings that yauaa classes "Hacker"); mileusna's is small (64 people, 10 bots).
-TEST_CASE("held-out sets of round 11: under 1% of bots pass and under 1% of people are previewed",
+// and measured whole once (SOURCES.md). Since round 12 yauaa's is split as the families above: the even half is
+// tuning data (its misses are printed), the odd half held out (only its rates) and holds issue 26's targets; yauaa's
+// is the largest held-out set (the odd half: 1,619 people, 590 bots, most of them attack strings that yauaa classes
+// "Hacker"). mileusna's small set was read for round 12: tuning data.
+TEST_CASE("yauaa test cases split by family: under 1% of bots pass and under 1% of people are previewed on the "
+          "held-out half",
           "[core][clicks][corpus][!mayfail]") {
-  auto yauaa = whole_source("yauaa", "held-out yauaa", false);
-  auto mileusna = whole_source("mileusna", "held-out mileusna/useragent", false);
-  HalfRates both;
-  for (auto [into, a, b] : {std::tuple{&both.people, &yauaa.people, &mileusna.people},
-                            std::tuple{&both.bots, &yauaa.bots, &mileusna.bots},
-                            std::tuple{&both.apps, &yauaa.apps, &mileusna.apps}}) {
-    into->total = a->total + b->total;
-    into->wrong = a->wrong + b->wrong;
-  }
-  print_half("held-out sets of round 11, together", both, false);
-  check_targets(yauaa, 700, 3000);
-  check_targets(both, 700, 3000);
+  auto held = split_source("yauaa", "yauaa even half (tuned on since round 12)", "yauaa odd half (held out)", false);
+  check_targets(held, 500, 1500);
+}
+
+TEST_CASE("mileusna/useragent test cases (held out at round 11): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("mileusna", "mileusna/useragent (tuning)", true);
+  CHECK(r.people.total > 50);
+  CHECK(r.people.rate() < 0.01);
+  CHECK(r.bots.wrong == 0);
 }

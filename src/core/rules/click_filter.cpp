@@ -107,6 +107,10 @@ constexpr const char* platform_comment =
 // catches monitoring, page-speed and AI fetchers that no list names yet.
 constexpr const char* trailing_name =
     R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
+// Neither on a television set, whose web apps name their runtime there ("(Web0S; Linux/SmartTV) ... Safari/537.36
+// WebAppManager"), nor for a distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
+constexpr const char* tv_platform_comment = R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku)\b)";
+constexpr const char* distribution_mark = R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b)";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers); a browser names its platform, or, on a television set,
@@ -117,6 +121,14 @@ constexpr const char* unknown_platform = R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;)
 // not "DMBrowser/2.1", a monitor): the vendored list's bare words ("Sogou", for Sogou's spider) do not
 // make it a crawler. A fetcher's own marks (step 4) still do.
 constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
+
+// What scanners and attackers write into the User-Agent, and no browser sends: template and shell injection
+// ("${jndi:...}", "$(id)", "`id`", "() { :; };", "/bin/sh"), path traversal ("../", "/etc/passwd"), shell and
+// SQL operators ("&&", "||", "' OR '1'='1", "' UNION SELECT", "SLEEP(5)"), and URL-encoded quotes and brackets
+// ("%27", "%3C"). Quotes and angle brackets themselves are in forged() below.
+constexpr const char* injection_probe =
+    R"(\$\{|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\.\./|/etc/|&&|\|\||\bsleep\s*\(|%2[27]|%3[CcEe]|)"
+    R"('\s*(?:or|and|union|select|--|;|\)|\+)|union\s+(?:all\s+)?select\b|select\s.*\bfrom\s)";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
@@ -167,9 +179,9 @@ constexpr const char* fetcher_rules =
     // A "(compatible; Name)" after a browser's last token: how crawlers that render with Chrome sign
     // ("... Mobile Safari/537.36 (compatible; Google-AMPHTML)"); no browser adds one there.
     R"(Safari/[\d.]+ \(compatible; |)"
-    // Link checkers, download managers and caching proxies ("(CMLINKCHECK)", "Downloader/1410",
+    // Link checkers, download managers and caching proxies ("(CMLINKCHECK)", "Downloader/1410", "DownloaderChrome/62",
     // "ucweb-squid").
-    R"(check\b|\bdownloader\b|\bsquid\b|)"
+    R"(check\b|\bdownloader|\bsquid\b|)"
     // A contact written out so that harvesters miss it: "name at gmail dot com".
     R"(\bdot (?:com|net|org|io)\b|)"
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
@@ -221,6 +233,9 @@ struct Matchers {
   RE2 unknown{unknown_platform, options()};
   RE2 browser_product{browser_product_token, options(true)};
   RE2 contact{contact_pattern, options()};
+  RE2 probe{injection_probe, options()};
+  RE2 tv_platform{tv_platform_comment, options()};
+  RE2 distribution{distribution_mark, options()};
   RE2 rules{fetcher_rules, options()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
@@ -229,7 +244,7 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &rules, &trailing, &list}) {
+                          &contact, &probe, &tv_platform, &distribution, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -288,7 +303,8 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   // name has not named itself before.
   auto product = name.substr(0, name.find_first_of("-_."));
   bool own_mark = product.size() >= 3 && agent.find(product + "/") != re2::StringPiece::npos;
-  return lower && !digits && !own_mark && tail != "browser" && name != "compatible";
+  if (own_mark || RE2::PartialMatch(name, m.distribution) || RE2::PartialMatch(agent, m.tv_platform)) return false;
+  return lower && !digits && tail != "browser" && name != "compatible";
 }
 
 }  // namespace
@@ -317,7 +333,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     auto mozilla = user_agent.find("Mozilla/");
     return RE2::PartialMatch(mozilla == std::string_view::npos ? agent : agent.substr(mozilla), m.in_app);
   };
-  bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
+  bool fetcher = RE2::PartialMatch(agent, m.contact) || RE2::PartialMatch(agent, m.probe) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
