@@ -233,10 +233,10 @@ struct Matchers {
   RE2 unknown{unknown_platform, options()};
   RE2 browser_product{browser_product_token, options(true)};
   RE2 contact{contact_pattern, options()};
-  RE2 probe{injection_probe, options()};
   RE2 tv_platform{tv_platform_comment, options()};
   RE2 distribution{distribution_mark, options()};
-  RE2 rules{fetcher_rules, options()};
+  // One pattern, so that RE2 reads the User-Agent once for both.
+  RE2 rules{std::string(fetcher_rules) + "|" + injection_probe, options()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
   // add-on) and other words of browsers' User-Agents into crawlers.
@@ -244,7 +244,7 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &probe, &tv_platform, &distribution, &rules, &trailing, &list}) {
+                          &contact, &tv_platform, &distribution, &rules, &trailing, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -333,7 +333,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     auto mozilla = user_agent.find("Mozilla/");
     return RE2::PartialMatch(mozilla == std::string_view::npos ? agent : agent.substr(mozilla), m.in_app);
   };
-  bool fetcher = RE2::PartialMatch(agent, m.contact) || RE2::PartialMatch(agent, m.probe) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
+  bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
