@@ -8,8 +8,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <initializer_list>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include "core/rules/click_filter.hpp"
@@ -209,6 +209,15 @@ HalfRates split_source(const std::string& source, const char* even_name, const c
   return odd;
 }
 
+// Adds one set's counts to another's (the misses stay with the set they were printed for).
+void add_counts(HalfRates& into, const HalfRates& from) {
+  for (auto [to, of] : {std::pair{&into.people, &from.people}, std::pair{&into.bots, &from.bots},
+                        std::pair{&into.apps, &from.apps}}) {
+    to->total += of->total;
+    to->wrong += of->wrong;
+  }
+}
+
 // A source added after the classifier was frozen: both halves by family and the whole set. Held out (never read),
 // rates only; once read (tuning data), the misses too. Returns the whole set.
 HalfRates whole_source(const std::string& source, const std::string& name, bool read, bool has_bots = true) {
@@ -218,13 +227,24 @@ HalfRates whole_source(const std::string& source, const std::string& name, bool 
   print_half((name + " even half").c_str(), even, read);
   print_half((name + " odd half").c_str(), odd, read);
   HalfRates whole;
-  for (auto [into, a, b] : {std::tuple{&whole.people, &even.people, &odd.people},
-                            std::tuple{&whole.bots, &even.bots, &odd.bots}, std::tuple{&whole.apps, &even.apps, &odd.apps}}) {
-    into->total = a->total + b->total;
-    into->wrong = a->wrong + b->wrong;
-  }
+  add_counts(whole, even);
+  add_counts(whole, odd);
   print_half((name + ", whole").c_str(), whole, false);
   return whole;
+}
+
+// Several small sources measured together (each whole_source above), their misses printed: they are tuning data.
+struct SmallSource {
+  const char* source;
+  const char* name;
+  bool has_bots;
+};
+
+HalfRates small_sources_together(std::initializer_list<SmallSource> sources, const char* name) {
+  HalfRates together;
+  for (const auto& s : sources) add_counts(together, whole_source(s.source, s.name, true, s.has_bots));
+  print_half(name, together, false);
+  return together;
 }
 
 // Issue 26's targets, on a set large enough to say something.
@@ -757,19 +777,11 @@ TEST_CASE("fnando/browser test cases (held out at round 9): under 1% of bots pas
 // tuning data since. Each is small (26 to 138 people, 0 to 7 bots), so the targets are checked on the four together.
 TEST_CASE("second batch of round 9 (held out then): under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  HalfRates batch;
-  for (auto [source, name, has_bots] : {std::tuple{"mssola", "mssola/user_agent (tuning)", true},
-                                        std::tuple{"uasurfer", "uasurfer (tuning)", true},
-                                        std::tuple{"pyua", "python-user-agents (tuning)", true},
-                                        std::tuple{"mobile-detect", "Mobile-Detect (tuning)", false}}) {
-    auto whole = whole_source(source, name, true, has_bots);
-    for (auto [into, from] : {std::pair{&batch.people, &whole.people}, std::pair{&batch.bots, &whole.bots},
-                              std::pair{&batch.apps, &whole.apps}}) {
-      into->total += from->total;
-      into->wrong += from->wrong;
-    }
-  }
-  print_half("second batch of round 9 (tuning), together", batch, false);
+  auto batch = small_sources_together({{"mssola", "mssola/user_agent (tuning)", true},
+                                       {"uasurfer", "uasurfer (tuning)", true},
+                                       {"pyua", "python-user-agents (tuning)", true},
+                                       {"mobile-detect", "Mobile-Detect (tuning)", false}},
+                                      "second batch of round 9 (tuning), together");
   check_targets(batch, 8, 250);
 }
 
@@ -779,19 +791,11 @@ TEST_CASE("second batch of round 9 (held out then): under 1% of bots pass and un
 // so the targets are checked on the four together.
 TEST_CASE("sets of round 10 (held out then): under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  HalfRates batch;
-  for (auto [source, name, has_bots] : {std::tuple{"platform-js", "platform.js (tuning)", false},
-                                        std::tuple{"detect-browser", "detect-browser (tuning)", false},
-                                        std::tuple{"zsxsoft", "zsxsoft/php-useragent (tuning)", true},
-                                        std::tuple{"httpagentparser", "httpagentparser (tuning)", true}}) {
-    auto whole = whole_source(source, name, true, has_bots);
-    for (auto [into, from] : {std::pair{&batch.people, &whole.people}, std::pair{&batch.bots, &whole.bots},
-                              std::pair{&batch.apps, &whole.apps}}) {
-      into->total += from->total;
-      into->wrong += from->wrong;
-    }
-  }
-  print_half("sets of round 10 (tuning), together", batch, false);
+  auto batch = small_sources_together({{"platform-js", "platform.js (tuning)", false},
+                                       {"detect-browser", "detect-browser (tuning)", false},
+                                       {"zsxsoft", "zsxsoft/php-useragent (tuning)", true},
+                                       {"httpagentparser", "httpagentparser (tuning)", true}},
+                                      "sets of round 10 (tuning), together");
   check_targets(batch, 5, 600);
 }
 

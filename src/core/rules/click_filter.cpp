@@ -58,7 +58,8 @@ constexpr const char* browser_shape =
     R"(Mosaic(?:View)?[/ (]|AVE-?Front/\d|OWB/\d|Internet Explorer/\d|\bDoCoMo/\d|^SoftBank/\d|\bFOMA\b|)"
     // Game consoles' browsers, and handsets' WAP browsers ("MOT-V868/1.0 MIB1.2/v1.0", "MAUI WAP Browser",
     // "NOKIA6120c/UC Browser7.4").
-    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PS[2-5]\b|PSP|Nintendo)|\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
+    R"(^Mozilla/[\d.]+\s*\((?:PLAYSTATION|PS[2-5]\b|PSP|Nintendo)|)"
+    R"(\bMIB/?\d|UP\.Link|\bUP/\d|\bWAP[- ]Browser|UC Browser|)"
     // UC Browser's speed mode writes its tokens without slashes: "Mozilla 5.0 (Linux; U; Android 4.0.4; ...)
     // UC AppleWebKit 534.31 (KHTML, like Gecko) Mobile Safari 534.31".
     R"(UC AppleWebKit \d|)"
@@ -109,7 +110,8 @@ constexpr const char* trailing_name =
     R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
 // Neither on a television set, whose web apps name their runtime there ("(Web0S; Linux/SmartTV) ... Safari/537.36
 // WebAppManager"), nor for a distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
-constexpr const char* tv_platform_comment = R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku)\b)";
+constexpr const char* tv_platform_comment =
+    R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku)\b)";
 constexpr const char* distribution_mark = R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b)";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
