@@ -124,13 +124,20 @@ constexpr const char* unknown_platform = R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown;)
 // make it a crawler. A fetcher's own marks (step 4) still do.
 constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
 
-// What scanners and attackers write into the User-Agent, and no browser sends: template and shell injection
-// ("${jndi:...}", "$(id)", "`id`", "() { :; };", "/bin/sh"), path traversal ("../", "/etc/passwd"), shell and
-// SQL operators ("&&", "||", "' OR '1'='1", "' UNION SELECT", "SLEEP(5)"), and URL-encoded quotes and brackets
-// ("%27", "%3C"). Quotes and angle brackets themselves are in forged() below.
+// What scanners and attackers write into the User-Agent, and no browser sends (OWASP's classes of injection):
+// template and shell injection ("${jndi:...}", "{{7*7}}", "$(id)", "`id`", "() { :; };", "/bin/sh", "$IFS"),
+// path traversal ("../", "/etc/passwd", "..%2f"), shell and SQL operators ("&&", "||", "' OR '1'='1", "OR 1=1",
+// "' UNION SELECT", "SLEEP(5)", "WAITFOR DELAY", "@@version"), script ("javascript:", "onerror=", "alert(",
+// "eval("), and characters encoded to slip past a filter ("%27", "%3C", "%00", "%0d%0a", "&#x3c;", "&lt;", "\x3c").
+// Quotes and angle brackets themselves are in forged() below.
 constexpr const char* injection_probe =
-    R"(\$\{|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\.\./|/etc/|&&|\|\||\bsleep\s*\(|%2[27]|%3[CcEe]|)"
-    R"('\s*(?:or|and|union|select|--|;|\)|\+)|union\s+(?:all\s+)?select\b|select\s.*\bfrom\s)";
+    R"(\$\{|\{\{|#\{|\{%|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\$IFS\b|\.\./|\.\.%2[fF]|%2[eE]%2[eE]|/etc/|)"
+    R"(&&|\|\||\bsleep\s*\(|'\s*(?:or|and|union|select|--|;|\)|\+)|\b(?:or|and)\s+\d+\s*=\s*\d+|)"
+    R"(union\s+(?:all\s+)?select\b|select\s.*\bfrom\s|\bwaitfor\s+delay\b|@@version|information_schema|)"
+    R"(xp_cmdshell|\b(?:benchmark|pg_sleep|extractvalue|updatexml|load_file)\s*\(|)"
+    R"(javascript:|\bon(?:error|load|mouseover|focus)\s*=|\b(?:alert|prompt|confirm|eval|exec|system|passthru|)"
+    R"(shell_exec|popen|base64_decode|phpinfo)\s*\(|)"
+    R"(%2[27]|%3[CcEe]|%0[0aAdD]|%5[cC]|&#x?[0-9a-f]+;|&(?:lt|gt|quot);|\\x[0-9a-fA-F]{2})";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
