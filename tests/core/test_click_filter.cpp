@@ -577,50 +577,63 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Mozilla/5.0 (Java 1.6.0_01; Windows XP 5.1 x86; en) Thingbrowser/v6_1_2") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (compatible; Thingbrowser/1.0)") == AgentReason::no_browser_engine);
   CHECK(reason("libwww-perl/6.72") == AgentReason::no_browser_engine);
-  // Round 9: a product calling itself a browser with a version, or first in the comment; without one, a fetcher's.
-  CHECK(reason("THING-X1/06.12 KM.Browser/5.0.2.4") == AgentReason::browser);
-  CHECK(reason("Mozilla/4.0 (jig browser web; 1.0.4; X1)") == AgentReason::browser);
-  CHECK(reason("Thing Browser") == AgentReason::no_browser_engine);
-  CHECK(reason("thing-app-browser") == AgentReason::no_browser_engine);
-  // Embedded browsers stand for the device that their comment leaves out; pre-engine and i-mode browsers.
-  CHECK(reason("Mozilla/4.08 (PDA; X1/1.0,Qtopia/1.5.4) NetFront/3.1") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (DTV; Thing/1.0; like Gecko; TV) NetFront/4.2") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (compatible; MAUI WAP Browser; MT6228)") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (X1)UC AppleWebkit(like Gecko) Safari/530") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Thing) AppleWebKit/537.36 (KHTML, like Gecko) Safari/537.36") ==
-        AgentReason::no_browser_engine);
-  CHECK(reason("Spyglass_Mosaic/2.11 IRIX5.2 Spyglass/11") == AgentReason::browser);
-  CHECK(reason("Mozilla/3.0 (AveFront/2.6)") == AgentReason::browser);
-  CHECK(reason("DoCoMo/2.0 X1(c500;TB;W24H16)") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (X1;FOMA;like Gecko)") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (PS4; Leanback Shell) AppleWebKit/537.22 (KHTML, like Gecko) Chrome/25.0.1364.70 "
-               "Safari/537.22") == AgentReason::browser);
-  CHECK(reason("ThingX1/v0001 Mozilla/4.0 (compatible; MSIE 6.0; Windows 98; Thing/X1; Blazer/4.5) 16;320x320") ==
-        AgentReason::browser);
-  // WebKit's engine comment with an added field stays forged; a handset named CUBOT or asus_google_* is no fetcher.
-  CHECK(reason("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko; Thing) Chrome/120.0 "
-               "Safari/537.36") == AgentReason::fetcher_rule);
-  CHECK(reason("Mozilla/5.0 (Linux; Android 4.2.2; X1 Build/CUBOT) AppleWebKit/534.30 (KHTML, like Gecko) "
-               "Version/4.0 Mobile Safari/534.30") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Linux; GoogleTV 3.2; thing_google_x1 Build/MASTER) AppleWebKit/534.24 (KHTML, like Gecko) "
-               "Chrome/11.0.696.77 Safari/534.24") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (compatible; Thing/1.0) Mediapartners-Google") == AgentReason::no_browser_engine);
-  // Round 10: a console named by its short name; an app named before "Mozilla/" is its own client, not its in-app
-  // browser; a browser marking itself again after its tokens is no tool naming itself.
-  CHECK(reason("Mozilla/4.0 (PS3 (PlayStation 3); 1.00)") == AgentReason::browser);
+  // Rounds 9 to 13 (SOURCES.md says which lines each rule was read off).
+  for (const char* agent : {
+           // A product calling itself a browser with a version, first in the comment, or last after a model.
+           "THING-X1/06.12 KM.Browser/5.0.2.4", "Mozilla/4.0 (jig browser web; 1.0.4; X1)", "ThingX1/GoBrowser",
+           "Mozilla/5.0 (Android 2.2; xx; Thing X1)/GoBrowser",
+           // Embedded browsers stand for the device their comment leaves out; pre-engine and i-mode browsers.
+           "Mozilla/4.08 (PDA; X1/1.0,Qtopia/1.5.4) NetFront/3.1",
+           "Mozilla/5.0 (DTV; Thing/1.0; like Gecko; TV) NetFront/4.2",
+           "Mozilla/5.0 (compatible; MAUI WAP Browser; MT6228)",
+           "Mozilla/5.0 (X1)UC AppleWebkit(like Gecko) Safari/530",
+           "Spyglass_Mosaic/2.11 IRIX5.2 Spyglass/11", "Mozilla/3.0 (AveFront/2.6)", "DoCoMo/2.0 X1(c500;TB;W24H16)",
+           "Mozilla/5.0 (X1;FOMA;like Gecko)", "Mozilla/4.0 (PS3 (PlayStation 3); 1.00)",
+           "Mozilla/5.0 (PS4; Leanback Shell) AppleWebKit/537.22 (KHTML, like Gecko) Chrome/25.0.1364.70 Safari/537.22",
+           "ThingX1/v0001 Mozilla/4.0 (compatible; MSIE 6.0; Windows 98; Thing/X1; Blazer/4.5) 16;320x320",
+           // Handsets a fetcher rule took: a CUBOT phone, an asus_google_* box, a model name with inches (5'').
+           "Mozilla/5.0 (Linux; Android 4.2.2; X1 Build/CUBOT) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 "
+           "Mobile Safari/534.30",
+           "Mozilla/5.0 (Linux; GoogleTV 3.2; thing_google_x1 Build/MASTER) AppleWebKit/534.24 (KHTML, like Gecko) "
+           "Chrome/11.0.696.77 Safari/534.24",
+           "Mozilla/5.0 (Linux; Android 4.4.2; Thing X1 5'' Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36",
+           // After the browser's tokens: its own product again, a TV's web app runtime, a distribution's mark.
+           "Mozilla/5.0 (Linux; U; en-us; X1 Build/IMM76D) AppleWebKit/535.19 (KHTML like Gecko) Thing/2.4 "
+           "Safari/535.19 Thing-Acceleratedtrue",
+           "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/94.0 Safari/537.36 "
+           "WebAppManager",
+           "Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Ubuntu-feisty)",
+           // A lower-case browser product outweighs the vendored list's bare words.
+           "Mozilla/5.0 (Windows NT 6.3) AppleWebKit/537.36 (KHTML like Gecko) sogoubrowser/42.0 Chrome/36.0.1985.149 "
+           "Safari/537.36"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::browser);
+  }
+  for (const char* agent : {"Thing Browser", "thing-app-browser", "Thing/1.0 GoBrowser",
+                            "Mozilla/5.0 (Thing) AppleWebKit/537.36 (KHTML, like Gecko) Safari/537.36",
+                            "Mozilla/5.0 (compatible; Thing/1.0) Mediapartners-Google"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::no_browser_engine);
+  }
+  for (const char* agent : {
+           "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko; Thing) Chrome/120.0 Safari/537.36",
+           "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 "
+           "Thing-Google",
+           "Mozilla/5.0 (Linux; U; en-us; X1 Build/IMM76D) AppleWebKit/535.19 (KHTML like Gecko) Thing/2.4 "
+           "Safari/535.19 Other-Acceleratedtrue",
+           "Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Thingtool)",
+           "Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) DownloaderChrome/62.0 "
+           "Safari/537.36"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::fetcher_rule);
+  }
+  // An app named before "Mozilla/" is its own client (its link-preview fetcher), not its in-app browser.
   CHECK(reason("WhatsApp/2.17.38 Mozilla/5.0 (Linux; U; Android 6.1; en-us; X1 Build/Donut) AppleWebKit/537.36 (KHTML, "
                "like Gecko) Safari/537.36") != AgentReason::in_app_browser);
   CHECK(reason("Mozilla/5.0 (Linux; Android 13; X1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile "
                "Safari/537.36 WhatsApp/2.23.24.76") == AgentReason::in_app_browser);
-  CHECK(reason("Mozilla/5.0 (Linux; U; en-us; X1 Build/IMM76D) AppleWebKit/535.19 (KHTML like Gecko) Thing/2.4 "
-               "Safari/535.19 Thing-Acceleratedtrue") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Linux; U; en-us; X1 Build/IMM76D) AppleWebKit/535.19 (KHTML like Gecko) Thing/2.4 "
-               "Safari/535.19 Other-Acceleratedtrue") == AgentReason::fetcher_rule);
-  // Round 11: a browser's name last after a handset's model; a lower-case "browser" product outweighs the list.
-  CHECK(reason("ThingX1/GoBrowser") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Android 2.2; xx; Thing X1)/GoBrowser") == AgentReason::browser);
-  CHECK(reason("Thing/1.0 GoBrowser") == AgentReason::no_browser_engine);
-  // Round 12: what scanners and attackers write into a browser's string is a fetcher's mark, whatever precedes it.
+  // What scanners and attackers write into a browser's string is a fetcher's mark, whatever precedes it.
   for (const char* probe : {"${jndi:ldap:x}", "$(id)", "`id`", "() { :; }; echo", "; /bin/sh -c id", "../../x",
                             "/etc/passwd", "x && id", "x || id", "' OR '1'='1", "') --", "1' AND SLEEP(5)",
                             "%27%20or%201", "%3Cscript%3E", "UNION ALL SELECT 1", "SELECT name FROM users",
@@ -630,21 +643,6 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
     CAPTURE(probe);
     CHECK(reason(chrome + probe) == AgentReason::fetcher_rule);
   }
-  CHECK(reason("Mozilla/5.0 (Linux; Android 4.4.2; Thing X1 5'' Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) "
-               "Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) DownloaderChrome/62.0 "
-               "Safari/537.36") == AgentReason::fetcher_rule);
-  // A television's web app runtime and a distribution's mark after the browser's tokens are no tool naming itself.
-  CHECK(reason("Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/94.0 Safari/537.36 "
-               "WebAppManager") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Ubuntu-feisty)") ==
-        AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (X11; Linux i686; rv:12.3) Gecko/20100101 Firefox/8.8.8 (Thingtool)") ==
-        AgentReason::fetcher_rule);
-  CHECK(reason("Mozilla/5.0 (Windows NT 6.3) AppleWebKit/537.36 (KHTML like Gecko) sogoubrowser/42.0 "
-               "Chrome/36.0.1985.149 Safari/537.36") == AgentReason::browser);
-  CHECK(reason("Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 "
-               "Thing-Google") == AgentReason::fetcher_rule);
   // An app's web view names the app after the browser's tokens: not a tool naming itself.
   CHECK(reason("Mozilla/5.0 (Linux; Android 13; X1 Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
                "Version/4.0 Chrome/123.0.6312.120 Mobile Safari/537.36 ThingAndroid") == AgentReason::in_app_browser);
