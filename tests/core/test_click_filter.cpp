@@ -577,7 +577,7 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Mozilla/5.0 (Java 1.6.0_01; Windows XP 5.1 x86; en) Thingbrowser/v6_1_2") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (compatible; Thingbrowser/1.0)") == AgentReason::no_browser_engine);
   CHECK(reason("libwww-perl/6.72") == AgentReason::no_browser_engine);
-  // Rounds 9 to 13 (SOURCES.md says which lines each rule was read off).
+  // Rounds 9 to 14 (SOURCES.md says which lines each rule was read off).
   for (const char* agent : {
            // A product calling itself a browser with a version, first in the comment, or last after a model.
            "THING-X1/06.12 KM.Browser/5.0.2.4", "Mozilla/4.0 (jig browser web; 1.0.4; X1)", "ThingX1/GoBrowser",
@@ -591,6 +591,9 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
            "Mozilla/5.0 (X1;FOMA;like Gecko)", "Mozilla/4.0 (PS3 (PlayStation 3); 1.00)",
            "Mozilla/5.0 (PS4; Leanback Shell) AppleWebKit/537.22 (KHTML, like Gecko) Chrome/25.0.1364.70 Safari/537.22",
            "ThingX1/v0001 Mozilla/4.0 (compatible; MSIE 6.0; Windows 98; Thing/X1; Blazer/4.5) 16;320x320",
+           // Round 14: the rarer free systems name the platform.
+           "Mozilla/5.0 (illumos; rv:38.0) Gecko/20100101 Firefox/38.0",
+           "Mozilla/5.0 (ReactOS; rv:115.0) Gecko/20100101 Firefox/115.0",
            // Handsets a fetcher rule took: a CUBOT phone, an asus_google_* box, a model name with inches (5'').
            "Mozilla/5.0 (Linux; Android 4.2.2; X1 Build/CUBOT) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 "
            "Mobile Safari/534.30",

@@ -90,6 +90,8 @@ constexpr const char* platform_comment =
     R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
     R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|AROS|)"
+    // The rarer free systems, Solaris's heir among them: "Mozilla/5.0 (illumos; rv:38.0) Gecko/20100101 Firefox/38.0".
+    R"(illumos|OpenIndiana|ReactOS|Minix|SerenityOS|Redox|Genode|Hurd|)"
     // Consoles and set-top boxes, and Japanese carriers' handsets, which name the network where others name a system.
     R"(\bPS[2-5]\b|Roku|DoCoMo|SoftBank|FOMA|WILLCOM|DDIPOCKET|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
