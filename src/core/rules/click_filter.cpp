@@ -102,8 +102,9 @@ constexpr const char* platform_comment =
 // "OPR/105.0", "[FBAN/...]"). A tool that borrows the string and names itself after them without a version
 // ("... Safari/537.36 DebugBear", "... Safari/537.36 claude-web", "(BingLocalSearch)") is a fetcher. Only a
 // name of seven characters or more with a lower-case letter: old toolbars and OEM builds add short or
-// upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name ending in
-// "browser" is a browser's, and one with a digit is a build or a distribution's mark ("(Debian-3.0.7-1)").
+// upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name that holds
+// "browser" is a browser's ("SECSSOBrowserChrome", a company's single sign-on build), and one with a digit is a
+// build or a distribution's mark ("(Debian-3.0.7-1)").
 // The same after an Internet Explorer's comment ("...; .NET CLR 3.0.04506.30) Lightspeedsystems"). Not in an
 // app's web view ("; wv)"): apps name themselves there ("... Mobile Safari/537.36 TwitterAndroid").
 // It costs a few people (a proctoring extension, Maxthon's and Swiftfox's old builds: one tap each) and
@@ -111,10 +112,16 @@ constexpr const char* platform_comment =
 constexpr const char* trailing_name =
     R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
 // Neither on a television set, whose web apps name their runtime there ("(Web0S; Linux/SmartTV) ... Safari/537.36
-// WebAppManager"), nor for a distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
+// WebAppManager") and Google TV itself ("(X11; Linux; Fuchsia; GoogleTV) ... Safari/537.36 GoogleTV"), nor for a
+// distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
 constexpr const char* tv_platform_comment =
-    R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku)\b)";
+    R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku|GoogleTV|Android ?TV)\b)";
 constexpr const char* distribution_mark = R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b)";
+
+// An Android handset's model, before " Build/", is its maker's name for it, not a crawler's: the vendored list's bare
+// words ("Butterfly", "Sonic") also name HTC's and ViewSonic's phones: "(Linux; Android 4.3; HTC Butterfly
+// Build/JSS15J)".
+constexpr const char* android_model = R"(; ?([^;)]*?) ?Build/)";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers); a browser names its platform, or, on a television set,
@@ -129,12 +136,14 @@ constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
 // What scanners and attackers write into the User-Agent, and no browser sends (OWASP's classes of injection):
 // template and shell injection ("${jndi:...}", "{{7*7}}", "$(id)", "`id`", "() { :; };", "/bin/sh", "$IFS"),
 // path traversal ("../", "/etc/passwd", "..%2f"), shell and SQL operators ("&&", "||", "' OR '1'='1", "OR 1=1",
+// "WHERE 8=8 OR NOT 7=6", "ORDER BY 1",
 // "' UNION SELECT", "SLEEP(5)", "WAITFOR DELAY", "@@version"), script ("javascript:", "onerror=", "alert(",
 // "eval("), and characters encoded to slip past a filter ("%27", "%3C", "%00", "%0d%0a", "&#x3c;", "&lt;", "\x3c").
 // Quotes and angle brackets themselves are in forged() below.
 constexpr const char* injection_probe =
     R"(\$\{|\{\{|#\{|\{%|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\$IFS\b|\.\./|\.\.%2[fF]|%2[eE]%2[eE]|/etc/|)"
-    R"(&&|\|\||\bsleep\s*\(|'\s*(?:or|and|union|select|--|;|\)|\+)|\b(?:or|and)\s+\d+\s*=\s*\d+|)"
+    R"(&&|\|\||\bsleep\s*\(|'\s*(?:or|and|union|select|where|--|;|\)|\+)|)"
+    R"(\b(?:or|and|where)\s+(?:not\s+)?\d+\s*=\s*\d+|\border\s+by\s+\d+|)"
     R"(union\s+(?:all\s+)?select\b|select\s.*\bfrom\s|\bwaitfor\s+delay\b|@@version|information_schema|)"
     R"(xp_cmdshell|\b(?:benchmark|pg_sleep|extractvalue|updatexml|load_file)\s*\(|)"
     R"(javascript:|\bon(?:error|load|mouseover|focus)\s*=|\b(?:alert|prompt|confirm|eval|exec|system|passthru|)"
@@ -248,6 +257,7 @@ struct Matchers {
   RE2 distribution{distribution_mark, options()};
   // One pattern, so that RE2 reads the User-Agent once for both.
   RE2 rules{std::string(fetcher_rules) + "|" + injection_probe, options()};
+  RE2 model{android_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
   // add-on) and other words of browsers' User-Agents into crawlers.
@@ -255,7 +265,7 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &tv_platform, &distribution, &rules, &trailing, &list}) {
+                          &contact, &tv_platform, &distribution, &rules, &trailing, &model, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -271,12 +281,13 @@ const Matchers& matchers() {
 // that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
 // "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)" (NetFront's own
 // comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"),
-// or characters that only a probe puts there.
+// characters that only a probe puts there, or an empty "{}" where a tool's template left a value out.
 bool forged(std::string_view agent) {
   if (agent.find("mozilla/") != std::string_view::npos) return true;
   if (agent.find("KHTML, like Gecko;") != std::string_view::npos) return true;
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
   if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
+  if (agent.find("{}") != std::string_view::npos) return true;  // "(compatible; MSIE 6.0; Windows NT 5.1; {})"
   auto mozilla = agent.find("Mozilla/");
   if (mozilla != std::string_view::npos && mozilla > 0) {
     char before = agent[mozilla - 1];
@@ -307,15 +318,25 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   std::string name;
   if (!RE2::PartialMatch(agent, m.trailing, &name)) return false;
   bool lower = name.find_first_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos;
-  std::string tail = name.size() >= 7 ? name.substr(name.size() - 7) : name;
-  for (char& c : tail) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string folded = name;
+  for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   bool digits = name.find_first_of("0123456789") != std::string::npos;
   // The browser marking itself once more ("... Silk/2.4 Safari/535.19 Silk-Acceleratedtrue"): a tool appending its
   // name has not named itself before.
   auto product = name.substr(0, name.find_first_of("-_."));
   bool own_mark = product.size() >= 3 && agent.find(product + "/") != re2::StringPiece::npos;
   if (own_mark || RE2::PartialMatch(name, m.distribution) || RE2::PartialMatch(agent, m.tv_platform)) return false;
-  return lower && !digits && tail != "browser" && name != "compatible";
+  return lower && !digits && folded.find("browser") == std::string::npos && name != "compatible";
+}
+
+// The vendored list names the string, outside an Android handset's model.
+bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
+  if (!RE2::PartialMatch(agent, m.list)) return false;
+  re2::StringPiece model;
+  if (!RE2::PartialMatch(agent, m.model, &model) || model.empty()) return true;
+  std::string without_model(agent.data(), agent.size());
+  without_model.replace(static_cast<size_t>(model.data() - agent.data()), model.size(), model.size(), ' ');
+  return RE2::PartialMatch(without_model, m.list);
 }
 
 }  // namespace
@@ -356,7 +377,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     return AgentReason::no_browser_engine;
   }
   if (fetcher) return AgentReason::fetcher_rule;
-  if (RE2::PartialMatch(agent, m.list) && !RE2::PartialMatch(agent, m.browser_product)) {
+  if (crawler_listed(m, agent) && !RE2::PartialMatch(agent, m.browser_product)) {
     return AgentReason::crawler_list;
   }
   return AgentReason::browser;
