@@ -577,7 +577,7 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   CHECK(reason("Mozilla/5.0 (Java 1.6.0_01; Windows XP 5.1 x86; en) Thingbrowser/v6_1_2") == AgentReason::browser);
   CHECK(reason("Mozilla/5.0 (compatible; Thingbrowser/1.0)") == AgentReason::no_browser_engine);
   CHECK(reason("libwww-perl/6.72") == AgentReason::no_browser_engine);
-  // Rounds 9 to 15 (SOURCES.md says which lines each rule was read off).
+  // Rounds 9 to 16 (SOURCES.md says which lines each rule was read off).
   for (const char* agent : {
            // A product calling itself a browser with a version, first in the comment, or last after a model.
            "THING-X1/06.12 KM.Browser/5.0.2.4", "Mozilla/4.0 (jig browser web; 1.0.4; X1)", "ThingX1/GoBrowser",
@@ -602,8 +602,8 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
            "Safari/537.36 ThingBrowserChrome",
            "Mozilla/5.0 (Linux; Android 4.3; Thing Butterfly Build/JSS15J) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/43.0.2357.78 Mobile Safari/537.36",
-           "Mozilla/5.0 (Linux; U; Android 2.3.5; xx; Thing Ultra Sonic X1 Build/X1B836) AppleWebKit/533.1 (KHTML, like "
-           "Gecko) Version/4.0 Mobile Safari/533.1",
+           "Mozilla/5.0 (Linux; U; Android 2.3.5; xx; Thing Ultra Sonic X1 Build/X1B836) AppleWebKit/533.1 (KHTML, "
+           "like Gecko) Version/4.0 Mobile Safari/533.1",
            // Handsets a fetcher rule took: a CUBOT phone, an asus_google_* box, a model name with inches (5'').
            "Mozilla/5.0 (Linux; Android 4.2.2; X1 Build/CUBOT) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 "
            "Mobile Safari/534.30",
@@ -691,6 +691,22 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
                "Chrome/43.0.2357.78 Mobile Safari/537.36 Butterfly/1.0") == AgentReason::crawler_list);
   // An empty "{}" is a template a tool did not fill.
   CHECK(reason("Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; {}; SV1)") == AgentReason::fetcher_rule);
+  // Round 16: a scan's tag for Safari's version, a job's variable, a brand only client hints carry.
+  for (const char* agent : {
+           "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/84.0.3555.887 "
+           "Safari/THING4H",
+           "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/86.0 "
+           "Safari/28THING",
+           "Mozilla/5.0 (Linux; Android 13; X1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile "
+           "Safari/537.36;__THING_ID__:0171e451",
+           "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0 "
+           "Not.A/Brand/24 Safari/537.36"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::fetcher_rule);
+  }
+  // Weibo's in-app browser writes its own "__weibo__" marks.
+  CHECK(reason("Mozilla/5.0 (iPhone; CPU iPhone OS 8_4 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) "
+               "Mobile/12H143 Weibo (iPhone7,2__weibo__5.7.1__iphone__os8.4)") == AgentReason::browser);
   CHECK(reason("Mozilla 5.0 (Linux; U; Android 4.0.4; zh-cn; Thing X1 Build IMM76D) UC AppleWebKit 534.31 (KHTML, like "
                "Gecko) Mobile Safari 534.31") == AgentReason::browser);
   CHECK(reason("Opera/9.80 (J2ME/MIDP; Opera Mini/9.80 (S60; SymbOS; Opera Mobi/23.348; U; en) Presto/2.5.25 "

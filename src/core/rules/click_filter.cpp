@@ -212,6 +212,10 @@ constexpr const char* fetcher_rules =
     // Scripting runtimes and HTTP libraries that put themselves after a browser's string (libwww-perl above,
     // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
     R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
+    // Marks a scanner or a tool leaves in a browser's string: a scan's tag where Safari's version belongs
+    // ("Safari/NMAP4H", "Safari/28NULL"), a job's or a template's variable ("__CT_JOB_ID__"), and the made-up brand
+    // that only Sec-CH-UA carries ("Not.A/Brand"): a tool assembled the string from client hints.
+    R"((?-i:\bSafari/\d*[A-Z]{3,}|__[A-Z][A-Z_]*__)|Not[ .;:_/-]?A[ .;:_/-]?Brand|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
     // "mediapartners-google", "googleweblight", "Google Search Console"); not a handset's "asus_google_cube".
     R"(\bgoogle[-_]|-google\b|googleweblight|google search)";
