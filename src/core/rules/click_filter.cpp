@@ -38,7 +38,7 @@ constexpr const char* browser_shape =
     // Palm's and other handsets put their model before "Mozilla/" ("PalmCentro/v0001 Mozilla/4.0 (compatible; MSIE
     // 6.0; ...)"); no platform check then, but the comment must still name an engine.
     R"(^(?:\S+ )?Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
-    R"(|Opera/\d|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
+    R"(|Opera/\d|^Opera [\d.]+ \(|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
     R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
@@ -91,7 +91,10 @@ constexpr const char* platform_comment =
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
     R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|AROS|)"
     // The rarer free systems, Solaris's heir among them: "Mozilla/5.0 (illumos; rv:38.0) Gecko/20100101 Firefox/38.0".
-    R"(illumos|OpenIndiana|ReactOS|Minix|SerenityOS|Redox|Genode|Hurd|)"
+    R"(illumos|OpenIndiana|ReactOS|Minix|SerenityOS|Redox|Genode|Hurd|\bGNU\b|)"
+    // Danger's hiptop (T-Mobile's Sidekick) names the handset: "Mozilla/5.0 (Danger hiptop 4.7; U; rv:1.7.12)
+    // Gecko/20050920".
+    R"(hiptop|)"
     // Consoles and set-top boxes, and Japanese carriers' handsets, which name the network where others name a system.
     R"(\bPS[2-5]\b|Roku|DoCoMo|SoftBank|FOMA|WILLCOM|DDIPOCKET|)"
     // A browser that names itself there instead: "(compatible; Konqueror/4.1; DragonFly)".
@@ -104,19 +107,24 @@ constexpr const char* platform_comment =
 // name of seven characters or more with a lower-case letter: old toolbars and OEM builds add short or
 // upper-case marks ("GTB7.1", "MRCHROME", "LBBROWSER", "Brave", "Google", "(Chrome)"); a name that holds
 // "browser" is a browser's ("SECSSOBrowserChrome", a company's single sign-on build), and one with a digit is a
-// build or a distribution's mark ("(Debian-3.0.7-1)").
+// build or a distribution's mark ("(Debian-3.0.7-1)"). In parentheses only after Safari or Chrome: after Firefox
+// they name a build ("Firefox/2.0 (Swiftfox)", "(Ubuntu-feisty)"), and no fetcher of the corpus signs that way.
 // The same after an Internet Explorer's comment ("...; .NET CLR 3.0.04506.30) Lightspeedsystems"). Not in an
 // app's web view ("; wv)"): apps name themselves there ("... Mobile Safari/537.36 TwitterAndroid").
-// It costs a few people (a proctoring extension, Maxthon's and Swiftfox's old builds: one tap each) and
+// It costs a few people (a proctoring extension, Maxthon's old builds: one tap each) and
 // catches monitoring, page-speed and AI fetchers that no list names yet.
 constexpr const char* trailing_name =
-    R"((?:(?:Safari|Firefox|Chrome)/[\d.]+|MSIE [^)]*\)) \(?([A-Za-z][\w.-]{6,})\)?$)";
+    R"((?:(?:Safari|Chrome)/[\d.]+ \(?|Firefox/[\d.]+ |MSIE [^)]*\) \(?)([A-Za-z][\w.-]{6,})\)?$)";
 // Neither on a television set, whose web apps name their runtime there ("(Web0S; Linux/SmartTV) ... Safari/537.36
 // WebAppManager") and Google TV itself ("(X11; Linux; Fuchsia; GoogleTV) ... Safari/537.36 GoogleTV"), nor for a
 // distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
 constexpr const char* tv_platform_comment =
     R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku|GoogleTV|Android ?TV)\b)";
-constexpr const char* distribution_mark = R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b)";
+constexpr const char* distribution_mark =
+    R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b|slackware|red ?hat|mandriva|mageia|\barch\b)";
+// Nor after a distribution's own build of the browser, which marks it ("Gecko/20060313 Fedora/1.5.0.1-9 Firefox/1.5.0.1
+// pango-text": Fedora's and Red Hat's Firefox with Pango text rendering).
+constexpr const char* distribution_build_token = R"(\b(?:Ubuntu|Debian|Fedora|CentOS|Red Hat|SUSE|Mandriva|Gentoo)/\d)";
 
 // An Android handset's model, before " Build/", is its maker's name for it, not a crawler's: the vendored list's bare
 // words ("Butterfly", "Sonic") also name HTC's and ViewSonic's phones: "(Linux; Android 4.3; HTC Butterfly
@@ -262,6 +270,7 @@ struct Matchers {
   RE2 contact{contact_pattern, options()};
   RE2 tv_platform{tv_platform_comment, options()};
   RE2 distribution{distribution_mark, options()};
+  RE2 distribution_build{distribution_build_token, options(true)};
   // One pattern, so that RE2 reads the User-Agent once for both.
   RE2 rules{std::string(fetcher_rules) + "|" + injection_probe, options()};
   RE2 model{android_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
@@ -272,7 +281,8 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &tv_platform, &distribution, &rules, &trailing, &model, &list}) {
+                          &contact, &tv_platform, &distribution, &distribution_build, &rules, &trailing, &model,
+                          &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -358,7 +368,10 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   // name has not named itself before.
   auto product = name.substr(0, name.find_first_of("-_."));
   bool own_mark = product.size() >= 3 && agent.find(product + "/") != re2::StringPiece::npos;
-  if (own_mark || RE2::PartialMatch(name, m.distribution) || RE2::PartialMatch(agent, m.tv_platform)) return false;
+  if (own_mark || RE2::PartialMatch(name, m.distribution) || RE2::PartialMatch(agent, m.distribution_build) ||
+      RE2::PartialMatch(agent, m.tv_platform)) {
+    return false;
+  }
   return lower && !digits && folded.find("browser") == std::string::npos && name != "compatible";
 }
 
