@@ -649,7 +649,7 @@ TEST_CASE("the structural rules catch what lists miss", "[core][clicks]") {
   // What scanners and attackers write into a browser's string is a fetcher's mark, whatever precedes it.
   for (const char* probe : {"${jndi:ldap:x}", "$(id)", "`id`", "() { :; }; echo", "; /bin/sh -c id", "../../x",
                             "/etc/passwd", "x && id", "x || id", "' OR '1'='1", "') --", "1' AND SLEEP(5)",
-                            "%27%20or%201", "%3Cscript%3E", "UNION ALL SELECT 1", "SELECT name FROM users",
+                            "%27%20or%201", "%3Cscript%3E", "%22x", "UNION ALL SELECT 1", "SELECT name FROM users",
                             "{{7*7}}", "#{7*7}", " OR 1=1", ";WAITFOR DELAY '0:0:5'", " @@version", "$IFS$9id",
                             "..%2f..%2f", "%00", "%0d%0aX: y", "javascript:x", " onerror=x", " alert(1)", " eval(x)",
                             "&#x3c;x", "&lt;x", "\\x3cx", " pg_sleep(5)", "' WHERE 8=8 OR NOT 7=6-- x",

@@ -134,8 +134,8 @@ constexpr const char* android_model = R"(; ?([^;)]*?) ?Build/)";
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers) on a Linux server; a Qt browser on a rarer system says which
 // ("(Unknown; UNIX BSD/SYSV system) ... QupZilla/1.8.6", "(Unknown; OS/2 i386) ... QtWebEngine/5.15.2"); a browser
-// names its platform, or, on a television set,
-// says what it is elsewhere ("LG Browser/6.00.00(...); LG NetCast.TV-2013").
+// names its platform, or, on a television set, says what it is elsewhere ("LG Browser/6.00.00(...); LG
+// NetCast.TV-2013").
 constexpr const char* unknown_platform = R"(^Mozilla/\d+(?:\.\d+)*\s*\(Unknown; Linux)";
 
 // A browser that names itself a browser, with a version ("SogouMobileBrowser/3.1.2", "coccocbrowser/42.0";
@@ -146,10 +146,9 @@ constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
 // What scanners and attackers write into the User-Agent, and no browser sends (OWASP's classes of injection):
 // template and shell injection ("${jndi:...}", "{{7*7}}", "$(id)", "`id`", "() { :; };", "/bin/sh", "$IFS"),
 // path traversal ("../", "/etc/passwd", "..%2f"), shell and SQL operators ("&&", "||", "' OR '1'='1", "OR 1=1",
-// "WHERE 8=8 OR NOT 7=6", "ORDER BY 1",
-// "' UNION SELECT", "SLEEP(5)", "WAITFOR DELAY", "@@version"), script ("javascript:", "onerror=", "alert(",
-// "eval("), and characters encoded to slip past a filter ("%27", "%3C", "%00", "%0d%0a", "&#x3c;", "&lt;", "\x3c")
-// or a whole string a tool URL-encoded ("Mozilla/5.0%20%28Linux%3B ...").
+// "WHERE 8=8 OR NOT 7=6", "ORDER BY 1", "' UNION SELECT", "SLEEP(5)", "WAITFOR DELAY", "@@version"), script
+// ("javascript:", "onerror=", "alert(", "eval("), and characters encoded to slip past a filter ("%27", "%3C", "%00",
+// "%0d%0a", "&#x3c;", "&lt;", "\x3c") or a whole string a tool URL-encoded ("Mozilla/5.0%20%28Linux%3B ...").
 // Quotes and angle brackets themselves are in forged() below.
 constexpr const char* injection_probe =
     R"(\$\{|\{\{|#\{|\{%|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\$IFS\b|\.\./|\.\.%2[fF]|%2[eE]%2[eE]|/etc/|)"
@@ -159,7 +158,7 @@ constexpr const char* injection_probe =
     R"(xp_cmdshell|\b(?:benchmark|pg_sleep|extractvalue|updatexml|load_file)\s*\(|)"
     R"(javascript:|\bon(?:error|load|mouseover|focus)\s*=|\b(?:alert|prompt|confirm|eval|exec|system|passthru|)"
     R"(shell_exec|popen|base64_decode|phpinfo)\s*\(|)"
-    R"(%2[0789]|%3[BbCcEe]|%0[0aAdD]|%5[cC]|&#x?[0-9a-f]+;|&(?:lt|gt|quot);|\\x[0-9a-fA-F]{2})";
+    R"(%2[02789]|%3[BbCcEe]|%0[0aAdD]|%5[cC]|&#x?[0-9a-f]+;|&(?:lt|gt|quot);|\\x[0-9a-fA-F]{2})";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
