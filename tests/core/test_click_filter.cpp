@@ -970,6 +970,18 @@ Reading blind_reading(const std::string& file, const char* name) {
   return r;
 }
 
+// The four sets held out after round 17, each line once, read after round 17 was measured on them
+// (round17_sets_reading.tsv).
+TEST_CASE("the sets held out after round 17 as blind readers class them: under 1% of fetchers pass and under 1% "
+          "of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("round17_sets_reading.tsv", "sets held out after round 17");
+  CHECK(r.people.total > 4000);
+  CHECK(r.fetchers.total > 350);
+  CHECK(r.fetchers.rate() < 0.01);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // yauaa's odd half, read at round 14 (yauaa_odd_reading.tsv).
 TEST_CASE("yauaa's odd half as blind readers class it: under 1% of fetchers pass and under 1% of people are "
           "previewed",
