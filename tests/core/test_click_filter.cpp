@@ -926,6 +926,15 @@ TEST_CASE("sets held out after round 18: under 1% of people are previewed", "[co
   CHECK(all.bots.wrong == 0);
 }
 
+// useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen: held out,
+// only rates printed. People only: the lists name browsers.
+TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("useragentstring", "useragentstring.com's lists (held out after round 18)", false, false);
+  CHECK(r.people.total > 600);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
