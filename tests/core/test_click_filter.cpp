@@ -926,12 +926,12 @@ TEST_CASE("sets held out after round 18: under 1% of people are previewed", "[co
   CHECK(all.bots.wrong == 0);
 }
 
-// useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen: held out,
-// only rates printed. People only: the lists name browsers.
+// useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
+// measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("useragentstring", "useragentstring.com's lists (held out after round 18)", false, false);
-  CHECK(r.people.total > 600);
+  auto r = whole_source("useragentstring", "useragentstring.com's lists (held out after round 18, read since)", true, false);
+  CHECK(r.people.total > 500);
   CHECK(r.people.rate() < 0.01);
 }
 
