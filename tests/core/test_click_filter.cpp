@@ -994,8 +994,8 @@ TEST_CASE("the sets held out after round 17 as blind readers class them: under 1
 
 // One line in five of 51Degrees' most common User-Agents, real traffic rather than a parser's test cases
 // (make-51degrees), built after round 18 was frozen and read blind (51degrees_reading.tsv): held out, rates only.
-TEST_CASE("51Degrees' most common User-Agents as blind readers class them (held out after round 18): under 1% of "
-          "fetchers pass and under 1% of people are previewed",
+TEST_CASE("51Degrees' common User-Agents, read blind (held out after round 18): under 1% of fetchers pass and "
+          "under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   auto r = blind_reading("51degrees_reading.tsv", "51Degrees' most common User-Agents (held out after round 18)", false);
   CHECK(r.people.total > 700);
