@@ -228,7 +228,13 @@ constexpr const char* fetcher_rules =
     R"((?-i:\bSafari/\d*[A-Z]{3,}|__[A-Z][A-Z_]*__)|Not[ .;:_/-]?A[ .;:_/-]?Brand|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
     // "mediapartners-google", "googleweblight", "Google Search Console"); not a handset's "asus_google_cube".
-    R"(\bgoogle[-_]|-google\b|googleweblight|google search)";
+    R"(\bgoogle[-_]|-google\b|googleweblight|google search|)"
+    // Internet Explorer's strings that no Internet Explorer sent, as scripts make them up: a version that never
+    // shipped ("MSIE 10.6", "MSIE 7.1"), a Windows without its version or none at all ("MSIE 9.0; Windows NT)",
+    // "MSIE 10.0; Win64;"), IE 8 and later without their Trident token when nothing else is said
+    // ("(compatible; MSIE 10.0; Windows NT 6.1)"), Trident and Firefox in one string.
+    R"(MSIE (?:[6-9]|1\d)\.[1-9]|MSIE (?:[7-9]|1\d)\.\d+; (?:Windows NT|Win32|Win64|Windows)[;)]|)"
+    R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$|Trident/.*Firefox/|Firefox/.*Trident/)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -293,13 +299,15 @@ const Matchers& matchers() {
   return compiled;
 }
 
-// What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" (a tool
-// that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
+// What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" or "windows nt" (a
+// tool that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
 // "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)" (NetFront's own
 // comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"),
 // characters that only a probe puts there, or an empty "{}" where a tool's template left a value out.
 bool forged(std::string_view agent) {
-  if (agent.find("mozilla/") != std::string_view::npos) return true;
+  if (agent.find("mozilla/") != std::string_view::npos || agent.find("(windows nt") != std::string_view::npos) {
+    return true;
+  }
   if (agent.find("KHTML, like Gecko;") != std::string_view::npos) return true;
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
   if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
@@ -354,6 +362,74 @@ bool mac_webkit_app(std::string_view agent) {
   std::string name(agent.substr(engine_end, slash - engine_end));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return !name.ends_with("browser");
+}
+
+// The digits at `at`, moving past them; -1 when there are none. It stops at 100000, which no version number
+// reaches, so that a hostile run of digits cannot overflow (what follows is then no dot, and the string no match).
+long read_number(std::string_view s, size_t& at) {
+  long n = -1;
+  while (at < s.size() && std::isdigit(static_cast<unsigned char>(s[at])) && n < 100000) {
+    n = (n < 0 ? 0 : n * 10) + (s[at++] - '0');
+  }
+  return n;
+}
+
+bool read_dot(std::string_view s, size_t& at) {
+  if (at >= s.size() || s[at] != '.') return false;
+  ++at;
+  return true;
+}
+
+// Where `head` follows the first comment of "Mozilla/5.0 (...)", the offset just past it; npos otherwise.
+size_t after_comment(std::string_view agent, std::string_view head) {
+  auto at = agent.find(head);
+  if (at == std::string_view::npos || !agent.starts_with("Mozilla/5.0 (") || agent.find(')') != at) {
+    return std::string_view::npos;
+  }
+  return at + head.size();
+}
+
+// A browser's own string is consistent; one a script made up from parts often is not. Blink froze WebKit at 537.36
+// (Chrome 28 on), so Chrome's "Safari/" says 537.36, and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD
+// is (the reduced User-Agent, Chrome 101 on): "Chrome/31.0.1623.0 Safari/537.58", "Chrome/46.10.2490.86" and
+// "Chrome/39.0.0.9626" are no release's. Only on a string that is nothing but Chrome's, so that a fork that writes
+// its own numbers there and names itself ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is
+// not judged by them.
+bool impossible_chrome(std::string_view agent) {
+  auto at = after_comment(agent, ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/");
+  if (at == std::string_view::npos) return false;
+  long version[4];
+  for (int i = 0; i < 4; ++i) {
+    if ((i > 0 && !read_dot(agent, at)) || (version[i] = read_number(agent, at)) < 0) return false;
+  }
+  auto rest = agent.substr(at);
+  if (rest.starts_with(" Mobile")) rest.remove_prefix(7);
+  if (!rest.starts_with(" Safari/") || version[0] < 28) return false;
+  rest.remove_prefix(8);
+  if (rest.find(' ') != std::string_view::npos) return false;  // another product follows
+  return rest != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0);
+}
+
+// Firefox 5 on says "rv:N.0) Gecko/20100101 Firefox/N.0", the same N (rv frozen at 109.0 for Firefox 110 to 119 and
+// ESR 115): "Firefox/25.3" and "rv:23.0) Gecko/20100101 Firefox/29.0" are no release's. Only when nothing follows:
+// SeaMonkey and other forks name themselves after Firefox's token, with numbers of their own.
+bool impossible_firefox(std::string_view agent) {
+  constexpr std::string_view head = ") Gecko/20100101 Firefox/";
+  auto at = after_comment(agent, head);
+  if (at == std::string_view::npos) return false;
+  size_t comment_end = at - head.size();
+  auto rv = agent.rfind("rv:", comment_end);
+  if (rv == std::string_view::npos) return false;
+  size_t r = rv + 3;
+  long rv_major = read_number(agent, r);
+  if (!read_dot(agent, r)) return false;
+  long rv_minor = read_number(agent, r);
+  long major = read_number(agent, at);
+  if (r != comment_end || !read_dot(agent, at)) return false;
+  long minor = read_number(agent, at);
+  if (at != agent.size() || major < 5 || rv_major < 0 || rv_minor < 0 || minor < 0) return false;
+  bool frozen_rv = rv_major == 109 && major >= 109;
+  return minor != 0 || rv_minor != 0 || (rv_major != major && !frozen_rv);
 }
 
 bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
@@ -413,6 +489,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || log_fields(user_agent) ||
                  RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
+                 impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
