@@ -1064,6 +1064,18 @@ TEST_CASE("51Degrees' common User-Agents, read blind (held out after round 18): 
   CHECK(r.people.rate() < 0.01);
 }
 
+// The second fifth of the same list (make-51degrees part 1), drawn and read blind after round 19 was frozen
+// (51degrees2_reading.tsv): held out, rates only.
+TEST_CASE("51Degrees' second sample, read blind (held out after round 19): under 1% of fetchers pass and under 1% "
+          "of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("51degrees2_reading.tsv", "51Degrees' second sample (held out after round 19)", false);
+  CHECK(r.people.total > 700);
+  CHECK(r.fetchers.total > 200);
+  CHECK(r.fetchers.rate() < 0.01);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // yauaa's odd half, read at round 14 (yauaa_odd_reading.tsv).
 TEST_CASE("yauaa's odd half as blind readers class it: under 1% of fetchers pass and under 1% of people are "
           "previewed",
