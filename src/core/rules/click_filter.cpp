@@ -232,9 +232,9 @@ constexpr const char* fetcher_rules =
     // Internet Explorer's strings that no Internet Explorer sent, as scripts make them up: a version that never
     // shipped ("MSIE 10.6", "MSIE 7.1"), a Windows without its version or none at all ("MSIE 9.0; Windows NT)",
     // "MSIE 10.0; Win64;"), IE 8 and later without their Trident token when nothing else is said
-    // ("(compatible; MSIE 10.0; Windows NT 6.1)"), Trident and Firefox in one string.
+    // ("(compatible; MSIE 10.0; Windows NT 6.1)"). Trident beside Firefox is in forged().
     R"(MSIE (?:[6-9]|1\d)\.[1-9]|MSIE (?:[7-9]|1\d)\.\d+; (?:Windows NT|Win32|Win64|Windows)[;)]|)"
-    R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$|Trident/.*Firefox/|Firefox/.*Trident/)";
+    R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -309,6 +309,9 @@ bool forged(std::string_view agent) {
     return true;
   }
   if (agent.find("KHTML, like Gecko;") != std::string_view::npos) return true;
+  // No Internet Explorer or Firefox sent both engines ("Trident/7.0; rv:11.0) like Gecko/20100101 Firefox/22.0").
+  // Here rather than in the rules' pattern, where ".*" between the two cost 2 % of the filter's instructions.
+  if (agent.find("Trident/") != std::string_view::npos && agent.find("Firefox/") != std::string_view::npos) return true;
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
   if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
   if (agent.find("{}") != std::string_view::npos) return true;  // "(compatible; MSIE 6.0; Windows NT 5.1; {})"
@@ -382,10 +385,9 @@ bool read_dot(std::string_view s, size_t& at) {
 
 // Where `head` follows the first comment of "Mozilla/5.0 (...)", the offset just past it; npos otherwise.
 size_t after_comment(std::string_view agent, std::string_view head) {
-  auto at = agent.find(head);
-  if (at == std::string_view::npos || !agent.starts_with("Mozilla/5.0 (") || agent.find(')') != at) {
-    return std::string_view::npos;
-  }
+  if (!agent.starts_with("Mozilla/5.0 (")) return std::string_view::npos;
+  auto at = agent.find(')');
+  if (at == std::string_view::npos || agent.substr(at, head.size()) != head) return std::string_view::npos;
   return at + head.size();
 }
 
