@@ -23,17 +23,30 @@ void no_store(httplib::Response& res) {
   res.set_header("Referrer-Policy", "no-referrer");
 }
 
+// What the request says of itself beside its User-Agent: its Fetch Metadata, and whether it is a prefetch.
+RequestSignals request_signals(const httplib::Request& req) {
+  RequestSignals signals{req.get_header_value("Sec-Fetch-Mode"), req.get_header_value("Sec-Fetch-Dest"), "", false};
+  for (const char* header : {"Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"}) {
+    if (signals.purpose.empty()) signals.purpose = req.get_header_value(header);
+  }
+  return signals;
+}
+
+ClickRequest click_request(Server::Impl& impl, const httplib::Request& req, bool explicit_open) {
+  return {req.method == "HEAD", explicit_open, req.get_header_value("User-Agent"), impl.client_ip(req),
+          request_signals(req)};
+}
+
 void track(Server::Impl& impl, const std::string& token, const httplib::Request& req,
            httplib::Response& res) {
   if (!plausible_token(token)) throw Error(ErrorCode::not_found, "This lesson link is not valid.");
-  ClickRequest click{req.method == "HEAD", req.get_param_value("open") == "1",
-                     req.get_header_value("User-Agent"), impl.client_ip(req)};
+  auto click = click_request(impl, req, req.get_param_value("open") == "1");
   ClickOutcome outcome;
   try {
     outcome = impl.lessons.record_click(token, click);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::gone) {
-      impl.metrics.record_click(to_string(classify_click(click.is_head, click.user_agent, click.explicit_open)));
+      impl.metrics.record_click(to_string(impl.lessons.classify(click)));
       throw Error(ErrorCode::gone, "This lesson link has expired or was cancelled. Ask the school for a new one.");
     }
     if (e.code() == ErrorCode::not_found) throw Error(ErrorCode::not_found, "This lesson link is not valid.");
@@ -93,7 +106,7 @@ Lesson require_checkout(Server::Impl& impl, const std::string& token) {
 void checkout(Server::Impl& impl, const std::string& token, const httplib::Request& req, httplib::Response& res) {
   auto lesson = require_checkout(impl, token);
   no_store(res);
-  if (classify_click(req.method == "HEAD", req.get_header_value("User-Agent"), false) == ClickKind::preview) {
+  if (impl.lessons.classify(click_request(impl, req, false)) == ClickKind::preview) {
     res.set_content(preview_page(""), html);
     return;
   }

@@ -5,6 +5,7 @@
 #include "cli/output.hpp"
 #include "core/services/report.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 
@@ -19,7 +20,7 @@ void fill(test::ServiceOnDisk& f) {
     row.student = student;
     row.zoom_url = "https://zoom.us/j/" + std::to_string(86431910364 + n++) + "?pwd=x";
     auto lesson = f.service.create_lessons({row}).front().lesson;
-    f.service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"});
+    f.service.record_click(lesson.track_token, zt::test::person_click());
     f.clock.advance(std::chrono::seconds(1800 + 37 * n));
     if (std::string(student) == "s.void") f.service.void_lesson(lesson.id, "cancelled", "staff");
     else if (std::string(student) != "s.open") f.service.record_leave(lesson.leave_token);

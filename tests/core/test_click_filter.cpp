@@ -872,6 +872,62 @@ TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") 
   CHECK(classify_click(false, browser, false) == ClickKind::real);
 }
 
+TEST_CASE("on a secure origin a current browser's click needs a navigation's Fetch Metadata, and a prefetch never counts",
+          "[core][clicks]") {
+  RequestSignals none{"", "", "", true};
+  RequestSignals page{"navigate", "document", "", true};
+  RequestSignals upper{"Navigate", "Document", "", true};
+  RequestSignals framed{"navigate", "iframe", "", true};
+  RequestSignals image{"no-cors", "image", "", true};
+  RequestSignals mode_only{"navigate", "", "", true};  // Chrome 76 to 79 sent no Sec-Fetch-Dest
+  RequestSignals insecure{"", "", "", false};
+  for (const char* current : {
+           "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+           "Safari/537.36",
+           "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 "
+           "Chrome/122.0.0.0 Mobile Safari/537.36",
+           "Mozilla/5.0 (Linux; Android 13; X1 Build/TP1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+           "Chrome/131.0.6778.39 Mobile Safari/537.36 Telegram-Android/11.4.2",
+           "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+           "Version/26.0 Mobile/15E148 Safari/604.1",
+           "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.4 "
+           "Safari/605.1.15"}) {
+    CAPTURE(current);
+    CHECK(classify_click(false, current, false, page) == ClickKind::real);
+    CHECK(classify_click(false, current, false, upper) == ClickKind::real);
+    CHECK(classify_click(false, current, false, mode_only) == ClickKind::real);
+    CHECK(classify_click(false, current, false, none) == ClickKind::preview);
+    CHECK(classify_click(false, current, false, framed) == ClickKind::preview);
+    CHECK(classify_click(false, current, false, image) == ClickKind::preview);
+    CHECK(classify_click(false, current, false, insecure) == ClickKind::real);  // http: no browser sends them
+    CHECK(classify_click(false, current, true, none) == ClickKind::real);       // the preview page's "Join"
+  }
+  // Browsers older than Fetch Metadata, and in-app web views that name no version, are judged by their string.
+  for (const char* older : {
+           "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/79.0.3945.130 "
+           "Safari/537.36",
+           "Mozilla/5.0 (Windows NT 6.1; rv:52.0) Gecko/20100101 Firefox/52.0",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 16_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+           "Version/16.3 Mobile/15E148 Safari/604.1",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+           "Mobile/15E148 Instagram 309.0.0.40.113",
+           // Opera for Android sends no Sec-Fetch-Dest.
+           "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile "
+           "Safari/537.36 OPR/85.0.0.0"}) {
+    CAPTURE(older);
+    CHECK(classify_click(false, older, false, none) == ClickKind::real);
+  }
+  // Chrome's, Firefox's and Safari's prefetches, on any origin.
+  const char* chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/131.0.0.0 Safari/537.36";
+  for (const char* purpose : {"prefetch", "prefetch;prerender", "Prefetch", "preview"}) {
+    CAPTURE(purpose);
+    CHECK(classify_click(false, chrome, false, {"navigate", "document", purpose, true}) == ClickKind::preview);
+    CHECK(classify_click(false, chrome, false, {"", "", purpose, false}) == ClickKind::preview);
+  }
+}
+
 TEST_CASE("the compiled-in crawler list is the vendored crawler-user-agents JSON, in order", "[core][clicks]") {
   auto path = std::string(ZOOMTRACK_SOURCE_DIR) + "/third_party/crawler-user-agents/crawler-user-agents.json";
   auto json = nlohmann::json::parse(test::read_file(path));

@@ -12,6 +12,7 @@
 
 #include "core/services/webhook.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -156,7 +157,7 @@ struct Day : ShmTemp, test::ServiceOnDisk {
     for (const auto& a : arrivals) {
       if (!a.event) {
         clock.set(at(clicks[a.click]));
-        service.record_click(lessons[a.click].track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"});
+        service.record_click(lessons[a.click].track_token, zt::test::person_click());
         continue;
       }
       // Zoom reports what already happened: a shuffled delivery never comes before its event

@@ -10,6 +10,7 @@
 #include "support/error_code.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using test::code_of;
@@ -26,7 +27,7 @@ struct Fixture : test::ServiceOnDisk {
     n.zoom_url = url;
     return service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   }
-  ClickRequest person() { return {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}; }
+  ClickRequest person() { return zt::test::person_click(); }
 };
 
 int64_t count_rows(Store& store, const char* table) {

@@ -7,6 +7,7 @@
 #include "core/services/reconcile.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -24,7 +25,7 @@ struct Fixture : test::ServiceOnDisk {
     n.expires_at = expires;
     return service.create_lessons({n}).front().lesson;
   }
-  void click(const Lesson& l) { service.record_click(l.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}); }
+  void click(const Lesson& l) { service.record_click(l.track_token, zt::test::person_click()); }
   ReconcileResult run(bool dry_run = false, ZoomApi* api = nullptr) {
     ReconcileOptions o;
     o.dry_run = dry_run;

@@ -12,6 +12,7 @@
 #include "core/services/report.hpp"
 #include "core/services/webhook.hpp"
 #include "support/harness.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -86,7 +87,7 @@ struct SchoolDay {
   }
   void click(int teacher, const std::string& lesson, const std::string& when) {
     auto token = lessons.at(fmt::format("T{} {}", teacher, lesson)).track_token;
-    timeline.emplace(at(when), [this, token] { service.record_click(token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}); });
+    timeline.emplace(at(when), [this, token] { service.record_click(token, zt::test::person_click()); });
   }
   void checkout(int teacher, const std::string& lesson, const std::string& when) {
     auto token = lessons.at(fmt::format("T{} {}", teacher, lesson)).leave_token;

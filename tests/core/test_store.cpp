@@ -8,6 +8,7 @@
 #include "core/util/error.hpp"
 #include "core/services/webhook.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -29,7 +30,7 @@ TEST_CASE("reader connections see every committed write, and pooled ones hold no
   auto lesson = create(f);
   // A read outside a write goes to a reader connection, which is then kept for the next read.
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::created);
-  f.service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"});
+  f.service.record_click(lesson.track_token, zt::test::person_click());
   CHECK(f.store.find_lesson(lesson.id)->status == LessonStatus::active);
 
   // From other threads, each with its own reader, while a writer commits.
@@ -79,7 +80,7 @@ TEST_CASE("an attempt that throws rolls back alone and the rest of the write com
 TEST_CASE("a webhook whose apply fails halfway is stored raw with outcome error, its effect undone", "[core][store][webhook]") {
   test::ServiceOnDisk f("2026-11-25T09:00:00Z");
   auto lesson = create(f);
-  f.service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"});
+  f.service.record_click(lesson.track_token, zt::test::person_click());
   WebhookIngest ingest(f.service, WebhookOptions{"secret", 7200s});
   // The leave is recorded as a segment, then refused as a time that has not happened yet.
   auto body = build_zoom_event({"meeting.participant_left", "86431910364", *parse_utc("2026-11-25T11:00:00Z"),

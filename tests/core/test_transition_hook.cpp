@@ -2,6 +2,7 @@
 
 #include "core/services/lesson_service.hpp"
 #include "support/harness.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using namespace std::chrono_literals;
@@ -21,7 +22,7 @@ TEST_CASE("the transition hook hears every audited transition with its cause", "
   n.student = "s1";
   n.zoom_url = "https://zoom.us/j/86431910364";
   auto lesson = service.create_lessons({n}).front().lesson;
-  auto person = ClickRequest{false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"};
+  auto person = zt::test::person_click();
 
   service.record_click(lesson.track_token, person);
   service.record_click(lesson.track_token, person);  // no transition: nothing to hear

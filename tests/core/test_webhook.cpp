@@ -11,6 +11,7 @@
 #include "support/error_code.hpp"
 #include "support/harness.hpp"
 #include "support/service_on_disk.hpp"
+#include "support/clicks.hpp"
 
 using namespace zt;
 using test::code_of;
@@ -40,7 +41,7 @@ struct Fixture : test::ServiceOnDisk {
   }
   Lesson click(const Lesson& lesson, TimePoint when) {
     clock.set(when);
-    return service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"}).lesson;
+    return service.record_click(lesson.track_token, zt::test::person_click()).lesson;
   }
   WebhookResult post(const std::string& body) {
     auto ts = std::to_string(clock.now().time_since_epoch().count());

@@ -1,5 +1,6 @@
 #include "support/past_lessons.hpp"
 #include "support/postgres.hpp"
+#include "support/clicks.hpp"
 
 #include <chrono>
 
@@ -23,7 +24,7 @@ int64_t PastLessons::held(const PastLesson& what, const std::string& start, cons
   if (!scheduled_at.empty()) n.scheduled_at = parse_time_arg(scheduled_at);
   auto lesson = service.create_lessons({n}, {.allow_duplicate = true}).front().lesson;
   clock.set(at);
-  service.record_click(lesson.track_token, {false, false, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "203.0.113.5"});
+  service.record_click(lesson.track_token, person_click());
   if (!end.empty()) {
     clock.set(parse_time_arg(end));
     service.record_leave(lesson.leave_token);

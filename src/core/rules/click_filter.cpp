@@ -462,6 +462,52 @@ bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
   return RE2::PartialMatch(without_model, m.list);
 }
 
+std::string lower_case(std::string_view text) {
+  std::string folded(text);
+  for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return folded;
+}
+
+// Chrome's and Firefox's prefetches ("Sec-Purpose: prefetch", the older "Purpose: prefetch", "X-Moz: prefetch") and
+// Safari's Top Sites thumbnails ("X-Purpose: preview") fetch a page nobody has opened yet.
+bool announces_prefetch(std::string_view purpose) {
+  auto folded = lower_case(purpose);
+  return folded.find("prefetch") != std::string::npos || folded.find("prerender") != std::string::npos ||
+         folded.find("preview") != std::string::npos;
+}
+
+// The major version after `token` ("Chrome/" in "... Chrome/131.0.0.0 ..."), or -1.
+long version_after(std::string_view agent, std::string_view token) {
+  auto at = agent.find(token);
+  if (at == std::string_view::npos) return -1;
+  at += token.size();
+  return read_number(agent, at);
+}
+
+// The browsers that send Sec-Fetch-Mode and Sec-Fetch-Dest with every request to a secure origin, by their own
+// string (MDN's compatibility data): Chromium 80 on (Chrome, Edge, desktop Opera, Samsung Internet, Android's web
+// view: all say "Chrome/N"; not Opera for Android), Firefox 90 on, Safari 16.4 on (the version Safari names; every
+// iOS browser is Safari's engine, but only those that say "Version/" tell which). Others, older ones and the in-app
+// web views of iOS that name no version, are not judged by these headers.
+bool sends_fetch_metadata(std::string_view agent) {
+  auto has = [&](std::string_view token) { return agent.find(token) != std::string_view::npos; };
+  if (has("OPR/") && has("Android")) return false;
+  if (version_after(agent, "Chrome/") >= 80) return true;
+  if (version_after(agent, "Firefox/") >= 90) return true;
+  auto version = agent.find("Version/");
+  if (version == std::string_view::npos || agent.find("Safari/") == std::string_view::npos) return false;
+  size_t at = version + 8;
+  long major = read_number(agent, at);
+  long minor = read_dot(agent, at) ? read_number(agent, at) : 0;
+  return major > 16 || (major == 16 && minor >= 4);
+}
+
+// A browser opening the link as a page of its own: not a page embedding it in an image, a script or a frame.
+bool opens_a_page(const RequestSignals& signals) {
+  auto dest = lower_case(signals.fetch_dest);
+  return lower_case(signals.fetch_mode) == "navigate" && (dest.empty() || dest == "document");
+}
+
 }  // namespace
 
 const char* to_string(ClickKind kind) { return kind == ClickKind::real ? "real" : "preview"; }
@@ -508,16 +554,20 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   return AgentReason::browser;
 }
 
-ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open) {
+ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open,
+                         const RequestSignals& signals) {
   if (is_head) return ClickKind::preview;
   if (explicit_open) return ClickKind::real;
+  if (announces_prefetch(signals.purpose)) return ClickKind::preview;
   switch (classify_user_agent(user_agent)) {
     case AgentReason::in_app_browser:
     case AgentReason::browser:
-      return ClickKind::real;
+      break;
     default:
       return ClickKind::preview;
   }
+  if (signals.secure_origin && sends_fetch_metadata(user_agent) && !opens_a_page(signals)) return ClickKind::preview;
+  return ClickKind::real;
 }
 
 std::span<const char* const> crawler_list_patterns() { return crawler_patterns; }

@@ -3,6 +3,7 @@
 // from a link-preview fetcher (chat unfurlers, crawlers, scanners, HTTP libraries, headless browsers).
 // No other file decides this.
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace zt {
@@ -11,9 +12,21 @@ enum class ClickKind { real, preview };
 
 const char* to_string(ClickKind kind);
 
+// What a request says of itself beside its User-Agent. Browsers send Fetch Metadata (Sec-Fetch-*) with every
+// request to a secure origin, and prefetches say what they are in a purpose header.
+struct RequestSignals {
+  std::string fetch_mode;      // Sec-Fetch-Mode: "navigate" when a browser opens a page
+  std::string fetch_dest;      // Sec-Fetch-Dest: "document" for a page of its own, "iframe" inside another page
+  std::string purpose;         // Sec-Purpose, Purpose, X-Purpose or X-Moz: "prefetch", "prerender", "preview"
+  bool secure_origin = false;  // the link is https: browsers send Sec-Fetch-* only to secure origins
+};
+
 // HEAD requests and link-preview fetchers (Telegram, WhatsApp, Slack, ...) are previews; a GET
-// with `explicit_open` (the preview page's "Join the lesson" link) is always real.
-ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open);
+// with `explicit_open` (the preview page's "Join the lesson" link) is always real. So is a prefetch, and, on a
+// secure origin, a current browser's string that comes without the navigation's Fetch Metadata: a script's copy
+// of it (a mail scanner's, a downloader's), or a page that embeds the link in an image or a frame.
+ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open,
+                         const RequestSignals& signals = {});
 
 // Why a User-Agent alone is a person or a fetcher, in the order the rules are tried.
 enum class AgentReason {

@@ -272,9 +272,15 @@ std::vector<int64_t> LessonService::send_telegram_again(int64_t id, std::string 
 }
 
 
+ClickKind LessonService::classify(const ClickRequest& request) const {
+  RequestSignals signals = request.signals;
+  signals.secure_origin = options_.base_url.starts_with("https://");
+  return classify_click(request.is_head, request.user_agent, request.explicit_open, signals);
+}
+
 ClickOutcome LessonService::record_click(const std::string& token, const ClickRequest& request) {
   ClickOutcome outcome;
-  outcome.kind = classify_click(request.is_head, request.user_agent, request.explicit_open);
+  outcome.kind = classify(request);
   auto now = clock_.now();
   require_known_track_token(token);
   Click click{0, now, request.ip, request.user_agent, to_string(outcome.kind), request.is_head ? "HEAD" : "GET"};

@@ -48,6 +48,7 @@ struct ClickRequest {
   bool explicit_open = false;  // ?open=1 from the preview page
   std::string user_agent;
   std::string ip;
+  RequestSignals signals = {};  // its Fetch Metadata and purpose headers; secure_origin is the service's to say
 };
 
 struct ClickOutcome {
@@ -114,6 +115,10 @@ class LessonService {
   // lesson. The click, and the lesson's start for the first real one, are committed in one
   // transaction before this returns; when the database cannot take it, the click is spooled.
   ClickOutcome record_click(const std::string& track_token, const ClickRequest& request);
+
+  // Whether the request is a person's (real) or a preview, as record_click decides it: the links' scheme says whether
+  // browsers send Fetch Metadata. For the checkout link and for a click on a dead link.
+  ClickKind classify(const ClickRequest& request) const;
 
   // Stores the spooled clicks, each once in its own savepoint, and empties the spool; a click
   // that cannot be stored (unknown token, impossible time, invalid field) goes to the rejected
