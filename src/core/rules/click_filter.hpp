@@ -22,9 +22,9 @@ struct RequestSignals {
 };
 
 // HEAD requests and link-preview fetchers (Telegram, WhatsApp, Slack, ...) are previews; a GET
-// with `explicit_open` (the preview page's "Join the lesson" link) is always real. So is a prefetch, and, on a
-// secure origin, a current browser's string that comes without the navigation's Fetch Metadata: a script's copy
-// of it (a mail scanner's, a downloader's), or a page that embeds the link in an image or a frame.
+// with `explicit_open` (the preview page's "Join the lesson" link) is always real. A prefetch is a preview too, and so
+// is, on a secure origin, a current browser's string that comes without a navigation's Fetch Metadata: a script's
+// copy of it (a mail scanner's, a downloader's), or a page that loads the link in an image or a frame.
 ClickKind classify_click(bool is_head, std::string_view user_agent, bool explicit_open,
                          const RequestSignals& signals = {});
 
