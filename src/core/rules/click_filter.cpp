@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/util/text.hpp"
+
 namespace zt {
 namespace {
 
@@ -462,16 +464,10 @@ bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
   return RE2::PartialMatch(without_model, m.list);
 }
 
-std::string lower_case(std::string_view text) {
-  std::string folded(text);
-  for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return folded;
-}
-
 // Chrome's and Firefox's prefetches ("Sec-Purpose: prefetch", the older "Purpose: prefetch", "X-Moz: prefetch") and
 // Safari's Top Sites thumbnails ("X-Purpose: preview") fetch a page nobody has opened yet.
 bool announces_prefetch(std::string_view purpose) {
-  auto folded = lower_case(purpose);
+  auto folded = ascii_lower(purpose);
   return folded.find("prefetch") != std::string::npos || folded.find("prerender") != std::string::npos ||
          folded.find("preview") != std::string::npos;
 }
@@ -504,8 +500,8 @@ bool sends_fetch_metadata(std::string_view agent) {
 
 // A browser opening the link as a page of its own: not a page embedding it in an image, a script or a frame.
 bool opens_a_page(const RequestSignals& signals) {
-  auto dest = lower_case(signals.fetch_dest);
-  return lower_case(signals.fetch_mode) == "navigate" && (dest.empty() || dest == "document");
+  auto dest = ascii_lower(signals.fetch_dest);
+  return ascii_lower(signals.fetch_mode) == "navigate" && (dest.empty() || dest == "document");
 }
 
 }  // namespace
