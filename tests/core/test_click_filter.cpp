@@ -861,6 +861,59 @@ TEST_CASE("a browser string with versions no release sent is a fetcher's", "[cor
   }
 }
 
+// Round 20: more of how each browser forms its string. Each rule is one fact about a browser's releases; the strings
+// the rules stop are made up from parts, and the real ones beside them still pass.
+TEST_CASE("a browser string whose parts no single release sent together is a fetcher's", "[core][clicks]") {
+  auto reason = [](std::string_view agent) { return classify_user_agent(agent); };
+  for (const char* agent : {
+           // Chrome's "Safari/" repeats its "AppleWebKit/", before Blink as after.
+           "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.1 (KHTML, like Gecko) Chrome/24.0.1290.1 Safari/537.13",
+           // Firefox 4 on wrote no "U;", Firefox 5 on always an "rv:"; Firefox 1 to 3.6 named their own Gecko there.
+           "Mozilla/5.0 (U; Windows NT 5.1; rv:5.0) Gecko/20100101 Firefox/5.0",
+           "Mozilla/5.0 (Windows NT 5.1) Gecko/20100101 Firefox/7.0.1",
+           "Mozilla/5.0 (Windows; U; Windows NT 6.0; en-US; rv:1.9.0.8) Gecko/20100423 Firefox/3.6.3",
+           "Mozilla/5.0 (X11; U; Linux i686; en-US; rv:1.6) Gecko/2008092414 Firefox/3.0.3",
+           // iOS's Safari is never older than its system.
+           "Mozilla/5.0 (iPad; CPU OS 8_3 like Mac OS X) AppleWebKit/600.1.4.15.16 (KHTML, like Gecko) Version/5.1 "
+           "Mobile/9B206 Safari/7534.48.3",
+           // Internet Explorer: "(MSIE" without "compatible;", .NET versions Microsoft never released, a misspelling.
+           "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; WOW64; Trident/7.0; rv:11.0) like Gecko",
+           "Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident/4.0; GTB7.4; InfoPath.2; SV1; .NET CLR 4.4.58799; "
+           "WOW64; en-US)",
+           "Mozilla/4.0 (compatible; MSIE 8.0; Trident/4.0; Windows NT 6.1; SLCC2 2.5.5231; .NET CLR 2.0.50727)",
+           "Mozilla/4.0 (comptible; MSIE 8.0; Windows NT 6.0)",
+           "Mozilla/5.0 (Windows; U; MSIE 9.0; WIndows NT 9.0; de-DE)",
+           // Presto's Opera ended at 12.18; QtWebKit's own string is an application's, not a browser's.
+           "Opera/9.80 (Windows NT 6.1; U; en) Presto/2.9.181 Version/18.00",
+           "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/534.34 (KHTML, like Gecko) Qt/4.8.2 Safari/534.34"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::fetcher_rule);
+  }
+  for (const char* agent : {
+           "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.11 (KHTML, like Gecko) Chrome/23.0.1271.64 Safari/537.11",
+           "Mozilla/5.0 (Linux; Android 4.0.4; Galaxy Nexus Build/IMM76B) AppleWebKit/535.19 (KHTML, like Gecko) "
+           "Chrome/18.0.1025.133 Mobile Safari/535.19",
+           "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:10.0.2) Gecko/20100101 Firefox/10.0.2",
+           "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.9.0.7) Gecko/2009021910 Firefox/3.0.8",
+           "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.7.5) Gecko/20041107 Firefox/1.0",
+           "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.8.0.1) Gecko/20060111 Firefox/1.5.0.1",
+           "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.8) Gecko/20060319 Firefox/2.0a1",
+           "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10.5; en-US; rv:1.9b5) Gecko/2008032619 Firefox/3.0b5",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 8_3 like Mac OS X) AppleWebKit/600.1.4 (KHTML, like Gecko) Version/8.0 "
+           "Mobile/12F70 Safari/600.1.4",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+           "Version/26.0 Mobile/15E148 Safari/604.1",
+           "Mozilla/5.0 (iPhone; CPU iPhone OS 9_0 like Mac OS X) AppleWebKit/601.1.37 (KHTML, like Gecko) Version/8.0 "
+           "Mobile/13A4293g Safari/600.1.4",
+           "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; Trident/4.0; SLCC2; .NET CLR 2.0.50727; .NET CLR "
+           "3.5.30729; .NET CLR 3.0.30729; Media Center PC 6.0; .NET4.0C; .NET4.0E)",
+           "Opera/9.80 (Windows NT 6.1; WOW64) Presto/2.12.388 Version/12.18",
+           "Mozilla/5.0 (Windows NT 5.1) AppleWebKit/534.34 (KHTML, like Gecko) Qt/4.8.2 Ryouko/1.2.4 Safari/534.34"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::browser);
+  }
+}
+
 TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") {
   const char* browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         "Chrome/120.0.0.0 Safari/537.36";

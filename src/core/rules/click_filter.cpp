@@ -236,7 +236,21 @@ constexpr const char* fetcher_rules =
     // "MSIE 10.0; Win64;"), IE 8 and later without their Trident token when nothing else is said
     // ("(compatible; MSIE 10.0; Windows NT 6.1)"). Trident beside Firefox is in forged().
     R"(MSIE (?:[6-9]|1\d)\.[1-9]|MSIE (?:[7-9]|1\d)\.\d+; (?:Windows NT|Win32|Win64|Windows)[;)]|)"
-    R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$)";
+    R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$|)"
+    // Every Internet Explorer on Windows wrote "(compatible; MSIE": "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; ...; rv:11.0)
+    // like Gecko" is a script's blend of two versions.
+    R"(^Mozilla/5\.0 \(MSIE [\d.]+; Windows NT|)"
+    // Presto's Opera ended with 12.18, and the words are Microsoft's: "Opera/9.80 (...) Presto/2.9.181 Version/18.00",
+    // "Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)".
+    R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
+    // The installed .NET versions an Internet Explorer lists are Microsoft's releases, 1.0, 1.1, 2.0, 3.0, 3.5 and 4.0
+    // (".NET CLR 2.0.50727"); a generator that makes the numbers up writes ".NET CLR 3.4.53360" or "SLCC2 2.5.5231"
+    // (SLCC names its version in its own name).
+    R"(\.NET CLR (?:[05-9]|1\.[2-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\bSLCC\d \d|)"
+    // QtWebKit's own string, which an application that embeds it sends until it names itself ("Qt/4.8.2
+    // Safari/534.34"): wkhtmltopdf and other page tools on a desktop or a server. Qt browsers add their name ("Qt/4.8.2
+    // Ryouko/1.2.4"), and Symbian's browser says "Mobile Safari".
+    R"(^Mozilla/5\.0 \((?:X11|Windows|Macintosh)[^)]*\) AppleWebKit/[\d.]+ \(KHTML, like Gecko\) Qt/[\d.]+(?: Safari/[\d.]+)?$)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -302,12 +316,13 @@ const Matchers& matchers() {
 }
 
 // What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" or "windows nt" (a
-// tool that lower-cased what it copied), something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
+// tool that lower-cased what it copied) or a mistyped "WIndows", something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
 // "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)" (NetFront's own
 // comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"),
 // characters that only a probe puts there, or an empty "{}" where a tool's template left a value out.
 bool forged(std::string_view agent) {
-  if (agent.find("mozilla/") != std::string_view::npos || agent.find("(windows nt") != std::string_view::npos) {
+  if (agent.find("mozilla/") != std::string_view::npos || agent.find("(windows nt") != std::string_view::npos ||
+      agent.find("WIndows") != std::string_view::npos) {
     return true;
   }
   if (agent.find("KHTML, like Gecko;") != std::string_view::npos) return true;
@@ -393,47 +408,128 @@ size_t after_comment(std::string_view agent, std::string_view head) {
   return at + head.size();
 }
 
-// A browser's own string is consistent; one a script made up from parts often is not. Blink froze WebKit at 537.36
-// (Chrome 28 on), so Chrome's "Safari/" says 537.36, and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD
-// is (the reduced User-Agent, Chrome 101 on): "Chrome/31.0.1623.0 Safari/537.58", "Chrome/46.10.2490.86" and
-// "Chrome/39.0.0.9626" are no release's. Only on a string that is nothing but Chrome's, so that a fork that writes
-// its own numbers there and names itself ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is
-// not judged by them.
+// A browser's own string is consistent; one a script made up from parts often is not. Chrome's "Safari/" repeats its
+// "AppleWebKit/" ("AppleWebKit/537.11 ... Chrome/23.0.1271.64 Safari/537.11"); Blink froze both at 537.36 (Chrome 28
+// on); and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD is (the reduced User-Agent, Chrome 101 on):
+// "AppleWebKit/537.1 ... Chrome/24.0.1290.1 Safari/537.13", "Chrome/31.0.1623.0 Safari/537.58",
+// "Chrome/46.10.2490.86" and "Chrome/39.0.0.9626" are no release's. Only on a string that is nothing but Chrome's, so
+// that a fork that writes its own numbers there and names itself ("coc_coc_browser/50.2 Chrome/44.2...",
+// "... Safari/537.36 Edg/131.0") is not judged by them.
 bool impossible_chrome(std::string_view agent) {
-  auto at = after_comment(agent, ") AppleWebKit/537.36 (KHTML, like Gecko) Chrome/");
+  auto at = after_comment(agent, ") AppleWebKit/");
   if (at == std::string_view::npos) return false;
+  auto engine = agent.substr(at, agent.find(' ', at) - at);
+  at += engine.size();
+  constexpr std::string_view chrome = " (KHTML, like Gecko) Chrome/";
+  if (agent.substr(at, chrome.size()) != chrome) return false;
+  at += chrome.size();
   long version[4];
   for (int i = 0; i < 4; ++i) {
     if ((i > 0 && !read_dot(agent, at)) || (version[i] = read_number(agent, at)) < 0) return false;
   }
   auto rest = agent.substr(at);
   if (rest.starts_with(" Mobile")) rest.remove_prefix(7);
-  if (!rest.starts_with(" Safari/") || version[0] < 28) return false;
+  if (!rest.starts_with(" Safari/")) return false;
   rest.remove_prefix(8);
   if (rest.find(' ') != std::string_view::npos) return false;  // another product follows
-  return rest != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0);
+  if (rest != engine) return true;
+  return version[0] >= 28 && (engine != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0));
 }
 
-// Firefox 5 on says "rv:N.0) Gecko/20100101 Firefox/N.0", the same N (rv frozen at 109.0 for Firefox 110 to 119 and
-// ESR 115): "Firefox/25.3" and "rv:23.0) Gecko/20100101 Firefox/29.0" are no release's. Only when nothing follows:
-// SeaMonkey and other forks name themselves after Firefox's token, with numbers of their own.
+// Firefox 4 on dropped the "U;" of the comment, and Firefox 5 on says "rv:N.0) Gecko/20100101 Firefox/N.0", the same
+// N (rv frozen at 109.0 for Firefox 110 to 119 and ESR 115): "(Windows; U; Windows NT 6.1; rv:11.0)",
+// "(Windows NT 5.1) Gecko/20100101 Firefox/7.0.1", "Firefox/25.3" and "rv:23.0) Gecko/20100101 Firefox/29.0" are no
+// release's. Only when nothing follows: SeaMonkey and other forks name themselves after Firefox's token, with numbers
+// of their own.
 bool impossible_firefox(std::string_view agent) {
   constexpr std::string_view head = ") Gecko/20100101 Firefox/";
   auto at = after_comment(agent, head);
   if (at == std::string_view::npos) return false;
-  size_t comment_end = at - head.size();
-  auto rv = agent.rfind("rv:", comment_end);
-  if (rv == std::string_view::npos) return false;
-  size_t r = rv + 3;
-  long rv_major = read_number(agent, r);
-  if (!read_dot(agent, r)) return false;
-  long rv_minor = read_number(agent, r);
+  auto comment = agent.substr(0, at - head.size());
+  auto version = agent.substr(at);
+  if (version.find_first_not_of("0123456789.") != std::string_view::npos) return false;
   long major = read_number(agent, at);
-  if (r != comment_end || !read_dot(agent, at)) return false;
+  if (!read_dot(agent, at) || major < 5) return false;
   long minor = read_number(agent, at);
-  if (at != agent.size() || major < 5 || rv_major < 0 || rv_minor < 0 || minor < 0) return false;
+  if (comment.find(" U;") != std::string_view::npos || comment.find("(U;") != std::string_view::npos) return true;
+  auto rv = comment.rfind("rv:");
+  if (rv == std::string_view::npos) return true;
+  if (at != agent.size() || minor < 0) return false;  // "Firefox/10.0.2", with "rv:10.0.2", before Firefox 14
+  size_t r = rv + 3;
+  long rv_major = read_number(comment, r);
+  if (!read_dot(comment, r)) return false;
+  long rv_minor = read_number(comment, r);
+  if (r != comment.size() || rv_major < 0 || rv_minor < 0) return false;
   bool frozen_rv = rv_major == 109 && major >= 109;
   return minor != 0 || rv_minor != 0 || (rv_major != major && !frozen_rv);
+}
+
+// Firefox 1 to 3.6 named in "rv:" the Gecko it was built on: 1.0 on 1.7, 1.5 on 1.8 (1.8.0.x), 2.0 on 1.8.1, 3.0 on
+// 1.9 (1.9.0.x), 3.5 on 1.9.1, 3.6 on 1.9.2, each with its updates ("rv:1.9.2.13) Gecko/20101203 Firefox/3.6.13") or
+// a pre-release's letters ("rv:1.9b5"): "rv:1.9.0.8) ... Firefox/3.6.3" and "rv:1.6) ... Firefox/3.0.3" are no
+// release's. Not a pre-release of Firefox itself ("rv:1.8) Gecko/20060319 Firefox/2.0a1": Bon Echo's alpha still went
+// on 1.8), and only when nothing follows Firefox's token, as above.
+bool impossible_old_firefox(std::string_view agent) {
+  constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
+  auto at = after_comment(agent, gecko);
+  if (at == std::string_view::npos) return false;
+  auto comment = agent.substr(0, at - gecko.size());
+  size_t date = at;  // the build's date, "20101203" or "2009021910"
+  while (at < agent.size() && std::isdigit(static_cast<unsigned char>(agent[at]))) ++at;
+  if (at - date < 8 || agent.substr(at, firefox.size()) != firefox) return false;
+  at += firefox.size();
+  long major = read_number(agent, at);
+  if (!read_dot(agent, at)) return false;
+  long minor = read_number(agent, at);
+  while (at < agent.size() && (agent[at] == '.' || std::isdigit(static_cast<unsigned char>(agent[at])))) ++at;
+  auto rv = comment.rfind("rv:");
+  if (at != agent.size() || rv == std::string_view::npos) return false;
+  std::string_view built_on;
+  bool two_part = false;  // 1.5 and 3.0 went on "1.8" and "1.9", then "1.8.0.x" and "1.9.0.x"
+  switch (major * 100 + minor) {
+    case 100: built_on = "1.7"; break;
+    case 105: built_on = "1.8", two_part = true; break;
+    case 200: built_on = "1.8.1"; break;
+    case 300: built_on = "1.9", two_part = true; break;
+    case 305: built_on = "1.9.1"; break;
+    case 306: built_on = "1.9.2"; break;
+    default: return false;
+  }
+  auto engine = comment.substr(rv + 3);
+  engine.remove_prefix(std::min(engine.find_first_not_of(' '), engine.size()));
+  if (!engine.starts_with(built_on)) return true;
+  auto after = engine.substr(built_on.size());
+  if (after.empty() || std::isalpha(static_cast<unsigned char>(after[0]))) return false;
+  return after[0] != '.' || (two_part && !after.starts_with(".0"));
+}
+
+// Safari on an iPhone or an iPad is the system's, and from iOS 5 on its "Version/" is at least the system's major
+// version (iOS 26 says "Version/26.0" on a system frozen at "18_6": newer, never older). A Safari older than its
+// system ("CPU OS 8_3 ... Version/5.1 Mobile/9B206") is a string put together from two devices. Not a beta, whose
+// build ends in a lower-case letter ("Mobile/13A4280e") and which still names the previous Safari; and only a string
+// that is nothing but Safari's: other iOS browsers write their own version there.
+bool impossible_ios_safari(std::string_view agent) {
+  if (!agent.starts_with("Mozilla/5.0 (iP")) return false;
+  auto comment_end = agent.find(')');
+  auto os = agent.substr(0, comment_end).find(" OS ");
+  if (comment_end == std::string_view::npos || os == std::string_view::npos) return false;
+  size_t at = os + 4;
+  long system = read_number(agent, at);
+  constexpr std::string_view safari = " (KHTML, like Gecko) Version/";
+  auto version = agent.find(safari, comment_end);
+  if (system < 5 || version == std::string_view::npos) return false;
+  at = version + safari.size();
+  long major = read_number(agent, at);
+  while (at < agent.size() && (agent[at] == '.' || std::isdigit(static_cast<unsigned char>(agent[at])))) ++at;
+  auto rest = agent.substr(at);
+  if (major < 0 || !rest.starts_with(" Mobile/")) return false;
+  auto build_end = rest.find(' ', 8);
+  if (build_end == std::string_view::npos || !rest.substr(build_end).starts_with(" Safari/") ||
+      rest.find(' ', build_end + 1) != std::string_view::npos) {
+    return false;
+  }
+  bool beta = std::islower(static_cast<unsigned char>(rest[build_end - 1]));
+  return major < system && !beta;
 }
 
 bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
@@ -534,6 +630,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
+                 impossible_old_firefox(user_agent) || impossible_ios_safari(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
