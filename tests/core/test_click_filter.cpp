@@ -1184,6 +1184,15 @@ TEST_CASE("51Degrees' second sample, read blind (held out after round 19): under
   check_reading_targets(r, 700, 200);
 }
 
+// The third fifth (make-51degrees part 2), drawn before round 20 was tuned, read blind while it was, and measured
+// once on round 20 (51degrees3_reading.tsv): held out, rates only.
+TEST_CASE("51Degrees' third sample, read blind (held out after round 20): under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("51degrees3_reading.tsv", "51Degrees' third sample (held out after round 20)", false);
+  check_reading_targets(r, 700, 200);
+}
+
 // yauaa's odd half, read at round 14 (yauaa_odd_reading.tsv).
 TEST_CASE("yauaa's odd half as blind readers class it: under 1% of fetchers pass and under 1% of people are "
           "previewed",
