@@ -1193,6 +1193,15 @@ TEST_CASE("51Degrees' third sample, read blind (held out after round 20): under 
   check_reading_targets(r, 700, 200);
 }
 
+// The fourth fifth (make-51degrees part 3), read blind after round 20 was frozen and measured once on it
+// (51degrees4_reading.tsv): held out, rates only.
+TEST_CASE("51Degrees' fourth sample, read blind (held out after round 20): under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("51degrees4_reading.tsv", "51Degrees' fourth sample (held out after round 20)", false);
+  check_reading_targets(r, 600, 200);
+}
+
 // yauaa's odd half, read at round 14 (yauaa_odd_reading.tsv).
 TEST_CASE("yauaa's odd half as blind readers class it: under 1% of fetchers pass and under 1% of people are "
           "previewed",
