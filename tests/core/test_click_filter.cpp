@@ -878,8 +878,8 @@ TEST_CASE("a browser string whose parts no single release sent together is a fet
            "Mobile/9B206 Safari/7534.48.3",
            // Internet Explorer: "(MSIE" without "compatible;", .NET versions Microsoft never released, a misspelling.
            "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; WOW64; Trident/7.0; rv:11.0) like Gecko",
-           "Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident/4.0; GTB7.4; InfoPath.2; SV1; .NET CLR 4.4.58799; "
-           "WOW64; en-US)",
+           "Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident/4.0; GTB7.4; InfoPath.2; SV1; "
+           ".NET CLR 4.4.58799; WOW64; en-US)",
            "Mozilla/4.0 (compatible; MSIE 8.0; Trident/4.0; Windows NT 6.1; SLCC2 2.5.5231; .NET CLR 2.0.50727)",
            "Mozilla/4.0 (comptible; MSIE 8.0; Windows NT 6.0)",
            "Mozilla/5.0 (Windows; U; MSIE 9.0; WIndows NT 9.0; de-DE)",

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <string>
@@ -237,20 +238,21 @@ constexpr const char* fetcher_rules =
     // ("(compatible; MSIE 10.0; Windows NT 6.1)"). Trident beside Firefox is in forged().
     R"(MSIE (?:[6-9]|1\d)\.[1-9]|MSIE (?:[7-9]|1\d)\.\d+; (?:Windows NT|Win32|Win64|Windows)[;)]|)"
     R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$|)"
-    // Every Internet Explorer on Windows wrote "(compatible; MSIE": "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; ...; rv:11.0)
-    // like Gecko" is a script's blend of two versions.
+    // Every Internet Explorer on Windows wrote "(compatible; MSIE": "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; ...;
+    // rv:11.0) like Gecko" is a script's blend of two versions.
     R"(^Mozilla/5\.0 \(MSIE [\d.]+; Windows NT|)"
-    // Presto's Opera ended with 12.18, and the words are Microsoft's: "Opera/9.80 (...) Presto/2.9.181 Version/18.00",
-    // "Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)".
+    // Presto's Opera ended with 12.18 ("Opera/9.80 (...) Presto/2.9.181 Version/18.00"), and no browser misspells
+    // Microsoft's words ("Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)").
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
     // The installed .NET versions an Internet Explorer lists are Microsoft's releases, 1.0, 1.1, 2.0, 3.0, 3.5 and 4.0
     // (".NET CLR 2.0.50727"); a generator that makes the numbers up writes ".NET CLR 3.4.53360" or "SLCC2 2.5.5231"
     // (SLCC names its version in its own name).
     R"(\.NET CLR (?:[05-9]|1\.[2-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\bSLCC\d \d|)"
     // QtWebKit's own string, which an application that embeds it sends until it names itself ("Qt/4.8.2
-    // Safari/534.34"): wkhtmltopdf and other page tools on a desktop or a server. Qt browsers add their name ("Qt/4.8.2
-    // Ryouko/1.2.4"), and Symbian's browser says "Mobile Safari".
-    R"(^Mozilla/5\.0 \((?:X11|Windows|Macintosh)[^)]*\) AppleWebKit/[\d.]+ \(KHTML, like Gecko\) Qt/[\d.]+(?: Safari/[\d.]+)?$)";
+    // Safari/534.34"): wkhtmltopdf and other page tools on a desktop or a server. Qt browsers add their name
+    // ("Qt/4.8.2 Ryouko/1.2.4"), and Symbian's browser says "Mobile Safari".
+    R"(^Mozilla/5\.0 \((?:X11|Windows|Macintosh)[^)]*\) AppleWebKit/[\d.]+ \(KHTML, like Gecko\) )"
+    R"(Qt/[\d.]+(?: Safari/[\d.]+)?$)";
 
 RE2::Options options(bool case_sensitive = false) {
   RE2::Options o;
@@ -316,10 +318,10 @@ const Matchers& matchers() {
 }
 
 // What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" or "windows nt" (a
-// tool that lower-cased what it copied) or a mistyped "WIndows", something glued before "Mozilla/" ("Thumbor/6.7, Mozilla/5.0 ...",
-// "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)" (NetFront's own
-// comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"),
-// characters that only a probe puts there, or an empty "{}" where a tool's template left a value out.
+// tool that lower-cased what it copied) or a mistyped "WIndows", something glued before "Mozilla/" ("Thumbor/6.7,
+// Mozilla/5.0 ...", "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)"
+// (NetFront's own comment says "like Gecko;" too: "(DTV; ...; like Gecko; TV) NetFront/4.2"), characters that only a
+// probe puts there, or an empty "{}" where a tool's template left a value out.
 bool forged(std::string_view agent) {
   if (agent.find("mozilla/") != std::string_view::npos || agent.find("(windows nt") != std::string_view::npos ||
       agent.find("WIndows") != std::string_view::npos) {
