@@ -914,6 +914,36 @@ TEST_CASE("a browser string whose parts no single release sent together is a fet
   }
 }
 
+// Round 21: Internet Explorer 9 and 10 under "Mozilla/4.0" without Trident, and "MSIE 11.0", are strings only the
+// shells built on Internet Explorer write, with their own name last; with nothing but Microsoft's tokens they are a
+// script's.
+TEST_CASE("an Internet Explorer string that only a shell writes, without the shell's name, is a fetcher's",
+          "[core][clicks]") {
+  auto reason = [](std::string_view agent) { return classify_user_agent(agent); };
+  for (const char* agent : {"Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.1; SV1)",
+                            "Mozilla/4.0 (compatible; MSIE 10.0; Windows NT 6.1; SV1; .NET CLR 1.1.4322)",
+                            "Mozilla/5.0 (compatible; MSIE 11.0; Windows NT 6.3; WOW64; Trident/7.0; SLCC2; .NET CLR "
+                            "2.0.50727; .NET4.0C; .NET4.0E)"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::fetcher_rule);
+  }
+  for (const char* agent : {"Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.1; SV1; 360SE)",
+                            "Mozilla/5.0 (compatible; MSIE 11.0; Windows NT 6.2; WOW64; Trident/7.0; SLCC2; .NET CLR "
+                            "2.0.50727; .NET4.0C; .NET4.0E; 360SE)",
+                            "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1; WOW64; Trident/5.0)",
+                            // Internet Explorer 8's first beta sent no Trident yet.
+                            "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; WOW64; SLCC1; .NET CLR 2.0.50727)",
+                            "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; WOW64; Trident/5.0; SLCC2)"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) == AgentReason::browser);
+  }
+  // What cannot be Internet Explorer's head is left alone, however short.
+  for (const char* agent : {"Mozilla/", "Mozilla/4.0 (compatible; MSIE ", "Mozilla/4.0 (compatible; MSIE 9)"}) {
+    CAPTURE(agent);
+    CHECK(reason(agent) != AgentReason::browser);
+  }
+}
+
 TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") {
   const char* browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         "Chrome/120.0.0.0 Safari/537.36";

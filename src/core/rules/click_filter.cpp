@@ -505,6 +505,46 @@ bool impossible_old_firefox(std::string_view agent) {
   return after[0] != '.' || (two_part && !after.starts_with(".0"));
 }
 
+// A token Windows or Internet Explorer itself puts in the comment: the security level, the .NET and Media Center
+// versions installed, InfoPath, the 64-bit marks, the engine.
+bool microsoft_token(std::string_view token) {
+  for (std::string_view exact : {"SV1", "SLCC1", "SLCC2", ".NET4.0C", ".NET4.0E", "WOW64", "Win64", "x64"}) {
+    if (token == exact) return true;
+  }
+  for (std::string_view prefix : {".NET CLR ", "Media Center PC ", "InfoPath.", "Tablet PC ", "Trident/"}) {
+    if (token.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
+// at all. The Chinese shells built on it write such strings, with their own name last ("Mozilla/4.0 (compatible; MSIE
+// 9.0; Windows NT 6.1; SV1; 360SE)", "MSIE 11.0; ...; 360SE"); the same string with nothing but Microsoft's own
+// tokens ("Mozilla/4.0 (compatible; MSIE 9.0; Windows NT 6.0; SV1)") is no browser's.
+bool impossible_internet_explorer(std::string_view agent) {
+  constexpr std::string_view head = " (compatible; MSIE ", windows = ".0; Windows NT ";
+  bool mozilla4 = agent.starts_with("Mozilla/4.0");
+  if (!(mozilla4 || agent.starts_with("Mozilla/5.0")) || agent.substr(11, head.size()) != head ||
+      agent.back() != ')') {
+    return false;
+  }
+  size_t at = 11 + head.size();
+  long version = read_number(agent, at);
+  if (agent.substr(at, windows.size()) != windows) return false;
+  at += windows.size();
+  auto tokens = agent.substr(at, agent.size() - at - 1);  // "6.1; SV1; .NET CLR 2.0.50727", less the ")"
+  bool trident = false;
+  for (size_t start = tokens.find("; "); start != std::string_view::npos;) {
+    start += 2;
+    size_t end = tokens.find("; ", start);
+    auto token = tokens.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (!microsoft_token(token)) return false;  // a shell's name, a toolbar's, a maker's
+    trident = trident || token.starts_with("Trident/");
+    start = end;
+  }
+  return version == 11 || ((version == 9 || version == 10) && mozilla4 && !trident);
+}
+
 // Safari on an iPhone or an iPad is the system's, and from iOS 5 on its "Version/" is at least the system's major
 // version (iOS 26 says "Version/26.0" on a system frozen at "18_6": newer, never older). A Safari older than its
 // system ("CPU OS 8_3 ... Version/5.1 Mobile/9B206") is a string put together from two devices. Not a beta, whose
@@ -633,6 +673,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || impossible_ios_safari(user_agent) ||
+                 impossible_internet_explorer(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
