@@ -1232,6 +1232,15 @@ TEST_CASE("51Degrees' fourth sample, read blind (held out after round 20): under
   check_reading_targets(r, 600, 200);
 }
 
+// The last fifth (make-51degrees part 4), read blind after round 21 was frozen and measured once on it
+// (51degrees5_reading.tsv): held out, rates only.
+TEST_CASE("51Degrees' last fifth, read blind (held out after round 21): under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("51degrees5_reading.tsv", "51Degrees' last fifth (held out after round 21)", false);
+  check_reading_targets(r, 600, 150);
+}
+
 // yauaa's odd half, read at round 14 (yauaa_odd_reading.tsv).
 TEST_CASE("yauaa's odd half as blind readers class it: under 1% of fetchers pass and under 1% of people are "
           "previewed",
