@@ -1121,6 +1121,14 @@ TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of pe
   CHECK(r.people.rate() < 0.01);
 }
 
+// HTTP::BrowserDetect's test cases (make-browserdetect; SOURCES.md): hand-written ones and a web server's log, built
+// after round 21 was frozen and held out: rates only, measured once.
+TEST_CASE("HTTP::BrowserDetect test cases (held out after round 21): under 1% of bots pass and under 1% of people "
+          "are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_targets(whole_source("browserdetect", "HTTP::BrowserDetect (held out after round 21)", false), 25, 400);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
