@@ -1190,6 +1190,16 @@ TEST_CASE("the sets held out after round 17 as blind readers class them: under 1
   check_reading_targets(blind_reading("round17_sets_reading.tsv", "sets held out after round 17"), 4000, 350);
 }
 
+// HTTP::BrowserDetect's set held out after round 21, each line once, read blind after round 21 was measured on it
+// by the labels (browserdetect_reading.tsv): held out, rates only.
+TEST_CASE("HTTP::BrowserDetect test cases as blind readers class them (held out after round 21): under 1% of "
+          "fetchers pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(blind_reading("browserdetect_reading.tsv", "HTTP::BrowserDetect (held out after round 21)",
+                                      false),
+                        250, 50);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
