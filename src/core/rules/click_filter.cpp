@@ -220,8 +220,8 @@ constexpr const char* fetcher_rules =
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
     // builds no browser ships ("Sparkler/0.2.0-SNAPSHOT").
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
-    // Browser automation and page-test harnesses.
-    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|)"
+    // Browser automation and page-test harnesses (iMacros marks the browser it drives "iOpus-I-M").
+    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|\biopus\b|)"
     // Scripting runtimes and HTTP libraries that put themselves after a browser's string (libwww-perl above,
     // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
     R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
@@ -245,9 +245,11 @@ constexpr const char* fetcher_rules =
     // Microsoft's words ("Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)").
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
     // The installed .NET versions an Internet Explorer lists are Microsoft's releases, 1.0, 1.1, 2.0, 3.0, 3.5 and 4.0
-    // (".NET CLR 2.0.50727"); a generator that makes the numbers up writes ".NET CLR 3.4.53360" or "SLCC2 2.5.5231"
-    // (SLCC names its version in its own name).
-    R"(\.NET CLR (?:[05-9]|1\.[2-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\bSLCC\d \d|)"
+    // (".NET CLR 2.0.50727"), and the builds of 2.0, 3.5 and 4.0 have five digits, betas included (2.0.40607,
+    // 3.5.21022, 4.0.20506); a generator that makes the numbers up writes ".NET CLR 3.4.53360", ".NET CLR 2.0.5190" or
+    // "SLCC2 2.5.5231" (SLCC names its version in its own name).
+    R"(\.NET CLR (?:[05-9]|1\.[2-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
+    R"(\bSLCC\d \d|)"
     // QtWebKit's own string, which an application that embeds it sends until it names itself ("Qt/4.8.2
     // Safari/534.34"): wkhtmltopdf and other page tools on a desktop or a server. Qt browsers add their name
     // ("Qt/4.8.2 Ryouko/1.2.4"), and Symbian's browser says "Mobile Safari".
@@ -414,17 +416,19 @@ size_t after_comment(std::string_view agent, std::string_view head) {
 // "AppleWebKit/" ("AppleWebKit/537.11 ... Chrome/23.0.1271.64 Safari/537.11"); Blink froze both at 537.36 (Chrome 28
 // on); and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD is (the reduced User-Agent, Chrome 101 on):
 // "AppleWebKit/537.1 ... Chrome/24.0.1290.1 Safari/537.13", "Chrome/31.0.1623.0 Safari/537.58",
-// "Chrome/46.10.2490.86" and "Chrome/39.0.0.9626" are no release's. Only on a string that is nothing but Chrome's, so
-// that a fork that writes its own numbers there and names itself ("coc_coc_browser/50.2 Chrome/44.2...",
-// "... Safari/537.36 Edg/131.0") is not judged by them.
+// "Chrome/46.10.2490.86" and "Chrome/39.0.0.9626" are no release's; nor is "(KHTML like Gecko)" without its comma,
+// which Chrome always wrote (Edge's first strings, Iron and Opera 20 dropped it, and name themselves). Only on a
+// string that is nothing but Chrome's, so that a fork that writes its own numbers there and names itself
+// ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
 bool impossible_chrome(std::string_view agent) {
   auto at = after_comment(agent, ") AppleWebKit/");
   if (at == std::string_view::npos) return false;
   auto engine = agent.substr(at, agent.find(' ', at) - at);
   at += engine.size();
-  constexpr std::string_view chrome = " (KHTML, like Gecko) Chrome/";
-  if (agent.substr(at, chrome.size()) != chrome) return false;
-  at += chrome.size();
+  constexpr std::string_view chrome = " (KHTML, like Gecko) Chrome/", without_comma = " (KHTML like Gecko) Chrome/";
+  bool comma = agent.substr(at, chrome.size()) == chrome;
+  if (!comma && agent.substr(at, without_comma.size()) != without_comma) return false;
+  at += comma ? chrome.size() : without_comma.size();
   long version[4];
   for (int i = 0; i < 4; ++i) {
     if ((i > 0 && !read_dot(agent, at)) || (version[i] = read_number(agent, at)) < 0) return false;
@@ -434,7 +438,7 @@ bool impossible_chrome(std::string_view agent) {
   if (!rest.starts_with(" Safari/")) return false;
   rest.remove_prefix(8);
   if (rest.find(' ') != std::string_view::npos) return false;  // another product follows
-  if (rest != engine) return true;
+  if (rest != engine || !comma) return true;
   return version[0] >= 28 && (engine != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0));
 }
 
@@ -469,8 +473,9 @@ bool impossible_firefox(std::string_view agent) {
 // Firefox 1 to 3.6 named in "rv:" the Gecko it was built on: 1.0 on 1.7, 1.5 on 1.8 (1.8.0.x), 2.0 on 1.8.1, 3.0 on
 // 1.9 (1.9.0.x), 3.5 on 1.9.1, 3.6 on 1.9.2, each with its updates ("rv:1.9.2.13) Gecko/20101203 Firefox/3.6.13") or
 // a pre-release's letters ("rv:1.9b5"): "rv:1.9.0.8) ... Firefox/3.6.3" and "rv:1.6) ... Firefox/3.0.3" are no
-// release's. Not a pre-release of Firefox itself ("rv:1.8) Gecko/20060319 Firefox/2.0a1": Bon Echo's alpha still went
-// on 1.8), and only when nothing follows Firefox's token, as above.
+// release's, and neither is a Firefox without "rv:" ("(Windows; U; Windows NT 5.1) Gecko/20070803 Firefox/1.5.0.12"):
+// every one wrote it. Not a pre-release of Firefox itself ("rv:1.8) Gecko/20060319 Firefox/2.0a1": Bon Echo's alpha
+// still went on 1.8), and only when nothing follows Firefox's token, as above.
 bool impossible_old_firefox(std::string_view agent) {
   constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
   auto at = after_comment(agent, gecko);
@@ -485,7 +490,8 @@ bool impossible_old_firefox(std::string_view agent) {
   long minor = read_number(agent, at);
   while (at < agent.size() && (agent[at] == '.' || std::isdigit(static_cast<unsigned char>(agent[at])))) ++at;
   auto rv = comment.rfind("rv:");
-  if (at != agent.size() || rv == std::string_view::npos) return false;
+  if (at != agent.size()) return false;
+  if (rv == std::string_view::npos) return true;  // every Firefox named its Gecko
   std::string_view built_on;
   bool two_part = false;  // 1.5 and 3.0 went on "1.8" and "1.9", then "1.8.0.x" and "1.9.0.x"
   switch (major * 100 + minor) {
@@ -589,7 +595,9 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
       RE2::PartialMatch(agent, m.tv_platform)) {
     return false;
   }
-  return lower && !digits && folded.find("browser") == std::string::npos && name != "compatible";
+  // A toolbar is a person's install ("... Firefox/3.6.12 SearchToolbar"), as a name holding "browser" is a browser's.
+  return lower && !digits && folded.find("browser") == std::string::npos &&
+         folded.find("toolbar") == std::string::npos && name != "compatible";
 }
 
 // The vendored list names the string, outside an Android handset's model.
