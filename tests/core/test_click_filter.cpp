@@ -1154,6 +1154,14 @@ TEST_CASE("HTTP::BrowserDetect test cases (held out after round 21): under 1% of
                 400);
 }
 
+// SecLists' User-Agent lists by software type (make-seclists; SOURCES.md): crawlers, site monitors, security scanners
+// and HTTP libraries, and in-app browsers, built after round 22 was frozen and held out: rates only, measured once.
+TEST_CASE("SecLists' lists by software type (held out after round 22): under 1% of bots pass and under 1% of people "
+          "are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_targets(whole_source("seclists", "SecLists by software type (held out after round 22)", false), 1500, 150);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
