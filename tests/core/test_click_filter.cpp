@@ -1232,6 +1232,16 @@ TEST_CASE("HTTP::BrowserDetect test cases as blind readers class them (held out 
       blind_reading("browserdetect_reading.tsv", "HTTP::BrowserDetect (held out after round 21, read since)"), 250, 50);
 }
 
+// SecLists' lists held out after round 22, each line once, read blind after round 22 was measured on it by the labels
+// (seclists_reading.tsv): held out, rates only. The lists' types are a parser's verdicts, often wrong (SOURCES.md).
+TEST_CASE("SecLists' lists as blind readers class them (held out after round 22): under 1% of fetchers pass and "
+          "under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(blind_reading("seclists_reading.tsv", "SecLists by software type (held out after round 22)",
+                                      false),
+                        300, 800);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
