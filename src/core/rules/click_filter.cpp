@@ -193,10 +193,10 @@ constexpr const char* fetcher_rules =
     R"(\bSelenium\b|\bjsdom\b|)"
     // Link-preview fetchers that the vendored list lacks or matches only with their URL.
     R"(googlemessages|facebookexternal|meta-external|Pinterestbot|Cardyb|Onebox|)"
-    // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "AdsBot-Google", "SomeCrawler",
-    // "for robot study".
+    // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "Googlebot 10.0", "AdsBot-Google",
+    // "SomeCrawler", "for robot study".
     // Not "CUBOT X19" nor "Build/CUBOT)" (a phone), hence no bare "bot" inside a word and no upper-case "BOT)".
-    R"((?-i:\b[Bb]ot\b|[a-z]Bot\b)|bot[/;,-]|(?-i:[bB]ot)\)|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
+    R"((?-i:\b[Bb]ot\b|[a-z][Bb]ot\b)|bot[/;,-]|(?-i:[bB]ot)\)|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
     // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
     // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
     // task, never a browser.
@@ -220,8 +220,9 @@ constexpr const char* fetcher_rules =
     // Feed readers ("QuiteRSS/0.18", "Feedly"), CDN and developer tooling ("qcloudcdn", "wechatdevtools"),
     // builds no browser ships ("Sparkler/0.2.0-SNAPSHOT").
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
-    // Browser automation and page-test harnesses (iMacros marks the browser it drives "iOpus-I-M").
-    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|\biopus\b|)"
+    // Browser automation and page-test harnesses (iMacros marks the browser it drives "iOpus-I-M", AlertSite's
+    // DejaClick the one it records and replays monitoring scripts in, "... Firefox/38.0 DejaClick/2.9.6.0").
+    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|\biopus\b|dejaclick|)"
     // Scripting runtimes and HTTP libraries that put themselves after a browser's string (libwww-perl above,
     // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
     R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
@@ -412,6 +413,20 @@ size_t after_comment(std::string_view agent, std::string_view head) {
   return at + head.size();
 }
 
+// An application that embeds Chrome and names itself inside the comment with its own version ("(Windows; U; Windows NT
+// 6.1; en-US; Valve Steam GameOverlay/1911; )", Steam's in-game browser): its own build, whose numbers Chrome's
+// releases do not bound. Android's "Build/" names the system's build, not an app.
+bool names_an_app(std::string_view comment) {
+  for (size_t slash = comment.find('/'); slash != std::string_view::npos; slash = comment.find('/', slash + 1)) {
+    if (slash == 0) continue;
+    auto name_start = comment.find_last_of(";( ", slash - 1);  // npos + 1 == 0: the comment's first word
+    auto name = comment.substr(name_start + 1, slash - name_start - 1);
+    bool versioned = slash + 1 < comment.size() && std::isdigit(static_cast<unsigned char>(comment[slash + 1]));
+    if (versioned && !name.empty() && name != "Build") return true;
+  }
+  return false;
+}
+
 // A browser's own string is consistent; one a script made up from parts often is not. Chrome's "Safari/" repeats its
 // "AppleWebKit/" ("AppleWebKit/537.11 ... Chrome/23.0.1271.64 Safari/537.11"); Blink froze both at 537.36 (Chrome 28
 // on); and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD is (the reduced User-Agent, Chrome 101 on):
@@ -422,7 +437,7 @@ size_t after_comment(std::string_view agent, std::string_view head) {
 // ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
 bool impossible_chrome(std::string_view agent) {
   auto at = after_comment(agent, ") AppleWebKit/");
-  if (at == std::string_view::npos) return false;
+  if (at == std::string_view::npos || names_an_app(agent.substr(13, agent.find(')') - 13))) return false;
   auto engine = agent.substr(at, agent.find(' ', at) - at);
   at += engine.size();
   constexpr std::string_view chrome = " (KHTML, like Gecko) Chrome/", without_comma = " (KHTML like Gecko) Chrome/";
