@@ -1185,6 +1185,15 @@ TEST_CASE("SecLists' lists by software type (held out after round 22): under 1% 
                 150);
 }
 
+// SecLists' in-app browsers, characters 32,000 to 96,000 of its list (make-seclists --later-pages; SOURCES.md): the
+// browsers a student's chat app opens a link in, built after round 23 was frozen and held out: rates only.
+TEST_CASE("SecLists' later in-app browsers (held out after round 23): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("seclists_inapp2", "SecLists' later in-app browsers (held out after round 23)", false, false);
+  CHECK(r.people.total > 300);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
