@@ -1274,6 +1274,17 @@ TEST_CASE("SecLists' lists as blind readers class them (held out after round 22)
       800);
 }
 
+// SecLists' later in-app browsers, read blind after round 23 was measured on them by the labels
+// (seclists_inapp2_reading.tsv): held out, rates only. People and apps nearly only: no fetcher target here.
+TEST_CASE("SecLists' later in-app browsers as blind readers class them (held out after round 23): under 1% of people "
+          "are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("seclists_inapp2_reading.tsv", "SecLists' later in-app browsers (held out after round 23)",
+                         false);
+  CHECK(r.people.total > 250);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
