@@ -1194,6 +1194,23 @@ TEST_CASE("SecLists' later in-app browsers (held out after round 23): under 1% o
   CHECK(r.people.rate() < 0.01);
 }
 
+// SecLists' lists of bots by name (make-seclists --by-name; SOURCES.md), less what round 22's set already held: site
+// monitors mostly. Built after round 23 was frozen and held out: rates only.
+TEST_CASE("SecLists' bots by name (held out after round 23): under 1% of bots pass", "[core][clicks][corpus][!mayfail]") {
+  Tally bots;
+  for (bool held : {false, true}) {
+    for (const auto& l : families("seclists_names_bots.tsv", held)) {
+      ++bots.total;
+      if (is_person(l.agent)) ++bots.wrong;
+    }
+  }
+  std::printf("click filter, SecLists' bots by name (held out after round 23): bots passing as people %zu of %zu "
+              "(%.2f%%)\n",
+              bots.wrong, bots.total, 100.0 * bots.rate());
+  CHECK(bots.total > 20);
+  CHECK(bots.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
