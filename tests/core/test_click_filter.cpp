@@ -1189,15 +1189,16 @@ TEST_CASE("SecLists' lists by software type (held out after round 22): under 1% 
 // browsers a student's chat app opens a link in, built after round 23 was frozen, measured once on it, read since.
 TEST_CASE("SecLists' later in-app browsers (held out after round 23): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("seclists_inapp2", "SecLists' later in-app browsers (held out after round 23, read since)", true,
-                        false);
+  const char* name = "SecLists' later in-app browsers (held out after round 23, read since)";
+  auto r = whole_source("seclists_inapp2", name, true, false);
   CHECK(r.people.total > 300);
   CHECK(r.people.rate() < 0.01);
 }
 
 // SecLists' lists of bots by name (make-seclists --by-name; SOURCES.md), less what round 22's set already held: site
 // monitors mostly. Built after round 23 was frozen, measured once on it, read since.
-TEST_CASE("SecLists' bots by name (held out after round 23): under 1% of bots pass", "[core][clicks][corpus][!mayfail]") {
+TEST_CASE("SecLists' bots by name (held out after round 23): under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
   Tally bots;
   for (bool held : {false, true}) {
     for (const auto& l : families("seclists_names_bots.tsv", held)) {
