@@ -1305,6 +1305,15 @@ TEST_CASE("SecLists' later in-app browsers as blind readers class them (held out
   CHECK(r.people.rate() < 0.01);
 }
 
+// SecLists' unlabelled UserAgents.fuzz.txt (make-seclists --fuzz-list), read blind after round 23 was frozen
+// (seclists_fuzz_reading.tsv): held out, rates only.
+TEST_CASE("SecLists' fuzz list as blind readers class it (held out after round 23): under 1% of fetchers pass and "
+          "under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(
+      blind_reading("seclists_fuzz_reading.tsv", "SecLists' fuzz list (held out after round 23)", false), 20, 500);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
