@@ -974,6 +974,22 @@ TEST_CASE("an app naming itself in the comment is not judged by Chrome's numbers
   });
 }
 
+// Round 24 (what still passed on 51Degrees' readings): words that name a tool's task or component, and an Internet
+// Explorer token no release wrote.
+TEST_CASE("a converter's, an automation's and an HTTP component's names are a fetcher's", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.21 (KHTML, like Gecko) ExpertPdf/9.4.0 Safari/537.21",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0; i-Macros-Web-Automation) like Gecko",
+      "Mozilla/5.0 (Windows NT 6.1; rv:31.0; Neustar WPM) Gecko/20100101 Firefox/31.0",
+      "Mozilla/5.0 (compatible; Win32; ActiveXperts.Http)",
+      "Mozilla/5.0 (compatible; IE 11.0; Win32; Trident/7.0)"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko",
+      "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; WOW64; Trident/6.0)"
+  });
+}
+
 TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") {
   const char* browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         "Chrome/120.0.0.0 Safari/537.36";

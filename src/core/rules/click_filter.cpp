@@ -199,15 +199,16 @@ constexpr const char* fetcher_rules =
     R"((?-i:\b[Bb]ot\b|[a-z][Bb]ot\b)|bot[/;,-]|(?-i:[bB]ot)\)|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
     // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
     // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
-    // task, never a browser.
+    // task, never a browser ("i-Macros-Web-Automation", Neustar's "WPM", web performance monitoring).
     R"(scrap(?:e|er|ing)\b|scan(?:ner)?\b|monitor|synthetic|uptime|checker|\bcheck\b|inspect|diagnos|)"
     R"(measure|observ|analy[sz]|classif|validat|\baudit|probe|transcod|render|advisor|agent\b|agent[/ ;)]|)"
-    R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|)"
+    R"(archiv|index(?:er|ing)|\bseo\b|lookup|research|automation|\bwpm\b|)"
     // Page tools that render what they fetch into something else: screenshots and thumbnails
     // ("Seznam screenshot-generator", "WebThumb/1.0"), HTML to an image or a PDF ("wkhtmltoimage",
     // "webkit2png"), image resizers, translators ("Yandex.Translate"), favicon and keyword tools,
     // debuggers and backlink checkers.
-    R"(screen ?shot|thumb|html ?to|2(?:png|pdf|jpe?g|image)\b|resiz|sizer|translat|favicon|keyword|debug|)"
+    // A converter that names itself after what it makes, with a version ("ExpertPdf/9.4.0", "HiQPdf/7.2").
+    R"(screen ?shot|thumb|html ?to|2(?:png|pdf|jpe?g|image)\b|pdf/\d|resiz|sizer|translat|favicon|keyword|debug|)"
     R"(backlink|)"
     // A "(compatible; Name)" after a browser's last token: how crawlers that render with Chrome sign
     // ("... Mobile Safari/537.36 (compatible; Google-AMPHTML)"); no browser adds one there.
@@ -222,10 +223,11 @@ constexpr const char* fetcher_rules =
     R"(rss\b|\bfeed|cdn\b|devtools|snapshot|)"
     // Browser automation and page-test harnesses (iMacros marks the browser it drives "iOpus-I-M", AlertSite's
     // DejaClick the one it records and replays monitoring scripts in, "... Firefox/38.0 DejaClick/2.9.6.0").
-    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|\biopus\b|dejaclick|)"
+    R"(webdriver|cypress|slimerjs|nightmare|zombie\.js|htmlunit|\biopus\b|i-?macros|dejaclick|)"
     // Scripting runtimes and HTTP libraries that put themselves after a browser's string (libwww-perl above,
-    // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww).
-    R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|)"
+    // not a bare "libwww": Lynx and Mosaic are built on CERN's libwww), or that name their HTTP component
+    // ("ActiveXperts.Http").
+    R"(\bpython\b|\bjava/\d|\bperl\b|\bruby\b|\bphp\b|\bnode\b|winhttp|\bhttp[ _-]?client|urllib|\.http\b|)"
     // Marks a scanner or a tool leaves in a browser's string: a scan's tag where Safari's version belongs
     // ("Safari/NMAP4H", "Safari/28NULL"), a job's or a template's variable ("__CT_JOB_ID__"), and the made-up brand
     // that only Sec-CH-UA carries ("Not.A/Brand"): a tool assembled the string from client hints.
@@ -240,8 +242,9 @@ constexpr const char* fetcher_rules =
     R"(MSIE (?:[6-9]|1\d)\.[1-9]|MSIE (?:[7-9]|1\d)\.\d+; (?:Windows NT|Win32|Win64|Windows)[;)]|)"
     R"(^Mozilla/[45]\.0 \(compatible; MSIE (?:8|9|1[01])\.0; Windows[^;)]*\)$|)"
     // Every Internet Explorer on Windows wrote "(compatible; MSIE": "Mozilla/5.0 (MSIE 9.0; Windows NT 6.3; ...;
-    // rv:11.0) like Gecko" is a script's blend of two versions.
-    R"(^Mozilla/5\.0 \(MSIE [\d.]+; Windows NT|)"
+    // rv:11.0) like Gecko" is a script's blend of two versions, and "(compatible; IE 11.0; Win32; Trident/7.0)" no
+    // release's.
+    R"(^Mozilla/5\.0 \(MSIE [\d.]+; Windows NT|\(compatible; IE \d|)"
     // Presto's Opera ended with 12.18 ("Opera/9.80 (...) Presto/2.9.181 Version/18.00"), and no browser misspells
     // Microsoft's words ("Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)").
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
