@@ -408,12 +408,19 @@ bool read_dot(std::string_view s, size_t& at) {
   return true;
 }
 
+constexpr std::string_view mozilla5 = "Mozilla/5.0 (";
+
 // Where `head` follows the first comment of "Mozilla/5.0 (...)", the offset just past it; npos otherwise.
 size_t after_comment(std::string_view agent, std::string_view head) {
-  if (!agent.starts_with("Mozilla/5.0 (")) return std::string_view::npos;
+  if (!agent.starts_with(mozilla5)) return std::string_view::npos;
   auto at = agent.find(')');
   if (at == std::string_view::npos || agent.substr(at, head.size()) != head) return std::string_view::npos;
   return at + head.size();
+}
+
+// The text of that first comment, "Windows NT 10.0; Win64; x64"; only where after_comment found one.
+std::string_view first_comment(std::string_view agent) {
+  return agent.substr(mozilla5.size(), agent.find(')') - mozilla5.size());
 }
 
 // An application that embeds Chrome and names itself inside the comment with its own version ("(Windows; U; Windows NT
@@ -440,7 +447,7 @@ bool names_an_app(std::string_view comment) {
 // ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
 bool impossible_chrome(std::string_view agent) {
   auto at = after_comment(agent, ") AppleWebKit/");
-  if (at == std::string_view::npos || names_an_app(agent.substr(13, agent.find(')') - 13))) return false;
+  if (at == std::string_view::npos || names_an_app(first_comment(agent))) return false;
   auto engine = agent.substr(at, agent.find(' ', at) - at);
   at += engine.size();
   constexpr std::string_view chrome = " (KHTML, like Gecko) Chrome/", without_comma = " (KHTML like Gecko) Chrome/";
@@ -477,7 +484,7 @@ bool impossible_firefox(std::string_view agent) {
   long minor = read_number(agent, at);
   if (comment.find(" U;") != std::string_view::npos || comment.find("(U;") != std::string_view::npos) return true;
   auto rv = comment.rfind("rv:");
-  if (rv == std::string_view::npos) return true;
+  if (rv == std::string_view::npos) return false;  // impossible_old_firefox's: every Firefox wrote "rv:"
   if (at != agent.size() || minor < 0) return false;  // "Firefox/10.0.2", with "rv:10.0.2", before Firefox 14
   size_t r = rv + 3;
   long rv_major = read_number(comment, r);
