@@ -1230,6 +1230,15 @@ TEST_CASE("SecLists' bots by name (held out after round 23): under 1% of bots pa
   CHECK(bots.rate() < 0.01);
 }
 
+// SecLists' lists of browsers by name (make-seclists --browser-names; SOURCES.md): the first page of 51 browsers'
+// lists, at most 30 new lines a list. Built after round 24 was frozen; held out: rates only.
+TEST_CASE("SecLists' browsers by name (held out after round 24): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("seclists_browsers", "SecLists' browsers by name (held out after round 24)", false, false);
+  CHECK(r.people.total > 500);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
