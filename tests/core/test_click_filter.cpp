@@ -1339,6 +1339,17 @@ TEST_CASE("SecLists' fuzz list as blind readers class it (held out after round 2
       blind_reading("seclists_fuzz_reading.tsv", "SecLists' fuzz list (held out after round 23, read since)"), 20, 500);
 }
 
+// SecLists' browsers by name (make-seclists --browser-names), read blind after round 24 was measured on them by the
+// labels (seclists_browsers_reading.tsv); held out: rates only.
+TEST_CASE("SecLists' browsers by name as blind readers class them (held out after round 24): under 1% of fetchers "
+          "pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("seclists_browsers_reading.tsv", "SecLists' browsers by name (held out after round 24)", false);
+  CHECK(r.people.total > 500);
+  CHECK(r.people.rate() < 0.01);
+  CHECK(r.fetchers.rate() < 0.01);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
