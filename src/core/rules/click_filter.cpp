@@ -46,9 +46,12 @@ constexpr const char* browser_shape =
     R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
-    // Television sets' HbbTV browsers, text-mode browsers, NetSurf (its own engine), and a product that names
-    // itself a browser ("ICEbrowser/v6_1_2": the platform check below still applies).
+    // Television sets' HbbTV browsers, text-mode browsers, the browsers with an engine of their own, which name no
+    // other (NetSurf, Dillo, iCab, which kept its string when it moved to WebKit, IBrowse on AmigaOS, the W3C's
+    // Amaya), and a product that names itself a browser ("ICEbrowser/v6_1_2": the platform check below still
+    // applies).
     R"(HbbTV/\d|WebTV/\d|webOS\.TV|NetCast|^E?Links\b|^Lynx/\d|\bw3m/\d|NetSurf/\d|[a-z]browser/v?\d|)"
+    R"(\bDillo[/-]\d|^iCab/\d|^IBrowse/\d|^amaya/\d|)"
     // A product that calls itself a browser, with a version ("KM.Browser/5.0", "NF-Browser/3.3", "nook browser/1.0",
     // "Browser/WAP2.0"), first in the comment ("Mozilla/4.0 (jig browser web; 1.0.4; 705NK)"), or last after a
     // handset's model ("Nokia6120c/GoBrowser"): a fetcher that says "browser" does so on its own, without a version
@@ -129,10 +132,11 @@ constexpr const char* distribution_mark =
 // pango-text": Fedora's and Red Hat's Firefox with Pango text rendering).
 constexpr const char* distribution_build_token = R"(\b(?:Ubuntu|Debian|Fedora|CentOS|Red Hat|SUSE|Mandriva|Gentoo)/\d)";
 
-// An Android handset's model, before " Build/", is its maker's name for it, not a crawler's: the vendored list's bare
-// words ("Butterfly", "Sonic") also name HTC's and ViewSonic's phones: "(Linux; Android 4.3; HTC Butterfly
-// Build/JSS15J)".
-constexpr const char* android_model = R"(; ?([^;)]*?) ?Build/)";
+// A handset's model is its maker's name for it, not a crawler's: the vendored list's bare words ("Butterfly", "Sonic",
+// "008/") also name HTC's and ViewSonic's phones and Huawei's G6008. An Android handset writes it before " Build/"
+// ("(Linux; Android 4.3; HTC Butterfly Build/JSS15J)"); a Java phone (MIDP, CLDC) as its first product
+// ("HUAWEI-G6008/1.0 ... Profile/MIDP-2.0 Config/CLDC-1.1"). One group for each; one of them matches.
+constexpr const char* handset_model = R"(; ?([^;)]*?) ?Build/|^([^/ ]+)/\S*\s.*\b(?:MIDP|CLDC))";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers) on a Linux server; a Qt browser on a rarer system says which
@@ -302,7 +306,7 @@ struct Matchers {
   RE2 distribution_build{distribution_build_token, options(true)};
   // One pattern, so that RE2 reads the User-Agent once for both.
   RE2 rules{std::string(fetcher_rules) + "|" + injection_probe, options()};
-  RE2 model{android_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
+  RE2 model{handset_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
   // add-on) and other words of browsers' User-Agents into crawlers.
@@ -625,11 +629,13 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
          folded.find("toolbar") == std::string::npos && name != "compatible";
 }
 
-// The vendored list names the string, outside an Android handset's model.
+// The vendored list names the string, outside a handset's model.
 bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
   if (!RE2::PartialMatch(agent, m.list)) return false;
-  re2::StringPiece model;
-  if (!RE2::PartialMatch(agent, m.model, &model) || model.empty()) return true;
+  re2::StringPiece android, java_phone;
+  if (!RE2::PartialMatch(agent, m.model, &android, &java_phone)) return true;
+  auto model = android.empty() ? java_phone : android;
+  if (model.empty()) return true;
   std::string without_model(agent.data(), agent.size());
   without_model.replace(static_cast<size_t>(model.data() - agent.data()), model.size(), model.size(), ' ');
   return RE2::PartialMatch(without_model, m.list);
