@@ -1377,6 +1377,18 @@ TEST_CASE("SecLists' browsers by name, read blind (held out after round 24): und
   CHECK(r.fetchers.rate() < 0.01);
 }
 
+// SecLists' lists by hardware type, layout engine and operating system (make-seclists --kinds), unlabelled, read blind
+// after round 25 was frozen (seclists_kinds_reading.tsv); held out: rates only.
+TEST_CASE("SecLists' lists by device, engine and system, read blind (held out after round 25): under 1% of fetchers "
+          "pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("seclists_kinds_reading.tsv", "SecLists by device, engine and system (held out after round 25)",
+                         false);
+  CHECK(r.people.total > 300);
+  CHECK(r.people.rate() < 0.01);
+  CHECK(r.fetchers.rate() < 0.01);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
