@@ -1328,8 +1328,8 @@ TEST_CASE("the sets held out after round 17 as blind readers class them: under 1
 
 // HTTP::BrowserDetect's set held out after round 21, each line once, read blind after round 21 was measured on it
 // by the labels (browserdetect_reading.tsv), measured once, read since.
-TEST_CASE("HTTP::BrowserDetect test cases as blind readers class them (held out after round 21): under 1% of "
-          "fetchers pass and under 1% of people are previewed",
+TEST_CASE("HTTP::BrowserDetect test cases, read blind after round 21: under 1% of fetchers pass and under 1% of "
+          "people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   check_reading_targets(
       blind_reading("browserdetect_reading.tsv", "HTTP::BrowserDetect (held out after round 21, read since)"), 250, 50);
@@ -1347,8 +1347,7 @@ TEST_CASE("SecLists' lists as blind readers class them (held out after round 22)
 
 // SecLists' later in-app browsers, read blind after round 23 was measured on them by the labels
 // (seclists_inapp2_reading.tsv), measured once, read since. People and apps nearly only: no fetcher target here.
-TEST_CASE("SecLists' later in-app browsers as blind readers class them (held out after round 23): under 1% of people "
-          "are previewed",
+TEST_CASE("SecLists' later in-app browsers, read blind after round 23: under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   auto r = blind_reading("seclists_inapp2_reading.tsv",
                          "SecLists' later in-app browsers (held out after round 23, read since)");
@@ -1378,12 +1377,12 @@ TEST_CASE("SecLists' browsers by name, read blind (held out after round 24): und
 }
 
 // SecLists' lists by hardware type, layout engine and operating system (make-seclists --kinds), unlabelled, read blind
-// after round 25 was frozen (seclists_kinds_reading.tsv); held out: rates only.
-TEST_CASE("SecLists' lists by device, engine and system, read blind (held out after round 25): under 1% of fetchers "
-          "pass and under 1% of people are previewed",
+// after round 25 was frozen (seclists_kinds_reading.tsv), measured once, read since.
+TEST_CASE("SecLists' lists by device, engine and system, read blind after round 25: under 1% of fetchers pass and "
+          "under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("seclists_kinds_reading.tsv", "SecLists by device, engine and system (held out after round 25)",
-                         false);
+  auto r = blind_reading("seclists_kinds_reading.tsv",
+                         "SecLists by device, engine and system (held out after round 25, read since)");
   CHECK(r.people.total > 300);
   CHECK(r.people.rate() < 0.01);
   CHECK(r.fetchers.rate() < 0.01);
@@ -1398,8 +1397,8 @@ struct Fifth {
   size_t least_people, least_fetchers;
 };
 
-TEST_CASE("51Degrees' common User-Agents, read blind a fifth at a time (each held out until a round was measured on "
-          "it): under 1% of fetchers pass and under 1% of people are previewed",
+TEST_CASE("51Degrees' common User-Agents, read blind a fifth at a time: under 1% of fetchers pass and under 1% of "
+          "people are previewed (each fifth held out until a round was measured on it)",
           "[core][clicks][corpus][!mayfail]") {
   for (const Fifth& fifth : {
            Fifth{"51degrees_reading.tsv", "51Degrees' most common User-Agents (held out after round 18, read since)",
