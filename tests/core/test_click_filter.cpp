@@ -1015,6 +1015,35 @@ TEST_CASE("browsers with an engine of their own, and a Java phone whose model a 
         AgentReason::browser);
 }
 
+// Round 26 (what SecLists' lists by device, engine and system showed): Microsoft's engines off Windows.
+TEST_CASE("Trident off Windows and the first Edge off Windows 10 are a generator's strings", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/52.0.2743.116 "
+      "Safari/537.36 Edge/15.15063",
+      "Mozilla/5.0 (Windows NT 6.2; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/46.0.2486.0 Safari/537.36 "
+      "Edge/13.9200",
+      "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; Trident/7.0; rv:12.3) like Gecko",
+      "Mozilla/5.0 (compatible; MSIE 10.0; Macintosh; Intel Mac OS X 10_7_3; Trident/6.0)",
+      "Mozilla/5.0 (Compatible; U; BeOS; Trident/4.0; Chrome/30.0.1599.17)"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.3538.102 "
+      "Safari/537.36 Edge/18.17763",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Xbox; Xbox One) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/70.0.3538.102 Safari/537.36 Edge/44.18363.8131",
+      "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; Microsoft; Lumia 950) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/52.0.2743.116 Mobile Safari/537.36 Edge/15.15063",
+      "Mozilla/5.0 (Windows NT 6.4; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 "
+      "Safari/537.36 Edge/12.0",
+      // The Chromium Edge writes "Edg/", on Windows 7 too; Internet Explorer on Windows, its phones and the Xbox.
+      "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 "
+      "Safari/537.36 Edg/109.0.1518.78",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko",
+      "Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0; NOKIA; Lumia 800)",
+      "Mozilla/5.0 (compatible; MSIE 9.0; Windows NT 6.1; Trident/5.0; Xbox)"
+  });
+}
+
 TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") {
   const char* browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         "Chrome/120.0.0.0 Safari/537.36";

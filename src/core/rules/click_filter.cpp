@@ -552,6 +552,31 @@ bool microsoft_token(std::string_view token) {
   return false;
 }
 
+// Where `token` stands followed by a digit, as a word of its own ("Edge/" but not "SmartEdge/"), or npos.
+size_t versioned_token(std::string_view agent, std::string_view token) {
+  for (auto at = agent.find(token); at != std::string_view::npos; at = agent.find(token, at + 1)) {
+    auto after = at + token.size();
+    bool word_start = at == 0 || !std::isalnum(static_cast<unsigned char>(agent[at - 1]));
+    if (word_start && after < agent.size() && std::isdigit(static_cast<unsigned char>(agent[after]))) return at;
+  }
+  return std::string_view::npos;
+}
+
+// Microsoft's engines ran on Windows alone: Trident (Internet Explorer, on any Windows, its phones and the Xbox) and
+// EdgeHTML (the first Edge, "Edge/12.10240" to "Edge/44.19041", on Windows 10 in all its forms; Windows 10's
+// previews said "Windows NT 6.4"). "Trident/7.0" beside "X11; Ubuntu" or "Mac OS X", and "Edge/15.15063" on
+// "Windows NT 6.1", are a generator's. The Chromium Edge writes "Edg/" and runs everywhere.
+bool windows_engine_elsewhere(std::string_view agent) {
+  auto has = [&](std::string_view token) { return agent.find(token) != std::string_view::npos; };
+  if (versioned_token(agent, "Trident/") != std::string_view::npos && !has("Win") && !has("Xbox")) return true;
+  if (versioned_token(agent, "Edge/") == std::string_view::npos) return false;
+  for (std::string_view windows_10 : {"Windows NT 10.0", "Windows Phone 10.0", "Windows IoT 10.0", "Windows Mobile 10",
+                                      "Windows NT 6.4", "Xbox"}) {
+    if (has(windows_10)) return false;
+  }
+  return true;
+}
+
 // Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
 // at all. The Chinese shells built on it write such strings, with their own name last ("Mozilla/4.0 (compatible; MSIE
 // 9.0; Windows NT 6.1; SV1; 360SE)", "MSIE 11.0; ...; 360SE"); the same string with nothing but Microsoft's own
@@ -712,7 +737,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || impossible_ios_safari(user_agent) ||
-                 impossible_internet_explorer(user_agent) ||
+                 impossible_internet_explorer(user_agent) || windows_engine_elsewhere(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
