@@ -1417,6 +1417,18 @@ TEST_CASE("SecLists' lists by device, engine and system, read blind after round 
   CHECK(r.fetchers.rate() < 0.01);
 }
 
+// SecLists' lists by device model (make-seclists --platforms), unlabelled, read blind after round 26 was frozen
+// (seclists_platforms_reading.tsv); held out: rates only.
+TEST_CASE("SecLists' lists by device model, read blind after round 26: under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("seclists_platforms_reading.tsv", "SecLists by device model (held out after round 26)",
+                         false);
+  CHECK(r.people.total > 60);
+  CHECK(r.people.rate() < 0.01);
+  CHECK(r.fetchers.rate() < 0.01);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
