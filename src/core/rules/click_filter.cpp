@@ -412,6 +412,14 @@ bool read_dot(std::string_view s, size_t& at) {
   return true;
 }
 
+// The major version after `token` ("Chrome/" in "... Chrome/131.0.0.0 ..."), or -1.
+long version_after(std::string_view agent, std::string_view token) {
+  auto at = agent.find(token);
+  if (at == std::string_view::npos) return -1;
+  at += token.size();
+  return read_number(agent, at);
+}
+
 constexpr std::string_view mozilla5 = "Mozilla/5.0 (";
 
 // Where `head` follows the first comment of "Mozilla/5.0 (...)", the offset just past it; npos otherwise.
@@ -552,24 +560,14 @@ bool microsoft_token(std::string_view token) {
   return false;
 }
 
-// Where `token` stands followed by a digit, as a word of its own ("Edge/" but not "SmartEdge/"), or npos.
-size_t versioned_token(std::string_view agent, std::string_view token) {
-  for (auto at = agent.find(token); at != std::string_view::npos; at = agent.find(token, at + 1)) {
-    auto after = at + token.size();
-    bool word_start = at == 0 || !std::isalnum(static_cast<unsigned char>(agent[at - 1]));
-    if (word_start && after < agent.size() && std::isdigit(static_cast<unsigned char>(agent[after]))) return at;
-  }
-  return std::string_view::npos;
-}
-
 // Microsoft's engines ran on Windows alone: Trident (Internet Explorer, on any Windows, its phones and the Xbox) and
 // EdgeHTML (the first Edge, "Edge/12.10240" to "Edge/44.19041", on Windows 10 in all its forms; Windows 10's
 // previews said "Windows NT 6.4"). "Trident/7.0" beside "X11; Ubuntu" or "Mac OS X", and "Edge/15.15063" on
 // "Windows NT 6.1", are a generator's. The Chromium Edge writes "Edg/" and runs everywhere.
 bool windows_engine_elsewhere(std::string_view agent) {
   auto has = [&](std::string_view token) { return agent.find(token) != std::string_view::npos; };
-  if (versioned_token(agent, "Trident/") != std::string_view::npos && !has("Win") && !has("Xbox")) return true;
-  if (versioned_token(agent, "Edge/") == std::string_view::npos) return false;
+  if (version_after(agent, "Trident/") >= 0 && !has("Win") && !has("Xbox")) return true;
+  if (version_after(agent, " Edge/") < 0) return false;  // not "Edg/", nor a "SmartEdge/"
   for (std::string_view windows_10 : {"Windows NT 10.0", "Windows Phone 10.0", "Windows IoT 10.0", "Windows Mobile 10",
                                       "Windows NT 6.4", "Xbox"}) {
     if (has(windows_10)) return false;
@@ -672,14 +670,6 @@ bool announces_prefetch(std::string_view purpose) {
   auto folded = ascii_lower(purpose);
   return folded.find("prefetch") != std::string::npos || folded.find("prerender") != std::string::npos ||
          folded.find("preview") != std::string::npos;
-}
-
-// The major version after `token` ("Chrome/" in "... Chrome/131.0.0.0 ..."), or -1.
-long version_after(std::string_view agent, std::string_view token) {
-  auto at = agent.find(token);
-  if (at == std::string_view::npos) return -1;
-  at += token.size();
-  return read_number(agent, at);
 }
 
 // The browsers that send Sec-Fetch-Mode and Sec-Fetch-Dest with every request to a secure origin, by their own
