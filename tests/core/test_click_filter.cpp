@@ -1437,6 +1437,16 @@ TEST_CASE("SecLists' lists by device model, read blind after round 26: under 1% 
       60, 5);
 }
 
+// device-detector's other fixtures, the lines held to a target, read blind after round 26 was measured on them by the
+// labels (dd-rest_reading.tsv). Held out: rates only.
+TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(
+      blind_reading("dd-rest_reading.tsv", "device-detector's other fixtures (held out after round 26)", false), 500,
+      20);
+}
+
 // 51Degrees' list of the User-Agents its customers' sites see most: real traffic rather than a parser's test cases,
 // drawn a fifth at a time by make-51degrees (part 0 to 4) and read blind (SOURCES.md). Each fifth was measured once
 // on the round frozen before it was read, and has been read since (tuning data); no fifth is held out any more.
