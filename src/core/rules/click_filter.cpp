@@ -95,6 +95,8 @@ constexpr const char* platform_comment =
     R"(Android|\bi(?:Phone|Pad|Pod)|iOS|CrOS|CrKey|BSD|SunOS|Solaris|\bAIX|HP-UX|IRIX|Unix|CYGWIN|OS/2|BeOS|Haiku|)"
     R"(Syllable|DragonFly|QNX|Amiga|MorphOS|RISC OS|Inferno|Fuchsia|Ubuntu|Fedora|Debian|BlackBerry|\bBB\d|PlayBook|)"
     R"(Symbian|SymbOS|\bS60\b|Series ?\d|Nokia|MeeGo|Maemo|Sailfish|Tizen|KaiOS|webOS|Web0S|hpwOS|Bada|Palm|HarmonyOS|)"
+    // Huawei's own system, which its PCs and tablets name alone: "(PC; OpenHarmony 6.1) ... ArkWeb/6.1.0.115".
+    R"(OpenHarmony|)"
     R"(Brew|J2ME|MIDP|\bJava;|EPOC|Plan ?9|AROS|)"
     // The rarer free systems, Solaris's heir among them: "Mozilla/5.0 (illumos; rv:38.0) Gecko/20100101 Firefox/38.0".
     R"(illumos|OpenIndiana|ReactOS|Minix|SerenityOS|Redox|Genode|Hurd|\bGNU\b|)"
