@@ -259,9 +259,7 @@ HalfRates sets_together(std::initializer_list<SmallSource> sources, const std::s
   for (const auto& s : sources) {
     std::string people = std::string(s.source) + "_people.tsv", bots = std::string(s.source) + "_bots.tsv";
     if (!s.has_bots) bots.clear();
-    HalfRates set;
-    for (bool held : {false, true}) add_counts(set, half_rates(held, people, bots));
-    print_half((std::string(s.name) + ", whole").c_str(), set, read);
+    whole_source(s.source, s.name, read, s.has_bots);
     for (bool held : {false, true}) {
       for (const auto& l : families(people, held)) {
         if (l.source.find("reported only") != std::string::npos) continue;  // as half_rates counts them
@@ -1319,7 +1317,7 @@ TEST_CASE("SecLists' browsers by name (held out after round 24): under 1% of peo
 
 // The sets built after round 26 was frozen (make-after-26; SOURCES.md): the device-detector fixtures make-families did
 // not read (its browser parser's long tail of browsers, feature phones, watches; feed readers and HTTP libraries), and
-// what user-agent-utils' tests hold that no fixture did. Measured once on round 26 by their labels: rates only.
+// what user-agent-utils' tests hold that no fixture did. Measured once on round 26 by their labels, read since.
 TEST_CASE("Sets held out after round 26: under 1% of bots pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   auto all = sets_together({{"dd-rest", "device-detector's other fixtures (held out after round 26, read since)", true},
@@ -1458,7 +1456,7 @@ TEST_CASE("SecLists' lists by device model, read blind after round 26: under 1% 
 }
 
 // device-detector's other fixtures, the lines held to a target, read blind after round 26 was measured on them by the
-// labels (dd-rest_reading.tsv). Held out: rates only.
+// labels (dd-rest_reading.tsv), measured once, read since.
 TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1% of fetchers pass and under 1% of "
           "people are previewed",
           "[core][clicks][corpus][!mayfail]") {
