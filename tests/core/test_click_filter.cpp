@@ -1065,6 +1065,28 @@ TEST_CASE("OpenHarmony is a platform, on Huawei's PCs and tablets too", "[core][
   CHECK(classify_user_agent("Mozilla/5.0 (PC; OpenHarmony 6.1)") == AgentReason::no_browser_engine);
 }
 
+// Round 28 (what the readers call fetchers in 51Degrees' traffic): Windows NT's versions are a closed list.
+TEST_CASE("A Windows NT version no Windows had is a generator's", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows; U; Windows NT 7.1; en-US; rv:1.9.2.13) Gecko/20101203 Firefox/3.6.13",
+      "Mozilla/5.0 (Windows NT 15.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/106.0.5249.65 "
+      "Safari/537.36",
+      "Mozilla/4.0 (compatible; MSIE 5.5; Windows NT 5.5)"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+      "Safari/537.36",
+      "Mozilla/5.0 (Windows NT 6.4; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/36.0.1985.143 "
+      "Safari/537.36 Edge/12.0",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.01; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 5.0; Windows NT 4.0)",
+      "Mozilla/3.0 (compatible; MSIE 3.0; Windows NT 3.51)",
+      // A build after the version is not judged.
+      "Mozilla/5.0 (Windows NT 6.1.7601; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+      "Safari/537.36"
+  });
+}
+
 TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") {
   const char* browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
                         "Chrome/120.0.0.0 Safari/537.36";

@@ -577,6 +577,30 @@ bool windows_engine_elsewhere(std::string_view agent) {
   return true;
 }
 
+// Windows NT's versions are a closed list: 3.1, 3.5, 3.51, 4.0, 5.0 (5.01 for Windows 2000's first update), 5.1, 5.2,
+// 6.0 to 6.3, 6.4 (Windows 10's previews) and 10.0, which Windows 11 still writes. A generator that makes the number up
+// writes "Windows NT 7.1", "Windows NT 9.0" or "Windows NT 15.0". Only a "major.minor" is judged ("Windows NT
+// 6.1.7601", a build, is not).
+bool unreleased_windows_nt(std::string_view agent) {
+  constexpr std::string_view nt = "Windows NT ";
+  for (auto at = agent.find(nt); at != std::string_view::npos; at = agent.find(nt, at + 1)) {
+    auto start = at + nt.size();
+    auto version = agent.substr(start, agent.find_first_of(";) ", start) - start);
+    auto dot = version.find('.');
+    bool major_minor = dot != std::string_view::npos && dot > 0 && dot + 1 < version.size() &&
+                       version.find_first_not_of("0123456789.") == std::string_view::npos &&
+                       version.find('.', dot + 1) == std::string_view::npos;
+    if (!major_minor) continue;
+    bool released = false;
+    for (std::string_view known : {"3.1", "3.5", "3.51", "4.0", "5.0", "5.01", "5.1", "5.2", "6.0", "6.1", "6.2", "6.3",
+                                   "6.4", "10.0"}) {
+      released = released || version == known;
+    }
+    if (!released) return true;
+  }
+  return false;
+}
+
 // Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
 // at all. The Chinese shells built on it write such strings, with their own name last ("Mozilla/4.0 (compatible; MSIE
 // 9.0; Windows NT 6.1; SV1; 360SE)", "MSIE 11.0; ...; 360SE"); the same string with nothing but Microsoft's own
@@ -730,6 +754,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || impossible_ios_safari(user_agent) ||
                  impossible_internet_explorer(user_agent) || windows_engine_elsewhere(user_agent) ||
+                 unreleased_windows_nt(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
