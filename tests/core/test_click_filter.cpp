@@ -1351,7 +1351,8 @@ TEST_CASE("Sets held out after round 26: under 1% of bots pass and under 1% of p
 // mimmi20/browser-detector's bots (make-browser-detector; SOURCES.md): 160 of its client makers and types of crawlers,
 // monitors, scanners, libraries and link-preview agents, one page each, copied twice. Built after round 28 was frozen,
 // measured once on it by the labels: rates only.
-TEST_CASE("browser-detector's bots (held out after round 28): under 1% of bots pass", "[core][clicks][corpus][!mayfail]") {
+TEST_CASE("browser-detector's bots (held out after round 28): under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
   Tally bots;
   for (bool held : {false, true}) {
     for (const auto& l : families("browser-detector_bots.tsv", held)) {
