@@ -583,6 +583,8 @@ bool windows_engine_elsewhere(std::string_view agent) {
 // 6.1.7601", a build, is not).
 bool unreleased_windows_nt(std::string_view agent) {
   constexpr std::string_view nt = "Windows NT ";
+  constexpr std::string_view released[] = {"3.1", "3.5", "3.51", "4.0", "5.0", "5.01", "5.1", "5.2", "6.0", "6.1",
+                                           "6.2", "6.3", "6.4", "10.0"};
   for (auto at = agent.find(nt); at != std::string_view::npos; at = agent.find(nt, at + 1)) {
     auto start = at + nt.size();
     auto version = agent.substr(start, agent.find_first_of(";) ", start) - start);
@@ -590,13 +592,7 @@ bool unreleased_windows_nt(std::string_view agent) {
     bool major_minor = dot != std::string_view::npos && dot > 0 && dot + 1 < version.size() &&
                        version.find_first_not_of("0123456789.") == std::string_view::npos &&
                        version.find('.', dot + 1) == std::string_view::npos;
-    if (!major_minor) continue;
-    bool released = false;
-    for (std::string_view known : {"3.1", "3.5", "3.51", "4.0", "5.0", "5.01", "5.1", "5.2", "6.0", "6.1", "6.2", "6.3",
-                                   "6.4", "10.0"}) {
-      released = released || version == known;
-    }
-    if (!released) return true;
+    if (major_minor && std::find(std::begin(released), std::end(released), version) == std::end(released)) return true;
   }
   return false;
 }
