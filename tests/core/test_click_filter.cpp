@@ -1364,6 +1364,16 @@ TEST_CASE("browser-detector's bots (held out after round 28): under 1% of bots p
   CHECK(bots.rate() < 0.01);
 }
 
+// mimmi20/browser-detector's web browsers (make-browser-detector --browsers; SOURCES.md): 160 folders of a browser
+// maker on a phone, tablet or desktop, one page each, copied twice, at most 5 new lines a folder. Built after round 28
+// was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's web browsers (held out after round 28): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browser-detector", "browser-detector's web browsers (held out after round 28)", false, false);
+  CHECK(r.people.total > 250);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
