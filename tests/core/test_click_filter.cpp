@@ -1513,6 +1513,16 @@ TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1%
       500, 20);
 }
 
+// mimmi20/browser-detector's web browsers, read blind after round 28 was measured on them by the labels
+// (browser-detector_browsers_reading.tsv), measured once, rates only.
+TEST_CASE("browser-detector's web browsers, read blind after round 28: under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector_browsers_reading.tsv",
+                         "browser-detector's web browsers (held out after round 28)", false);
+  CHECK(r.people.total > 150);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // mimmi20/browser-detector's bots, read blind after round 28 was measured on them by the labels
 // (browser-detector_reading.tsv), measured once, read since. Fetchers nearly only: no people target here.
 TEST_CASE("browser-detector's bots, read blind after round 28: under 1% of fetchers pass",
