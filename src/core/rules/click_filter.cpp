@@ -32,8 +32,8 @@ constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chr
 // The shape of a browser's User-Agent, which fetchers that only say "Mozilla/5.0" or "Chrome" lack:
 // "Mozilla/N.N (platform; ...)" followed by a rendering engine or a browser's product/version token;
 // classic Opera; a handset's platform tokens (old phones: "Opera/9.80 (J2ME/MIDP; Opera Mini/...)",
-// "NetFront/3.5", "UCWEB7.0", "SAMSUNG-GT-S5230/... Profile/MIDP-2.1"); or a WebKit engine token
-// wherever it stands, also glued to what precedes it ("Browser/AppleWebKit537.36" of MIUI's old
+// "NetFront/3.5" or its short name "ACS-NF/3.2", "UCWEB7.0", "SAMSUNG-GT-S5230/... Profile/MIDP-2.1"); or a
+// WebKit engine token wherever it stands, also glued to what precedes it ("Browser/AppleWebKit537.36" of MIUI's old
 // handsets). "Mozilla/5.0 (compatible; Thing/1.0)" has none of these: a fetcher.
 constexpr const char* browser_shape =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*\).*(?:AppleWebKit/\d|Gecko\b|KHTML|Trident/\d|Presto/\d|)"
@@ -41,9 +41,12 @@ constexpr const char* browser_shape =
     // Palm's and other handsets put their model before "Mozilla/" ("PalmCentro/v0001 Mozilla/4.0 (compatible; MSIE
     // 6.0; ...)"); no platform check then, but the comment must still name an engine.
     R"(^(?:\S+ )?Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
+    // Internet Explorer 11 writes the tokens that toolbars and OEMs register before the platform ("Pre Platform")
+    // between "Mozilla/5.0" and its comment: "Mozilla/5.0; TOB 6.11 (Windows NT 6.1; WOW64; Trident/7.0; ...)".
+    R"(|^Mozilla/\d+(?:\.\d+)*; [^()]+ \([^)]*Trident/\d)"
     R"(|Opera/\d|^Opera [\d.]+ \(|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
-    R"(J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
+    R"(ACS-NF/\d|J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
     // Television sets' HbbTV browsers, text-mode browsers, the browsers with an engine of their own, which name no
@@ -260,6 +263,10 @@ constexpr const char* fetcher_rules =
     // "SLCC2 2.5.5231" (SLCC names its version in its own name).
     R"(\.NET CLR (?:[05-9]|1\.[2-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
     R"(\bSLCC\d \d|)"
+    // A desktop's browser with a Java handset's identity after it ("... Chrome/66.0.3359.117 Safari/537.36
+    // Nokia3350/1.0 (05.11)", "... Safari/537.11 Nokia3200/1.0 (5.29) Profile/MIDP-1.0"): two strings glued together.
+    // A handset's own browser names the handset's platform in its first comment, or has none.
+    R"(^Mozilla/5\.0 \((?:Windows NT|X11|Macintosh)[^)]*\).*(?:\bMIDP-|\bCLDC-|\bNokia\w*/\d)|)"
     // QtWebKit's own string, which an application that embeds it sends until it names itself ("Qt/4.8.2
     // Safari/534.34"): wkhtmltopdf and other page tools on a desktop or a server. Qt browsers add their name
     // ("Qt/4.8.2 Ryouko/1.2.4"), and Symbian's browser says "Mobile Safari".
