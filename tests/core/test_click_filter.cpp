@@ -1403,6 +1403,16 @@ TEST_CASE("browser-detector's web browsers (held out after round 28): under 1% o
   CHECK(r.people.rate() < 0.01);
 }
 
+// The next 160 of browser-detector's browser folders (make-browser-detector --browsers-2; SOURCES.md), built after
+// round 29 was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's next web browsers (held out after round 29): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browser-detector2", "browser-detector's next web browsers (held out after round 29)", false,
+                        false);
+  CHECK(r.people.total > 250);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
