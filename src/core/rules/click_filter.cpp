@@ -32,8 +32,9 @@ constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chr
 // The shape of a browser's User-Agent, which fetchers that only say "Mozilla/5.0" or "Chrome" lack:
 // "Mozilla/N.N (platform; ...)" followed by a rendering engine or a browser's product/version token;
 // classic Opera; a handset's platform tokens (old phones: "Opera/9.80 (J2ME/MIDP; Opera Mini/...)",
-// "NetFront/3.5" or its short name "ACS-NF/3.2", "UCWEB7.0", "SAMSUNG-GT-S5230/... Profile/MIDP-2.1"); or a
-// WebKit engine token wherever it stands, also glued to what precedes it ("Browser/AppleWebKit537.36" of MIUI's old
+// "NetFront/3.5" or its short name "ACS-NF/3.2", "UCWEB7.0", "SAMSUNG-GT-S5230/... Profile/MIDP-2.1", Openwave's
+// "AU-MIC-A640/2.0" and the Mobile Media Profile "MMP/2.0" that only handsets declare); or a WebKit engine token
+// wherever it stands, also glued to what precedes it ("Browser/AppleWebKit537.36" of MIUI's old
 // handsets). "Mozilla/5.0 (compatible; Thing/1.0)" has none of these: a fetcher.
 constexpr const char* browser_shape =
     R"(^Mozilla/\d+(?:\.\d+)*\s*\([^)]*\).*(?:AppleWebKit/\d|Gecko\b|KHTML|Trident/\d|Presto/\d|)"
@@ -46,7 +47,7 @@ constexpr const char* browser_shape =
     R"(|^Mozilla/\d+(?:\.\d+)*; [^()]+ \([^)]*Trident/\d)"
     R"(|Opera/\d|^Opera [\d.]+ \(|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
-    R"(ACS-NF/\d|J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
+    R"(ACS-NF/\d|AU-MIC\b|\bMMP/\d|J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
     // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
     R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
     // Television sets' HbbTV browsers, text-mode browsers, the browsers with an engine of their own, which name no
