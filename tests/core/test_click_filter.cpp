@@ -1416,6 +1416,16 @@ TEST_CASE("browser-detector's next web browsers (held out after round 29): under
   CHECK(r.people.rate() < 0.01);
 }
 
+// The 321st to 440th of browser-detector's browser folders (make-browser-detector --browsers-3; SOURCES.md), built
+// after round 30 was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's third web browsers (held out after round 30): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browser-detector3", "browser-detector's third web browsers (held out after round 30)", false,
+                        false);
+  CHECK(r.people.total > 200);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
