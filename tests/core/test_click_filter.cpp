@@ -1585,6 +1585,16 @@ TEST_CASE("browser-detector's next web browsers, read blind after round 29: unde
   CHECK(r.people.rate() < 0.01);
 }
 
+// browser-detector's third web browsers, read blind after round 30 was measured on them by the labels
+// (browser-detector3_reading.tsv), measured once, rates only.
+TEST_CASE("browser-detector's third web browsers, read blind after round 30: under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector3_reading.tsv",
+                         "browser-detector's third web browsers (held out after round 30)", false);
+  CHECK(r.people.total > 150);
+  CHECK(r.people.rate() < 0.01);
+}
+
 // mimmi20/browser-detector's bots, read blind after round 28 was measured on them by the labels
 // (browser-detector_reading.tsv), measured once, read since. Fetchers nearly only: no people target here.
 TEST_CASE("browser-detector's bots, read blind after round 28: under 1% of fetchers pass",
