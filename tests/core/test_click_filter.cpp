@@ -1417,11 +1417,11 @@ TEST_CASE("browser-detector's next web browsers (held out after round 29): under
 }
 
 // The 321st to 440th of browser-detector's browser folders (make-browser-detector --browsers-3; SOURCES.md), built
-// after round 30 was frozen; measured once on it by the labels, rates only.
+// after round 30 was frozen; measured once on it by the labels, read since.
 TEST_CASE("browser-detector's third web browsers (held out after round 30): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("browser-detector3", "browser-detector's third web browsers (held out after round 30)", false,
-                        false);
+  auto r = whole_source("browser-detector3",
+                        "browser-detector's third web browsers (held out after round 30, read since)", true, false);
   CHECK(r.people.total > 200);
   CHECK(r.people.rate() < 0.01);
 }
@@ -1586,11 +1586,11 @@ TEST_CASE("browser-detector's next web browsers, read blind after round 29: unde
 }
 
 // browser-detector's third web browsers, read blind after round 30 was measured on them by the labels
-// (browser-detector3_reading.tsv), measured once, rates only.
+// (browser-detector3_reading.tsv), measured once, read since.
 TEST_CASE("browser-detector's third web browsers, read blind after round 30: under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   auto r = blind_reading("browser-detector3_reading.tsv",
-                         "browser-detector's third web browsers (held out after round 30)", false);
+                         "browser-detector's third web browsers (held out after round 30, read since)");
   CHECK(r.people.total > 150);
   CHECK(r.people.rate() < 0.01);
 }
