@@ -1607,6 +1607,16 @@ TEST_CASE("browser-detector's third web browsers, read blind after round 30: und
   CHECK(r.people.rate() < 0.01);
 }
 
+// browser-detector's next bots, read blind after round 30 was measured on them by the labels
+// (browser-detector2_bots_reading.tsv), measured once, rates only. Fetchers nearly only: no people target here.
+TEST_CASE("browser-detector's next bots, read blind after round 30: under 1% of fetchers pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector2_bots_reading.tsv", "browser-detector's next bots (held out after round 30)",
+                         false);
+  CHECK(r.fetchers.total > 60);
+  CHECK(r.fetchers.rate() < 0.01);
+}
+
 // mimmi20/browser-detector's bots, read blind after round 28 was measured on them by the labels
 // (browser-detector_reading.tsv), measured once, read since. Fetchers nearly only: no people target here.
 TEST_CASE("browser-detector's bots, read blind after round 28: under 1% of fetchers pass",
