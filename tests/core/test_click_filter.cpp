@@ -1429,11 +1429,11 @@ TEST_CASE("browser-detector's third web browsers (held out after round 30): unde
 }
 
 // The next 50 of browser-detector's bot-like client pairs (make-browser-detector --bots-2; SOURCES.md), built after
-// round 30 was frozen; measured once on it by the labels, rates only.
+// round 30 was frozen; measured once on it by the labels, read since.
 TEST_CASE("browser-detector's next bots (held out after round 30): under 1% of bots pass",
           "[core][clicks][corpus][!mayfail]") {
   auto bots =
-      bots_passing("browser-detector2_bots.tsv", "browser-detector's next bots (held out after round 30)", false);
+      bots_passing("browser-detector2_bots.tsv", "browser-detector's next bots (held out after round 30, read since)");
   CHECK(bots.total > 90);
   CHECK(bots.rate() < 0.01);
 }
@@ -1608,11 +1608,11 @@ TEST_CASE("browser-detector's third web browsers, read blind after round 30: und
 }
 
 // browser-detector's next bots, read blind after round 30 was measured on them by the labels
-// (browser-detector2_bots_reading.tsv), measured once, rates only. Fetchers nearly only: no people target here.
+// (browser-detector2_bots_reading.tsv), measured once, read since. Fetchers nearly only: no people target here.
 TEST_CASE("browser-detector's next bots, read blind after round 30: under 1% of fetchers pass",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("browser-detector2_bots_reading.tsv", "browser-detector's next bots (held out after round 30)",
-                         false);
+  auto r = blind_reading("browser-detector2_bots_reading.tsv",
+                         "browser-detector's next bots (held out after round 30, read since)");
   CHECK(r.fetchers.total > 60);
   CHECK(r.fetchers.rate() < 0.01);
 }
