@@ -1116,9 +1116,11 @@ TEST_CASE("Internet Explorer 11's tokens before its platform and handsets' brows
       "SAMSUNG-SPHM810 AU-MIC-M810",
       "Mozilla/5.0 (MeeGo; NokiaN9) AppleWebKit/534.13 (KHTML, like Gecko) NokiaBrowser/8.5.0 Mobile Safari/534.13"
   });
-  // Without Trident after it, the same prefix is a fetcher's: no browser but Internet Explorer 11 writes one.
+  // Without Windows and Trident after it, the same prefix is a fetcher's: no browser but Internet Explorer 11 on
+  // Windows writes one.
   check_reasons(AgentReason::no_browser_engine, {"Mozilla/5.0; Keydrop.io/1.0(onlyscans.com/about);",
-                                                 "Mozilla/5.0; Thing 1.0 (Windows NT 10.0; Win64; x64)"});
+                                                 "Mozilla/5.0; Thing 1.0 (Windows NT 10.0; Win64; x64)",
+                                                 "Mozilla/5.0; Thing 1.0 (compatible; Trident/7.0)"});
 }
 
 TEST_CASE("A desktop's browser string with a Java handset's glued after it is a generator's", "[core][clicks]") {

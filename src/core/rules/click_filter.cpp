@@ -43,8 +43,9 @@ constexpr const char* browser_shape =
     // 6.0; ...)"); no platform check then, but the comment must still name an engine.
     R"(^(?:\S+ )?Mozilla/\d+(?:\.\d+)*\s*\([^)]*(?:MSIE \d|Konqueror|Trident/\d|Opera))"
     // Internet Explorer 11 writes the tokens that toolbars and OEMs register before the platform ("Pre Platform")
-    // between "Mozilla/5.0" and its comment: "Mozilla/5.0; TOB 6.11 (Windows NT 6.1; WOW64; Trident/7.0; ...)".
-    R"(|^Mozilla/\d+(?:\.\d+)*; [^()]+ \([^)]*Trident/\d)"
+    // between "Mozilla/5.0" and its comment: "Mozilla/5.0; TOB 6.11 (Windows NT 6.1; WOW64; Trident/7.0; ...)". The
+    // platform check below does not see that comment, so the shape names the only system it ran on.
+    R"(|^Mozilla/5\.0; [^()]+ \(Windows NT [^)]*Trident/\d)"
     R"(|Opera/\d|^Opera [\d.]+ \(|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
     R"(ACS-NF/\d|AU-MIC\b|\bMMP/\d|J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
