@@ -1393,32 +1393,35 @@ TEST_CASE("browser-detector's bots (held out after round 28): under 1% of bots p
   check_under_one_percent(bots, 300);
 }
 
-// mimmi20/browser-detector's web browsers (make-browser-detector --browsers; SOURCES.md): 160 folders of a browser
-// maker on a phone, tablet or desktop, one page each, copied twice, at most 5 new lines a folder. Built after round 28
-// was frozen; measured once on it by the labels, read since.
-TEST_CASE("browser-detector's web browsers (held out after round 28): under 1% of people are previewed",
-          "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("browser-detector", "browser-detector's web browsers (held out after round 28, read since)",
-                        true, false);
-  check_under_one_percent(r.people, 250);
-}
+// mimmi20/browser-detector's web browsers, three samples of its 657 folders of a browser maker on a phone, tablet or
+// desktop by SHA-1 (make-browser-detector --browsers, --browsers-2, --browsers-3; SOURCES.md): one page a folder,
+// copied twice, at most 5 new lines a folder. Each was built after the round it names was frozen, measured once on it
+// by the labels, then read blind (the reading file), measured once more, and read since.
+struct BrowserSample {
+  const char* source;
+  const char* reading;
+  const char* name;
+  size_t least_labelled_people;
+};
 
-// The next 160 of browser-detector's browser folders (make-browser-detector --browsers-2; SOURCES.md), built after
-// round 29 was frozen; measured once on it by the labels, read since.
-TEST_CASE("browser-detector's next web browsers (held out after round 29): under 1% of people are previewed",
-          "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("browser-detector2",
-                        "browser-detector's next web browsers (held out after round 29, read since)", true, false);
-  check_under_one_percent(r.people, 250);
-}
+constexpr BrowserSample browser_detector_samples[] = {
+    {"browser-detector", "browser-detector_browsers_reading.tsv",
+     "browser-detector's web browsers (held out after round 28, read since)", 250},
+    {"browser-detector2", "browser-detector2_reading.tsv",
+     "browser-detector's next web browsers (held out after round 29, read since)", 250},
+    {"browser-detector3", "browser-detector3_reading.tsv",
+     "browser-detector's third web browsers (held out after round 30, read since)", 200},
+};
 
-// The 321st to 440th of browser-detector's browser folders (make-browser-detector --browsers-3; SOURCES.md), built
-// after round 30 was frozen; measured once on it by the labels, read since.
-TEST_CASE("browser-detector's third web browsers (held out after round 30): under 1% of people are previewed",
+TEST_CASE("browser-detector's web browsers, three samples each held out after a round: under 1% of people are "
+          "previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("browser-detector3",
-                        "browser-detector's third web browsers (held out after round 30, read since)", true, false);
-  check_under_one_percent(r.people, 200);
+  for (const BrowserSample& sample : browser_detector_samples) {
+    DYNAMIC_SECTION(sample.source) {
+      check_under_one_percent(whole_source(sample.source, sample.name, true, false).people,
+                              sample.least_labelled_people);
+    }
+  }
 }
 
 // The next 50 of browser-detector's bot-like client pairs (make-browser-detector --bots-2; SOURCES.md), built after
@@ -1566,31 +1569,12 @@ TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1%
       500, 20);
 }
 
-// mimmi20/browser-detector's web browsers, read blind after round 28 was measured on them by the labels
-// (browser-detector_browsers_reading.tsv), measured once, read since.
-TEST_CASE("browser-detector's web browsers, read blind after round 28: under 1% of people are previewed",
+// The same three samples as two blind readers class them (browser-detector_samples above).
+TEST_CASE("browser-detector's web browsers, three samples read blind: under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("browser-detector_browsers_reading.tsv",
-                         "browser-detector's web browsers (held out after round 28, read since)", true);
-  check_under_one_percent(r.people, 150);
-}
-
-// browser-detector's next web browsers, read blind after round 29 was measured on them by the labels
-// (browser-detector2_reading.tsv), measured once, read since.
-TEST_CASE("browser-detector's next web browsers, read blind after round 29: under 1% of people are previewed",
-          "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("browser-detector2_reading.tsv",
-                         "browser-detector's next web browsers (held out after round 29, read since)");
-  check_under_one_percent(r.people, 150);
-}
-
-// browser-detector's third web browsers, read blind after round 30 was measured on them by the labels
-// (browser-detector3_reading.tsv), measured once, read since.
-TEST_CASE("browser-detector's third web browsers, read blind after round 30: under 1% of people are previewed",
-          "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("browser-detector3_reading.tsv",
-                         "browser-detector's third web browsers (held out after round 30, read since)");
-  check_under_one_percent(r.people, 150);
+  for (const BrowserSample& sample : browser_detector_samples) {
+    DYNAMIC_SECTION(sample.reading) { check_under_one_percent(blind_reading(sample.reading, sample.name).people, 150); }
+  }
 }
 
 // browser-detector's next bots, read blind after round 30 was measured on them by the labels
