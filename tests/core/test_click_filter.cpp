@@ -1433,6 +1433,24 @@ TEST_CASE("browser-detector's next bots (held out after round 30): under 1% of b
   check_under_one_percent(bots, 90);
 }
 
+// The last 217 of browser-detector's web-browser folders (make-browser-detector --browsers-4; SOURCES.md), built after
+// round 30 was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's last web browsers (held out after round 30): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browser-detector4", "browser-detector's last web browsers (held out after round 30)", false,
+                        false);
+  check_under_one_percent(r.people, 350);
+}
+
+// The 211th to 330th of browser-detector's bot-like client pairs (make-browser-detector --bots-3; SOURCES.md), built
+// after round 30 was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's third bots (held out after round 30): under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto bots = bots_passing("browser-detector3_bots.tsv", "browser-detector's third bots (held out after round 30)",
+                           false);
+  check_under_one_percent(bots, 300);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
