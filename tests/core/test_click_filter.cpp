@@ -1595,6 +1595,24 @@ TEST_CASE("browser-detector's web browsers, three samples read blind: under 1% o
   }
 }
 
+// browser-detector's last web browsers, read blind after round 30 was measured on them by the labels
+// (browser-detector4_reading.tsv), measured once, rates only.
+TEST_CASE("browser-detector's last web browsers, read blind after round 30: under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector4_reading.tsv",
+                         "browser-detector's last web browsers (held out after round 30)", false);
+  check_under_one_percent(r.people, 150);
+}
+
+// browser-detector's third bots, read blind after round 30 was measured on them by the labels
+// (browser-detector3_bots_reading.tsv), measured once, rates only. Fetchers nearly only: no people target here.
+TEST_CASE("browser-detector's third bots, read blind after round 30: under 1% of fetchers pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector3_bots_reading.tsv",
+                         "browser-detector's third bots (held out after round 30)", false);
+  check_under_one_percent(r.fetchers, 250);
+}
+
 // browser-detector's next bots, read blind after round 30 was measured on them by the labels
 // (browser-detector2_bots_reading.tsv), measured once, read since. Fetchers nearly only: no people target here.
 TEST_CASE("browser-detector's next bots, read blind after round 30: under 1% of fetchers pass",
