@@ -634,21 +634,39 @@ bool impossible_internet_explorer(std::string_view agent) {
   return version == 11 || ((version == 9 || version == 10) && mozilla4 && !trident);
 }
 
-// Safari on an iPhone or an iPad is the system's, and from iOS 5 on its "Version/" is at least the system's major
-// version (iOS 26 says "Version/26.0" on a system frozen at "18_6": newer, never older). A Safari older than its
-// system ("CPU OS 8_3 ... Version/5.1 Mobile/9B206") is a string put together from two devices. Not a beta, whose
-// build ends in a lower-case letter ("Mobile/13A4280e") and which still names the previous Safari; and only a string
-// that is nothing but Safari's: other iOS browsers write their own version there.
+// The iOS release an iPhone's or iPad's build ("Mobile/9B206") belongs to, by the build's leading number: 1 to 4
+// (and the 3A and 4A of 1.1) were iPhone OS 1, 5 was 2, 7 was 3, 8 was 4, and from 9 (iOS 5) on the number is the
+// release's plus 4 ("16A366" is iOS 12.0). -1 when the build does not start with a number.
+long ios_release_of_build(std::string_view build) {
+  size_t at = 0;
+  long number = read_number(build, at);
+  if (number < 1) return -1;
+  if (number >= 9) return number - 4;
+  return number == 8 ? 4 : number == 7 ? 3 : number >= 5 ? 2 : 1;
+}
+
+// Safari on an iPhone or an iPad is the system's, and its string is one release's:
+// - from iOS 5 on its "Version/" is at least the system's major version (iOS 26 says "Version/26.0" on a system
+//   frozen at "18_6": newer, never older). Not a beta, whose build ends in a lower-case letter ("Mobile/13A4280e")
+//   and which still names the previous Safari;
+// - its build is the system's release's ("CPU OS 8_3 ... Mobile/12F69"), except "Mobile/15E148", iOS 11.3's, which
+//   Safari has written on every system since iOS 12.2.
+// A Safari older than its system ("CPU OS 8_3 ... Version/5.1 Mobile/9B206"), or a build of another release ("CPU
+// iPhone OS 3_0 ... Mobile/8B112"), is a string put together from two devices. Only a string that is nothing but
+// Safari's is judged: other iOS browsers write their own version there.
 bool impossible_ios_safari(std::string_view agent) {
   if (!agent.starts_with("Mozilla/5.0 (iP")) return false;
   auto comment_end = agent.find(')');
   auto os = agent.substr(0, comment_end).find(" OS ");
-  if (comment_end == std::string_view::npos || os == std::string_view::npos) return false;
+  if (comment_end == std::string_view::npos || os == std::string_view::npos ||
+      !agent.substr(comment_end).starts_with(") AppleWebKit/")) {
+    return false;
+  }
   size_t at = os + 4;
   long system = read_number(agent, at);
   constexpr std::string_view safari = " (KHTML, like Gecko) Version/";
   auto version = agent.find(safari, comment_end);
-  if (system < 5 || version == std::string_view::npos) return false;
+  if (system < 1 || version == std::string_view::npos) return false;
   at = version + safari.size();
   long major = read_number(agent, at);
   while (at < agent.size() && (agent[at] == '.' || std::isdigit(static_cast<unsigned char>(agent[at])))) ++at;
@@ -659,8 +677,11 @@ bool impossible_ios_safari(std::string_view agent) {
       rest.find(' ', build_end + 1) != std::string_view::npos) {
     return false;
   }
-  bool beta = std::islower(static_cast<unsigned char>(rest[build_end - 1]));
-  return major < system && !beta;
+  auto build = rest.substr(8, build_end - 8);
+  bool beta = std::islower(static_cast<unsigned char>(build.back()));
+  long release = ios_release_of_build(build);
+  bool other_release = build != "15E148" && release > 0 && release != system;
+  return (system >= 5 && major < system && !beta) || other_release;
 }
 
 bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
