@@ -634,9 +634,9 @@ bool impossible_internet_explorer(std::string_view agent) {
   return version == 11 || ((version == 9 || version == 10) && mozilla4 && !trident);
 }
 
-// The iOS release an iPhone's or iPad's build ("Mobile/9B206") belongs to, by the build's leading number: 1 to 4
-// (and the 3A and 4A of 1.1) were iPhone OS 1, 5 was 2, 7 was 3, 8 was 4, and from 9 (iOS 5) on the number is the
-// release's plus 4 ("16A366" is iOS 12.0). -1 when the build does not start with a number.
+// The iOS release an iPhone's or iPad's build ("Mobile/9B206") belongs to, by the build's leading number: 1 to 4 were
+// iPhone OS 1, 5 was 2, 7 was 3, 8 was 4, and from 9 (iOS 5) on the number is the release's plus 4 ("16A366" is iOS
+// 12.0). -1 when the build does not start with a number.
 long ios_release_of_build(std::string_view build) {
   size_t at = 0;
   long number = read_number(build, at);
@@ -678,7 +678,7 @@ bool impossible_ios_safari(std::string_view agent) {
     return false;
   }
   auto build = rest.substr(8, build_end - 8);
-  bool beta = std::islower(static_cast<unsigned char>(build.back()));
+  bool beta = !build.empty() && std::islower(static_cast<unsigned char>(build.back()));
   long release = ios_release_of_build(build);
   bool other_release = build != "15E148" && release > 0 && release != system;
   return (system >= 5 && major < system && !beta) || other_release;
