@@ -1614,6 +1614,15 @@ TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1%
       500, 20);
 }
 
+// fex-team/ua-device's test User-Agents (make-ua-device; SOURCES.md), unlabelled: 600 drawn after round 31 was frozen,
+// read blind (ua-device_reading.tsv), measured once on it, rates only.
+TEST_CASE("ua-device's User-Agents, read blind after round 31: under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("ua-device_reading.tsv", "fex-team/ua-device's test User-Agents (held out after round 31)",
+                         false);
+  check_under_one_percent(r.people, 150);
+}
+
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
