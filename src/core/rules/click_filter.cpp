@@ -22,11 +22,12 @@ constexpr const char* crawler_patterns[] = {
 // would say otherwise (it has "Viber", "WhatsApp" and "MetaIAB Facebook"); a fetcher's own signal (a
 // contact, a rule below: "MicroMessenger/7.0 ... wechatdevtools qcloudcdn") still wins. Only with a
 // real browser engine: "WhatsApp/2.23.20.0 A" alone is WhatsApp's preview fetcher, and
-// facebookexternalhit is Facebook's, while FBAN/FBAV is a person in the Facebook app.
+// facebookexternalhit is Facebook's, while FBAN/FBAV is a person in the Facebook app. Baidu's apps (its search app
+// "baiduboxapp/", its maps "baidumap_ANDR" and their plug-in) are China's other in-app browser beside WeChat's.
 constexpr const char* in_app_browser =
     R"(Telegram-(?:Android|iOS)|\bFBAN/|\bFBAV/|\bFB_IAB\b|\bFBIOS\b|\bMetaIAB\b|\bInstagram\b|)"
     R"(\bWhatsApp/|\bViber\b|\bLine/|\bMicroMessenger/|musical_ly|BytedanceWebview|\bTikTok\b|)"
-    R"(\bSnapchat\b|; wv\))";
+    R"(\bSnapchat\b|\bbaidu(?:boxapp|map|boxmapplugin)|; wv\))";
 constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chrome)";
 
 // The shape of a browser's User-Agent, which fetchers that only say "Mozilla/5.0" or "Chrome" lack:
@@ -163,6 +164,7 @@ constexpr const char* browser_product_token = R"([a-z][Bb]rowser/\d)";
 // "WHERE 8=8 OR NOT 7=6", "ORDER BY 1", "' UNION SELECT", "SLEEP(5)", "WAITFOR DELAY", "@@version"), script
 // ("javascript:", "onerror=", "alert(", "eval("), and characters encoded to slip past a filter ("%27", "%3C", "%00",
 // "%0d%0a", "&#x3c;", "&lt;", "\x3c") or a whole string a tool URL-encoded ("Mozilla/5.0%20%28Linux%3B ...").
+// Not an encoded ">" alone: it opens no tag, and Baidu's app writes one into the id it appends ("1C2%3enohPi").
 // Quotes and angle brackets themselves are in forged() below.
 constexpr const char* injection_probe =
     R"(\$\{|\{\{|#\{|\{%|\$\(|`|\(\)\s*\{|/bin/(?:ba)?sh\b|\$IFS\b|\.\./|\.\.%2[fF]|%2[eE]%2[eE]|/etc/|)"
@@ -172,7 +174,7 @@ constexpr const char* injection_probe =
     R"(xp_cmdshell|\b(?:benchmark|pg_sleep|extractvalue|updatexml|load_file)\s*\(|)"
     R"(javascript:|\bon(?:error|load|mouseover|focus)\s*=|\b(?:alert|prompt|confirm|eval|exec|system|passthru|)"
     R"(shell_exec|popen|base64_decode|phpinfo)\s*\(|)"
-    R"(%2[02789]|%3[BbCcEe]|%0[0aAdD]|%5[cC]|&#x?[0-9a-f]+;|&(?:lt|gt|quot);|\\x[0-9a-fA-F]{2})";
+    R"(%2[02789]|%3[BbCc]|%0[0aAdD]|%5[cC]|&#x?[0-9a-f]+;|&(?:lt|gt|quot);|\\x[0-9a-fA-F]{2})";
 
 // A URL or an e-mail address: "(+https://developers.facebook.com/...)", "+Claude-User@anthropic.com".
 // A browser never carries one; a fetcher names whom to contact.
