@@ -1637,6 +1637,17 @@ TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1%
       500, 20);
 }
 
+// ua-device's third and fourth samples (make-ua-device --draw 3 and 4; SOURCES.md), drawn after round 32 was frozen,
+// read blind, measured once on it, rates only.
+TEST_CASE("ua-device's third and fourth samples, read blind after round 32: under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  for (const auto& [reading, name] : {
+           std::pair{"ua-device3_reading.tsv", "fex-team/ua-device's third sample (held out after round 32)"},
+           std::pair{"ua-device4_reading.tsv", "fex-team/ua-device's fourth sample (held out after round 32)"}}) {
+    DYNAMIC_SECTION(reading) { check_under_one_percent(blind_reading(reading, name, false).people, 400); }
+  }
+}
+
 // fex-team/ua-device's test User-Agents (make-ua-device; SOURCES.md), Chinese phones' traffic with no label: two
 // samples of 600 by SHA-1, each drawn after the round it names was frozen, read blind (the reading file), measured once
 // on it, and read since.
