@@ -1171,9 +1171,15 @@ TEST_CASE("iOS Safari with a build of another release than its system is a gener
 }
 
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
-// opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is.
-TEST_CASE("Baidu's apps are in-app browsers, and an encoded \">\" alone is no injection probe", "[core][clicks]") {
+// opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
+// (ua-device's next samples, read since): Sogou's search app too.
+TEST_CASE("Baidu's and Sogou's apps are in-app browsers, and an encoded \">\" alone is no injection probe",
+          "[core][clicks]") {
   check_reasons(AgentReason::in_app_browser, {
+      "Mozilla/5.0 (Linux; Android 4.4.4; X1 Build/KTU84P) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+      "Chrome/33.0.0.0 Mobile Safari/537.36 SogouSearch Android1.0 version3.0",
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X) AppleWebKit/601.1.46 (KHTML, like Gecko) Mobile/13B143 "
+      "Sogousearch/Ios/4.2.2",
       "Mozilla/5.0 (Linux; Android 4.4.4; X1 Build/KTU84P) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
       "Chrome/33.0.0.0 Mobile Safari/537.36 baidumap_ANDR",
       "Mozilla/5.0 (Linux; Android 4.4.4; X1 Build/KTU84P) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
@@ -1183,7 +1189,9 @@ TEST_CASE("Baidu's apps are in-app browsers, and an encoded \">\" alone is no in
       "Mozilla/5.0 (iPhone; CPU iPhone OS 7_1_2 like Mac OS X) AppleWebKit/537.51.2 (KHTML, like Gecko) "
       "Mobile/11D257 baiduboxapp/0_0.0.2.7_enohpi_069_046/2.1.7_1C2%3enohPi/1099a/0123456789ABCDEF0123/1"
   });
-  // Baidu's own fetchers still sign as such, and "%3C" before a tag is still a probe.
+  // Baidu's and Sogou's own fetchers still sign as such, and "%3C" before a tag is still a probe.
+  check_reasons(AgentReason::no_browser_engine,
+                {"Sogou web spider/4.0(+http://www.sogou.com/docs/help/webmasters.htm#07)"});
   check_reasons(AgentReason::fetcher_rule, {
       "Mozilla/5.0 (Linux; Android 4.4.4; X1 Build/KTU84P) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
       "Chrome/33.0.0.0 Mobile Safari/537.36 baiduboxapp/5.2 (compatible; Baiduspider-render/2.0; "
@@ -1637,27 +1645,20 @@ TEST_CASE("device-detector's other fixtures, read blind after round 26: under 1%
       500, 20);
 }
 
-// ua-device's third and fourth samples (make-ua-device --draw 3 and 4; SOURCES.md), drawn after round 32 was frozen,
-// read blind, measured once on it, rates only.
-TEST_CASE("ua-device's third and fourth samples, read blind after round 32: under 1% of people are previewed",
-          "[core][clicks][corpus][!mayfail]") {
-  for (const auto& [reading, name] : {
-           std::pair{"ua-device3_reading.tsv", "fex-team/ua-device's third sample (held out after round 32)"},
-           std::pair{"ua-device4_reading.tsv", "fex-team/ua-device's fourth sample (held out after round 32)"}}) {
-    DYNAMIC_SECTION(reading) { check_under_one_percent(blind_reading(reading, name, false).people, 400); }
-  }
-}
-
-// fex-team/ua-device's test User-Agents (make-ua-device; SOURCES.md), Chinese phones' traffic with no label: two
-// samples of 600 by SHA-1, each drawn after the round it names was frozen, read blind (the reading file), measured once
-// on it, and read since.
-TEST_CASE("ua-device's User-Agents, two samples read blind: under 1% of people are previewed",
+// fex-team/ua-device's test User-Agents (make-ua-device; SOURCES.md), Chinese phones' traffic with no label: four
+// samples of 600 by SHA-1 (--draw 2 to 4 for the later ones), each drawn after the round it names was frozen, read
+// blind (the reading file), measured once on it, and read since.
+TEST_CASE("ua-device's User-Agents, four samples read blind: under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
   for (const auto& [reading, name] : {
            std::pair{"ua-device_reading.tsv",
                      "fex-team/ua-device's test User-Agents (held out after round 31, read since)"},
            std::pair{"ua-device2_reading.tsv",
-                     "fex-team/ua-device's second sample (held out after round 32, read since)"}}) {
+                     "fex-team/ua-device's second sample (held out after round 32, read since)"},
+           std::pair{"ua-device3_reading.tsv",
+                     "fex-team/ua-device's third sample (held out after round 32, read since)"},
+           std::pair{"ua-device4_reading.tsv",
+                     "fex-team/ua-device's fourth sample (held out after round 32, read since)"}}) {
     DYNAMIC_SECTION(reading) { check_under_one_percent(blind_reading(reading, name).people, 400); }
   }
 }

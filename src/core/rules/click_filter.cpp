@@ -23,11 +23,13 @@ constexpr const char* crawler_patterns[] = {
 // contact, a rule below: "MicroMessenger/7.0 ... wechatdevtools qcloudcdn") still wins. Only with a
 // real browser engine: "WhatsApp/2.23.20.0 A" alone is WhatsApp's preview fetcher, and
 // facebookexternalhit is Facebook's, while FBAN/FBAV is a person in the Facebook app. Baidu's apps (its search app
-// "baiduboxapp/", its maps "baidumap_ANDR" and their plug-in) are China's other in-app browser beside WeChat's.
+// "baiduboxapp/", its maps "baidumap_ANDR" and their plug-in) and Sogou's search app ("SogouSearch Android1.0",
+// "Sogousearch/Ios/4.2.2", whose name holds the vendored list's word for Sogou's spider) are China's other in-app
+// browsers beside WeChat's.
 constexpr const char* in_app_browser =
     R"(Telegram-(?:Android|iOS)|\bFBAN/|\bFBAV/|\bFB_IAB\b|\bFBIOS\b|\bMetaIAB\b|\bInstagram\b|)"
     R"(\bWhatsApp/|\bViber\b|\bLine/|\bMicroMessenger/|musical_ly|BytedanceWebview|\bTikTok\b|)"
-    R"(\bSnapchat\b|\bbaidu(?:boxapp|map|boxmapplugin)|; wv\))";
+    R"(\bSnapchat\b|\bbaidu(?:boxapp|map|boxmapplugin)|\bSogouSearch\b|; wv\))";
 constexpr const char* rendering_engine = R"(AppleWebKit|Gecko|Trident|Presto|Chrome)";
 
 // The shape of a browser's User-Agent, which fetchers that only say "Mozilla/5.0" or "Chrome" lack:
