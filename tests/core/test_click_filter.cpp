@@ -1509,6 +1509,14 @@ TEST_CASE("browser-detector's web browsers, four samples each held out after a r
   }
 }
 
+// The 331st to 460th of browser-detector's bot-like pairs (make-browser-detector --bots-4; SOURCES.md), built after
+// round 33 was frozen; measured once on it by the labels, rates only.
+TEST_CASE("browser-detector's fourth bots (held out after round 33): under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
+  check_under_one_percent(
+      bots_passing("browser-detector4_bots.tsv", "browser-detector's fourth bots (held out after round 33)", false), 150);
+}
+
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
 // source's label<TAB>user-agent". A source labels a string by what it claims to be, the readers by who sends it.
 // Measured on the lines both readers put in the same class: people previewed among those both call a person's
