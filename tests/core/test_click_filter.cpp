@@ -1673,6 +1673,15 @@ TEST_CASE("ua-device's User-Agents, five samples read blind: under 1% of people 
   }
 }
 
+// browser-detector's fourth bots, read blind after round 33 was measured on them by the labels
+// (browser-detector4_bots_reading.tsv), measured once, rates only.
+TEST_CASE("browser-detector's fourth bots, read blind after round 33: under 1% of fetchers pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = blind_reading("browser-detector4_bots_reading.tsv", "browser-detector's fourth bots (held out after round 33)",
+                         false);
+  check_under_one_percent(r.fetchers, 150);
+}
+
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
