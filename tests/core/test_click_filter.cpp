@@ -1447,7 +1447,7 @@ TEST_CASE("Sets held out after round 26: under 1% of bots pass and under 1% of p
   check_targets(all, 40, 1000);
 }
 
-// mimmi20/browser-detector's bots (make-browser-detector --bots, --bots-2, --bots-3; SOURCES.md): three samples of its
+// mimmi20/browser-detector's bots (make-browser-detector --bots, --bots-2 to --bots-4; SOURCES.md): four samples of its
 // 541 client makers and types of crawlers, monitors, scanners, libraries and link-preview agents by SHA-1, one page a
 // pair, copied twice, at most 10 new lines a pair. Each was built after the round it names was frozen, measured once
 // on it by the labels, then read blind (the reading file), measured once more, and read since.
@@ -1465,9 +1465,11 @@ constexpr BotSample browser_detector_bot_samples[] = {
      "browser-detector's next bots (held out after round 30, read since)", 90, 60},
     {"browser-detector3_bots.tsv", "browser-detector3_bots_reading.tsv",
      "browser-detector's third bots (held out after round 30, read since)", 300, 250},
+    {"browser-detector4_bots.tsv", "browser-detector4_bots_reading.tsv",
+     "browser-detector's fourth bots (held out after round 33, read since)", 150, 150},
 };
 
-TEST_CASE("browser-detector's bots, three samples each held out after a round: under 1% of bots pass",
+TEST_CASE("browser-detector's bots, four samples each held out after a round: under 1% of bots pass",
           "[core][clicks][corpus][!mayfail]") {
   for (const BotSample& sample : browser_detector_bot_samples) {
     DYNAMIC_SECTION(sample.file) {
@@ -1507,14 +1509,6 @@ TEST_CASE("browser-detector's web browsers, four samples each held out after a r
                               sample.least_labelled_people);
     }
   }
-}
-
-// The 331st to 460th of browser-detector's bot-like pairs (make-browser-detector --bots-4; SOURCES.md), built after
-// round 33 was frozen; measured once on it by the labels, rates only.
-TEST_CASE("browser-detector's fourth bots (held out after round 33): under 1% of bots pass",
-          "[core][clicks][corpus][!mayfail]") {
-  check_under_one_percent(
-      bots_passing("browser-detector4_bots.tsv", "browser-detector's fourth bots (held out after round 33)", false), 150);
 }
 
 // A blind reading (SOURCES.md, "a blind reading"): two readers' class for each line, "readerA<TAB>readerB<TAB>the
@@ -1673,15 +1667,6 @@ TEST_CASE("ua-device's User-Agents, five samples read blind: under 1% of people 
   }
 }
 
-// browser-detector's fourth bots, read blind after round 33 was measured on them by the labels
-// (browser-detector4_bots_reading.tsv), measured once, rates only.
-TEST_CASE("browser-detector's fourth bots, read blind after round 33: under 1% of fetchers pass",
-          "[core][clicks][corpus][!mayfail]") {
-  auto r = blind_reading("browser-detector4_bots_reading.tsv", "browser-detector's fourth bots (held out after round 33)",
-                         false);
-  check_under_one_percent(r.fetchers, 150);
-}
-
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
@@ -1691,7 +1676,7 @@ TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of
   }
 }
 
-TEST_CASE("browser-detector's bots, three samples read blind: under 1% of fetchers pass",
+TEST_CASE("browser-detector's bots, four samples read blind: under 1% of fetchers pass",
           "[core][clicks][corpus][!mayfail]") {
   for (const BotSample& sample : browser_detector_bot_samples) {
     DYNAMIC_SECTION(sample.reading) {
