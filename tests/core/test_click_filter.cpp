@@ -1669,6 +1669,15 @@ TEST_CASE("ua-device's User-Agents, six samples read blind: under 1% of people a
   }
 }
 
+// A web server's access log (make-apache-log; SOURCES.md): its User-Agents as they came, people and fetchers mixed,
+// the 214 no fixture held, read blind after round 33 was frozen. Held out: rates only.
+TEST_CASE("a web server's access log, read blind after round 33: under 1% of fetchers pass and under 1% of people "
+          "are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(
+      blind_reading("apache-log_reading.tsv", "a web server's access log (held out after round 33)", false), 50, 20);
+}
+
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
