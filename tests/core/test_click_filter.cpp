@@ -1170,6 +1170,27 @@ TEST_CASE("iOS Safari with a build of another release than its system is a gener
   });
 }
 
+// Round 34 (a web server's access log, read since): Gecko's version in place of its build date is Firefox for Android's
+// and Firefox OS's, never a desktop Firefox's, and every Gecko browser names its platform in a comment.
+TEST_CASE("a desktop Firefox with a phone's Gecko token, or Gecko without a comment, is a fetcher's", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 5.2; rv:17.0) Gecko/17.0 Firefox/17.0",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.6; rv:19.0) Gecko/19.0 Firefox/19.0",
+      "Mozilla/5.0 (X11; Linux x86_64; rv:17.0) Gecko/17.0 Firefox/17.0",
+      "Mozilla/5.0 Gecko/20100115 Firefox/3.6"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Android; Mobile; rv:17.0) Gecko/17.0 Firefox/17.0",
+      "Mozilla/5.0 (Android 4.4; Tablet; rv:41.0) Gecko/41.0 Firefox/41.0",
+      "Mozilla/5.0 (Mobile; rv:26.0) Gecko/26.0 Firefox/26.0",
+      "Mozilla/5.0 (Windows NT 6.1; rv:17.0) Gecko/20100101 Firefox/17.0",
+      // A pre-release, and a fork that names itself after Firefox's token.
+      "Mozilla/5.0 (Windows NT 6.1; rv:16.0) Gecko/16.0 Firefox/16.0a1",
+      "Mozilla/5.0 (Windows NT 6.1; rv:17.0) Gecko/17.0 Firefox/17.0 IceDragon/17.0.1.0",
+      "Mozilla/5.0 (X11; Linux i686; rv:19.0) Gecko/19.0 Firefox/19.0 SeaMonkey/2.16a1"
+  });
+}
+
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
 // opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
 // (ua-device's next samples, read since): Sogou's search app too.
@@ -1675,7 +1696,8 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
           "are previewed",
           "[core][clicks][corpus][!mayfail]") {
   check_reading_targets(
-      blind_reading("apache-log_reading.tsv", "a web server's access log (held out after round 33)", false), 50, 20);
+      blind_reading("apache-log_reading.tsv", "a web server's access log (held out after round 33, read since)"), 50,
+                            20);
 }
 
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
