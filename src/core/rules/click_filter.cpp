@@ -359,9 +359,6 @@ bool forged(std::string_view agent) {
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
   if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
   if (agent.find("{}") != std::string_view::npos) return true;  // "(compatible; MSIE 6.0; Windows NT 5.1; {})"
-  // Every Gecko browser names its platform in a comment before the engine; "Mozilla/5.0 Gecko/20100115 Firefox/3.6"
-  // is one a tool cut down.
-  if (agent.starts_with("Mozilla/5.0 Gecko/")) return true;
   auto mozilla = agent.find("Mozilla/");
   if (mozilla != std::string_view::npos && mozilla > 0) {
     char before = agent[mozilla - 1];
@@ -525,12 +522,15 @@ bool impossible_firefox(std::string_view agent) {
   return minor != 0 || rv_minor != 0 || (rv_major != major && !frozen_rv);
 }
 
-// Firefox for Android and Firefox OS write their own version where Gecko's build date stands ("(Android; Mobile;
-// rv:17.0) Gecko/17.0 Firefox/17.0"); Firefox on Windows, a Mac or X11 never did ("Gecko/20100101" since Firefox 4):
-// "(Windows NT 5.2; rv:17.0) Gecko/17.0 Firefox/17.0" is a desktop's comment glued to a phone's tokens. Only a
-// release's version after Firefox ("17.0", not a pre-release's "17.0a1"), and only when nothing follows, as above.
-bool phone_gecko_on_desktop(std::string_view agent) {
+// Gecko where no Gecko browser puts it. Every one names its platform in a comment before the engine: "Mozilla/5.0
+// Gecko/20100115 Firefox/3.6" is one a tool cut down. And Firefox for Android and Firefox OS write their own version
+// where Gecko's build date stands ("(Android; Mobile; rv:17.0) Gecko/17.0 Firefox/17.0"); Firefox on Windows, a Mac
+// or X11 never did ("Gecko/20100101" since Firefox 4): "(Windows NT 5.2; rv:17.0) Gecko/17.0 Firefox/17.0" is a
+// desktop's comment glued to a phone's tokens. Only a release's version after Firefox ("17.0", not a pre-release's
+// "17.0a1"), and only when nothing follows, as above.
+bool misplaced_gecko(std::string_view agent) {
   constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
+  if (agent.starts_with("Mozilla/5.0 Gecko/")) return true;
   auto at = after_comment(agent, gecko);
   if (at == std::string_view::npos) return false;
   auto comment = first_comment(agent);
@@ -801,7 +801,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
-                 impossible_old_firefox(user_agent) || phone_gecko_on_desktop(user_agent) ||
+                 impossible_old_firefox(user_agent) || misplaced_gecko(user_agent) ||
                  impossible_ios_safari(user_agent) ||
                  impossible_internet_explorer(user_agent) || windows_engine_elsewhere(user_agent) ||
                  unreleased_windows_nt(user_agent) ||
