@@ -1700,6 +1700,15 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
                             20);
 }
 
+// PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, 1,200 drawn by SHA-1 of the
+// 11,768 no fixture held, read blind after round 34 was frozen. Held out: rates only.
+TEST_CASE("PGTS's browser list, read blind after round 34: under 1% of fetchers pass and under 1% of people are "
+          "previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(blind_reading("pgts_reading.tsv", "PGTS's browser list (held out after round 34)", false), 500,
+                        50);
+}
+
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
