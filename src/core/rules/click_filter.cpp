@@ -52,8 +52,10 @@ constexpr const char* browser_shape =
     R"(|Opera/\d|^Opera [\d.]+ \(|WebKit/?\d|Gecko/[\d.]+ .*Firefox/\d|Gecko/\d{8}|Browser ?(?:/\S+)?\s*\(|Dolphin|)"
     R"(\bMIDP|\bCLDC|Series ?[46]0|Symbian|UP\.Browser|NetFront|Obigo|UCWEB|UCBrowser|Opera Mini|BlackBerry|)"
     R"(ACS-NF/\d|AU-MIC\b|\bMMP/\d|J2ME|Windows CE|PalmOS|Polaris|Openwave|Teleca|Dolfin|Maemo|)"
-    // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)".
-    R"(^Mozilla/[1-4]\.\d+[\w-]*\s*(?:\[[\w-]+\]\s*)?\((?:X11|Win|Macintosh|OS/2)|)"
+    // Netscape Navigator up to 4.x named no engine: "Mozilla/4.79 [en] (X11; U; SunOS 5.10 i86pc)"; the copies that
+    // companies and providers customised carry their marks before the comment ("Mozilla/4.61 [en]C-CCK-MCD (WinNT;
+    // U)", "[en]C-CCK-MCD {RuralNet} (Win98; I)").
+    R"(^Mozilla/[1-4]\.\d+[^()]*\((?:X11|Win|Macintosh|OS/2)|)"
     // Television sets' HbbTV browsers, text-mode browsers, the browsers with an engine of their own, which name no
     // other (NetSurf, Dillo, iCab, which kept its string when it moved to WebKit, IBrowse on AmigaOS, the W3C's
     // Amaya), and a product that names itself a browser ("ICEbrowser/v6_1_2": the platform check below still
@@ -248,8 +250,9 @@ constexpr const char* fetcher_rules =
     // that only Sec-CH-UA carries ("Not.A/Brand"): a tool assembled the string from client hints.
     R"((?-i:\bSafari/\d*[A-Z]{3,}|__[A-Z][A-Z_]*__)|Not[ .;:_/-]?A[ .;:_/-]?Brand|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
-    // "mediapartners-google", "googleweblight", "Google Search Console"); not a handset's "asus_google_cube".
-    R"(\bgoogle[-_]|-google\b|googleweblight|google search|)"
+    // "mediapartners-google", "googleweblight" and "Google WAP Proxy/1.0", its transcoders for handsets, "Google Search
+    // Console"); not a handset's "asus_google_cube".
+    R"(\bgoogle[-_]|-google\b|googleweblight|google wap proxy|google search|)"
     // Internet Explorer's strings that no Internet Explorer sent, as scripts make them up: a version that never
     // shipped ("MSIE 10.6", "MSIE 7.1"), a Windows without its version or none at all ("MSIE 9.0; Windows NT)",
     // "MSIE 10.0; Win64;"), IE 8 and later without their Trident token when nothing else is said
