@@ -1729,7 +1729,7 @@ TEST_CASE("PGTS's browser list, two samples read blind: under 1% of fetchers pas
   }
   SECTION("the second sample") {
     check_reading_targets(
-        blind_reading("pgts2_reading.tsv", "PGTS's second sample (held out after round 35)", false), 500, 50);
+        blind_reading("pgts2_reading.tsv", "PGTS's second sample (held out after round 35, read since)"), 500, 50);
   }
 }
 
