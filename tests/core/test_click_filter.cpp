@@ -1170,9 +1170,10 @@ TEST_CASE("iOS Safari with a build of another release than its system is a gener
   });
 }
 
-// Round 34 (a web server's access log, read since): Gecko's version in place of its build date is Firefox for Android's
-// and Firefox OS's, never a desktop Firefox's, and every Gecko browser names its platform in a comment.
-TEST_CASE("a desktop Firefox with a phone's Gecko token, or Gecko without a comment, is a fetcher's", "[core][clicks]") {
+// Round 34 (a web server's access log, read since): Gecko's version in place of its build date is Firefox for
+// Android's and Firefox OS's, never a desktop Firefox's, and every Gecko browser names its platform in a comment.
+TEST_CASE("a desktop Firefox with a phone's Gecko token, or Gecko without a comment, is a fetcher's",
+          "[core][clicks]") {
   check_reasons(AgentReason::fetcher_rule, {
       "Mozilla/5.0 (Windows NT 5.2; rv:17.0) Gecko/17.0 Firefox/17.0",
       "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.6; rv:19.0) Gecko/19.0 Firefox/19.0",
@@ -1708,18 +1709,18 @@ TEST_CASE("ua-device's User-Agents, six samples read blind: under 1% of people a
 }
 
 // A web server's access log (make-apache-log; SOURCES.md): its User-Agents as they came, people and fetchers mixed,
-// the 214 no fixture held, read blind after round 33 was frozen. Held out: rates only.
+// the 214 no fixture held, read blind after round 33 was frozen, measured once on it, and read since.
 TEST_CASE("a web server's access log, read blind after round 33: under 1% of fetchers pass and under 1% of people "
           "are previewed",
           "[core][clicks][corpus][!mayfail]") {
   check_reading_targets(
       blind_reading("apache-log_reading.tsv", "a web server's access log (held out after round 33, read since)"), 50,
-                            20);
+      20);
 }
 
 // PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, drawn 1,200 at a time by
-// SHA-1 of the 11,768 no fixture held (--draw 2 for the second), each read blind after the round it names was frozen
-// and measured once on it. The first has been read since; the second is held out: rates only.
+// SHA-1 of the 11,768 no fixture held (--draw 2 for the second), each read blind after the round it names was frozen,
+// measured once on it, and read since.
 TEST_CASE("PGTS's browser list, two samples read blind: under 1% of fetchers pass and under 1% of people are "
           "previewed",
           "[core][clicks][corpus][!mayfail]") {
