@@ -1560,8 +1560,13 @@ struct Reading {
   Tally people, fetchers, copies;
 };
 
-Reading blind_reading(const std::string& file, const char* name, bool read = true) {
-  Reading r;
+// One line of a blind reading: the class both readers agree on ("" when they do not) and the User-Agent.
+struct ReadLine {
+  std::string agreed, agent;
+};
+
+std::vector<ReadLine> read_lines(const std::string& file) {
+  std::vector<ReadLine> lines;
   std::istringstream in(test::fixture("ua/" + file));
   std::string line;
   while (std::getline(in, line)) {
@@ -1574,16 +1579,35 @@ Reading blind_reading(const std::string& file, const char* name, bool read = tru
       field.push_back(line.substr(start, tab - start));
       start = tab + 1;
     }
-    std::string agent = line.substr(start);
-    if (field[0] != field[1]) continue;  // the readers disagree
-    bool person = is_person(agent);
+    lines.push_back({field[0] == field[1] ? field[0] : "", line.substr(start)});
+  }
+  return lines;
+}
+
+// SECOND_PAIR: the same lines read by a second pair of readers; a line then counts only when all four agree.
+Reading blind_reading(const std::string& file, const char* name, bool read = true,
+                      const std::string& second_pair = "") {
+  Reading r;
+  std::vector<ReadLine> lines = read_lines(file);
+  if (!second_pair.empty()) {
+    std::vector<ReadLine> second = read_lines(second_pair);
+    REQUIRE(second.size() == lines.size());
+    for (size_t i = 0; i < lines.size(); ++i) {
+      REQUIRE(second[i].agent == lines[i].agent);
+      if (second[i].agreed != lines[i].agreed) lines[i].agreed.clear();
+    }
+  }
+  for (const ReadLine& line : lines) {
+    bool person = is_person(line.agent);
     auto count = [&](Tally& t, bool wrong) {
       ++t.total;
-      if (wrong) ++t.wrong, t.examples.push_back(std::string(to_string(classify_user_agent(agent))) + ": " + agent);
+      if (!wrong) return;
+      ++t.wrong;
+      t.examples.push_back(std::string(to_string(classify_user_agent(line.agent))) + ": " + line.agent);
     };
-    if (field[0] == "person") count(r.people, !person);
-    if (field[0] == "fetcher") count(r.fetchers, person);
-    if (field[0] == "copy") count(r.copies, person);
+    if (line.agreed == "person") count(r.people, !person);
+    if (line.agreed == "fetcher") count(r.fetchers, person);
+    if (line.agreed == "copy") count(r.copies, person);
   }
   std::printf("click filter, %s as read: fetchers passing %zu of %zu (%.2f%%); people previewed %zu of %zu (%.2f%%); "
               "copies of a browser's string passing %zu of %zu\n",
@@ -1721,7 +1745,7 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
 // PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, drawn 1,200 at a time by
 // SHA-1 of the 11,768 no fixture held (--draw 2 for the second), each read blind after the round it names was frozen,
 // measured once on it, and read since.
-TEST_CASE("PGTS's browser list, two samples read blind: under 1% of fetchers pass and under 1% of people are "
+TEST_CASE("PGTS's browser list, three samples read blind: under 1% of fetchers pass and under 1% of people are "
           "previewed",
           "[core][clicks][corpus][!mayfail]") {
   SECTION("the first sample") {
@@ -1731,6 +1755,21 @@ TEST_CASE("PGTS's browser list, two samples read blind: under 1% of fetchers pas
   SECTION("the second sample") {
     check_reading_targets(
         blind_reading("pgts2_reading.tsv", "PGTS's second sample (held out after round 35, read since)"), 500, 50);
+  }
+  // Held out from round 35 like the second, and read by two pairs of readers.
+  SECTION("the third sample, as the first pair reads it") {
+    check_reading_targets(
+        blind_reading("pgts3_reading.tsv", "PGTS's third sample, first pair (held out from round 35)", false), 500, 40);
+  }
+  SECTION("the third sample, as the second pair reads it") {
+    check_reading_targets(blind_reading("pgts3_second_reading.tsv",
+                                        "PGTS's third sample, second pair (held out from round 35)", false),
+                          500, 40);
+  }
+  SECTION("the third sample, on the lines all four readers class alike") {
+    check_reading_targets(blind_reading("pgts3_reading.tsv", "PGTS's third sample, all four (held out from round 35)",
+                                        false, "pgts3_second_reading.tsv"),
+                          400, 30);
   }
 }
 
