@@ -195,11 +195,10 @@ constexpr const char* contact_pattern =
 // IBrowse and Mosaic, and let updaters, virus scanners and download managers through), "Electron/"
 // as a fetcher (Brave's first versions and Obsidian are Electron), "proxy" (Opera Mini's and UC's
 // proxies carry people), "sdk" (in-app browsers write "SDK 34" and "mso_sdk"), "api" (Android emulators
-// name their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), an
-// Internet Explorer before 9 that says "Mozilla/5.0 (compatible; MSIE 7.0; ...)" where the real one said
-// Mozilla/4.0 (browscap lists eleven as browsers, against one fetcher on the corpus), a bare name between
-// the engine and "Safari/" ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira, rekonq,
-// QtCarBrowser, write theirs there).
+// name their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), a bare
+// name between the engine and "Safari/" ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira,
+// rekonq, QtCarBrowser, write theirs there). A string that no release sent costs no browser: the
+// impossible_*() checks below.
 constexpr const char* fetcher_rules =
     // HTTP libraries and command-line tools.
     R"(\bcurl\b|\bwget\b|python-requests|python-urllib|python-httpx|\bhttpx\b|aiohttp|\bokhttp\b|)"
@@ -632,6 +631,27 @@ bool unreleased_windows_nt(std::string_view agent) {
   return false;
 }
 
+// Internet Explorer before 9 wrote "Mozilla/4.0 (compatible; MSIE 8.0; ...)", "compatible" first in its comment.
+// "Mozilla/4.0 (Windows; MSIE 6.0; ...)", "Mozilla/4.0 (MSIE 6.0; ...)" and "Mozilla/5.0 (compatible; MSIE 6.0;
+// ...)" are a script's. Internet Explorer 9 and later, in an older page's document mode, say "MSIE 8.0" after
+// "Mozilla/5.0", but they keep their own Trident ("Trident/5.0" and later).
+bool misdated_internet_explorer(std::string_view agent) {
+  constexpr std::string_view mozilla4 = "Mozilla/4.0 (", mozilla5_compatible = "Mozilla/5.0 (compatible;";
+  if (agent.starts_with(mozilla4)) {
+    auto comment = agent.substr(mozilla4.size(), agent.find(')') - mozilla4.size());
+    auto msie = comment.find("MSIE ");
+    return msie != std::string_view::npos && msie + 5 < comment.size() &&
+           std::isdigit(static_cast<unsigned char>(comment[msie + 5])) &&
+           comment.find("ompatible") == std::string_view::npos;  // "compatible", "Compatible"
+  }
+  if (!agent.starts_with(mozilla5_compatible)) return false;
+  size_t at = mozilla5_compatible.size() + (agent.substr(mozilla5_compatible.size(), 1) == " ");
+  if (agent.substr(at, 5) != "MSIE ") return false;
+  at += 5;
+  long version = read_number(agent, at);
+  return version >= 1 && version <= 8 && read_dot(agent, at) && version_after(agent, "Trident/") < 5;
+}
+
 // Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
 // at all. The Chinese shells built on it write such strings, with their own name last ("Mozilla/4.0 (compatible; MSIE
 // 9.0; Windows NT 6.1; SV1; 360SE)", "MSIE 11.0; ...; 360SE"); the same string with nothing but Microsoft's own
@@ -806,8 +826,8 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || misplaced_gecko(user_agent) ||
                  impossible_ios_safari(user_agent) ||
-                 impossible_internet_explorer(user_agent) || windows_engine_elsewhere(user_agent) ||
-                 unreleased_windows_nt(user_agent) ||
+                 impossible_internet_explorer(user_agent) || misdated_internet_explorer(user_agent) ||
+                 windows_engine_elsewhere(user_agent) || unreleased_windows_nt(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
     return AgentReason::in_app_browser;
