@@ -249,9 +249,9 @@ constexpr const char* fetcher_rules =
     // that only Sec-CH-UA carries ("Not.A/Brand"): a tool assembled the string from client hints.
     R"((?-i:\bSafari/\d*[A-Z]{3,}|__[A-Z][A-Z_]*__)|Not[ .;:_/-]?A[ .;:_/-]?Brand|)"
     // Google's many fetchers and proxies name themselves inside the string ("Google-Adwords-...",
-    // "mediapartners-google", "googleweblight" and "Google WAP Proxy/1.0", its transcoders for handsets, "Google Search
-    // Console"); not a handset's "asus_google_cube".
-    R"(\bgoogle[-_]|-google\b|googleweblight|google wap proxy|google search|)"
+    // "mediapartners-google", "googleweblight", "Google WAP Proxy/1.0" and "Google CHTML Proxy/1.0", its transcoders
+    // for handsets, "Google Search Console"); not a handset's "asus_google_cube".
+    R"(\bgoogle[-_]|-google\b|googleweblight|\bgoogle \w+ proxy\b|google search|)"
     // Internet Explorer's strings that no Internet Explorer sent, as scripts make them up: a version that never
     // shipped ("MSIE 10.6", "MSIE 7.1"), a Windows without its version or none at all ("MSIE 9.0; Windows NT)",
     // "MSIE 10.0; Win64;"), IE 8 and later without their Trident token when nothing else is said
