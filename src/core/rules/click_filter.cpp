@@ -262,6 +262,10 @@ constexpr const char* fetcher_rules =
     // rv:11.0) like Gecko" is a script's blend of two versions, and "(compatible; IE 11.0; Win32; Trident/7.0)" no
     // release's.
     R"(^Mozilla/5\.0 \(MSIE [\d.]+; Windows NT|\(compatible; IE \d|)"
+    // Internet Explorer named Windows by its version ("Windows NT 5.1", "Windows 98; Win 9x 4.90" for Me, "Windows
+    // 3.1"), never "Windows XP", "Windows ME", "Windows 2000" or "Windows 3.11". Opera wrote those when it posed as
+    // Internet Explorer, with its own name after the comment; the same string with nothing after it is a script's.
+    R"(^Mozilla/4\.0 \(compatible; MSIE [\d.]+[a-z]?; (?:Windows (?:XP|ME|2000|3\.11)\b|Windows 98; Win 9x4)[^)]*\)$|)"
     // Presto's Opera ended with 12.18 ("Opera/9.80 (...) Presto/2.9.181 Version/18.00"), and no browser misspells
     // Microsoft's words ("Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)").
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
