@@ -1629,7 +1629,7 @@ std::vector<ReadLine> read_lines(const std::string& file) {
 }
 
 // SECOND_PAIR: the same lines read by a second pair of readers; a line then counts only when all four agree.
-Reading blind_reading(const std::string& file, const char* name, bool read = true,
+Reading blind_reading(const std::string& file, const std::string& name, bool read = true,
                       const std::string& second_pair = "") {
   Reading r;
   std::vector<ReadLine> lines = read_lines(file);
@@ -1655,8 +1655,8 @@ Reading blind_reading(const std::string& file, const char* name, bool read = tru
   }
   std::printf("click filter, %s as read: fetchers passing %zu of %zu (%.2f%%); people previewed %zu of %zu (%.2f%%); "
               "copies of a browser's string passing %zu of %zu\n",
-              name, r.fetchers.wrong, r.fetchers.total, 100.0 * r.fetchers.rate(), r.people.wrong, r.people.total,
-              100.0 * r.people.rate(), r.copies.wrong, r.copies.total);
+              name.c_str(), r.fetchers.wrong, r.fetchers.total, 100.0 * r.fetchers.rate(), r.people.wrong,
+              r.people.total, 100.0 * r.people.rate(), r.copies.wrong, r.copies.total);
   if (!read) return r;  // held out: rates only
   for (const auto& e : r.fetchers.examples) std::printf("    fetcher passing: %s\n", e.c_str());
   for (const auto& e : r.people.examples) std::printf("    person previewed: %s\n", e.c_str());
@@ -1788,85 +1788,36 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
 
 // PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, drawn 1,200 at a time by
 // SHA-1 of the 11,768 no fixture held (--draw 2 to 6 for the next), each read blind after the round it names was
-// frozen, measured once on it, and read since.
+// frozen, measured once on it, and read since. From the third on, a second pair of readers read each sample too: the
+// targets are checked on each pair's lines and on the lines all four class alike.
+struct PgtsSample {
+  const char* reading;
+  const char* second_reading;  // "" where one pair read the sample
+  const char* name;
+};
+
+const PgtsSample pgts_samples[] = {
+    {"pgts_reading.tsv", "", "PGTS's browser list (held out after round 34, read since)"},
+    {"pgts2_reading.tsv", "", "PGTS's second sample (held out after round 35, read since)"},
+    {"pgts3_reading.tsv", "pgts3_second_reading.tsv", "PGTS's third sample (held out from round 35, read since)"},
+    {"pgts4_reading.tsv", "pgts4_second_reading.tsv", "PGTS's fourth sample (held out after round 36, read since)"},
+    {"pgts5_reading.tsv", "pgts5_second_reading.tsv", "PGTS's fifth sample (held out after round 37, read since)"},
+    {"pgts6_reading.tsv", "pgts6_second_reading.tsv", "PGTS's sixth sample (held out after round 38, read since)"},
+};
+
 TEST_CASE("PGTS's browser list, six samples read blind: under 1% of fetchers pass and under 1% of people are "
           "previewed",
           "[core][clicks][corpus][!mayfail]") {
-  SECTION("the first sample") {
-    check_reading_targets(
-        blind_reading("pgts_reading.tsv", "PGTS's browser list (held out after round 34, read since)"), 500, 50);
-  }
-  SECTION("the second sample") {
-    check_reading_targets(
-        blind_reading("pgts2_reading.tsv", "PGTS's second sample (held out after round 35, read since)"), 500, 50);
-  }
-  // Held out from round 35 like the second, and read by two pairs of readers.
-  SECTION("the third sample, as the first pair reads it") {
-    check_reading_targets(
-        blind_reading("pgts3_reading.tsv", "PGTS's third sample, first pair (held out from round 35, read since)"),
-        500, 40);
-  }
-  SECTION("the third sample, as the second pair reads it") {
-    check_reading_targets(blind_reading("pgts3_second_reading.tsv",
-                                        "PGTS's third sample, second pair (held out from round 35, read since)"),
-                          500, 40);
-  }
-  SECTION("the third sample, on the lines all four readers class alike") {
-    check_reading_targets(blind_reading("pgts3_reading.tsv",
-                                        "PGTS's third sample, all four (held out from round 35, read since)", true,
-                                        "pgts3_second_reading.tsv"),
-                          400, 30);
-  }
-  // Held out after round 36, read by two pairs like the third.
-  SECTION("the fourth sample, as the first pair reads it") {
-    check_reading_targets(
-        blind_reading("pgts4_reading.tsv", "PGTS's fourth sample, first pair (held out after round 36, read since)"),
-        500, 40);
-  }
-  SECTION("the fourth sample, as the second pair reads it") {
-    check_reading_targets(blind_reading("pgts4_second_reading.tsv",
-                                        "PGTS's fourth sample, second pair (held out after round 36, read since)"),
-                          500, 40);
-  }
-  SECTION("the fourth sample, on the lines all four readers class alike") {
-    check_reading_targets(blind_reading("pgts4_reading.tsv",
-                                        "PGTS's fourth sample, all four (held out after round 36, read since)", true,
-                                        "pgts4_second_reading.tsv"),
-                          400, 30);
-  }
-  // Held out after round 37, read by two pairs like the fourth.
-  SECTION("the fifth sample, as the first pair reads it") {
-    check_reading_targets(
-        blind_reading("pgts5_reading.tsv", "PGTS's fifth sample, first pair (held out after round 37, read since)"),
-        500, 40);
-  }
-  SECTION("the fifth sample, as the second pair reads it") {
-    check_reading_targets(blind_reading("pgts5_second_reading.tsv",
-                                        "PGTS's fifth sample, second pair (held out after round 37, read since)"),
-                          500, 40);
-  }
-  SECTION("the fifth sample, on the lines all four readers class alike") {
-    check_reading_targets(blind_reading("pgts5_reading.tsv",
-                                        "PGTS's fifth sample, all four (held out after round 37, read since)", true,
-                                        "pgts5_second_reading.tsv"),
-                          400, 30);
-  }
-  // Held out after round 38, read by two pairs like the fifth.
-  SECTION("the sixth sample, as the first pair reads it") {
-    check_reading_targets(
-        blind_reading("pgts6_reading.tsv", "PGTS's sixth sample, first pair (held out after round 38, read since)"),
-        500, 40);
-  }
-  SECTION("the sixth sample, as the second pair reads it") {
-    check_reading_targets(blind_reading("pgts6_second_reading.tsv",
-                                        "PGTS's sixth sample, second pair (held out after round 38, read since)"),
-                          500, 40);
-  }
-  SECTION("the sixth sample, on the lines all four readers class alike") {
-    check_reading_targets(blind_reading("pgts6_reading.tsv",
-                                        "PGTS's sixth sample, all four (held out after round 38, read since)", true,
-                                        "pgts6_second_reading.tsv"),
-                          400, 30);
+  for (const PgtsSample& sample : pgts_samples) {
+    std::string name = sample.name;
+    DYNAMIC_SECTION(sample.reading) { check_reading_targets(blind_reading(sample.reading, name), 500, 40); }
+    if (*sample.second_reading == '\0') continue;
+    DYNAMIC_SECTION(sample.second_reading) {
+      check_reading_targets(blind_reading(sample.second_reading, name + ", second pair"), 500, 40);
+    }
+    DYNAMIC_SECTION(sample.reading << ", all four readers") {
+      check_reading_targets(blind_reading(sample.reading, name + ", all four", true, sample.second_reading), 400, 30);
+    }
   }
 }
 

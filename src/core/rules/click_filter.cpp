@@ -198,7 +198,7 @@ constexpr const char* contact_pattern =
 // name their device "Thing X1 - 4.2.2 - API 17", and no fetcher on the corpus needed the word), a bare
 // name between the engine and "Safari/" ("like Gecko) webscreenie Safari/": old WebKit browsers, Shiira,
 // rekonq, QtCarBrowser, write theirs there). A string that no release sent costs no browser: the
-// impossible_*() checks below.
+// impossible_*() checks below judge by release history.
 constexpr const char* fetcher_rules =
     // HTTP libraries and command-line tools.
     R"(\bcurl\b|\bwget\b|python-requests|python-urllib|python-httpx|\bhttpx\b|aiohttp|\bokhttp\b|)"
@@ -639,7 +639,7 @@ bool unreleased_windows_nt(std::string_view agent) {
 // "Mozilla/4.0 (Windows; MSIE 6.0; ...)", "Mozilla/4.0 (MSIE 6.0; ...)" and "Mozilla/5.0 (compatible; MSIE 6.0;
 // ...)" are a script's. Internet Explorer 9 and later, in an older page's document mode, say "MSIE 8.0" after
 // "Mozilla/5.0", but they keep their own Trident ("Trident/5.0" and later).
-bool misdated_internet_explorer(std::string_view agent) {
+bool impossible_old_internet_explorer(std::string_view agent) {
   constexpr std::string_view mozilla4 = "Mozilla/4.0 (", mozilla5_compatible = "Mozilla/5.0 (compatible;";
   if (agent.starts_with(mozilla4)) {
     auto comment = agent.substr(mozilla4.size(), agent.find(')') - mozilla4.size());
@@ -830,7 +830,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || misplaced_gecko(user_agent) ||
                  impossible_ios_safari(user_agent) ||
-                 impossible_internet_explorer(user_agent) || misdated_internet_explorer(user_agent) ||
+                 impossible_internet_explorer(user_agent) || impossible_old_internet_explorer(user_agent) ||
                  windows_engine_elsewhere(user_agent) || unreleased_windows_nt(user_agent) ||
                  (RE2::PartialMatch(agent, m.unknown) && !RE2::PartialMatch(agent, m.device));
   if (!fetcher && in_app() && RE2::PartialMatch(agent, m.rendering)) {
