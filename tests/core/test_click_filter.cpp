@@ -1253,6 +1253,30 @@ TEST_CASE("Internet Explorer's string with Windows by its marketing name and not
   });
 }
 
+// Round 39 (PGTS's samples, read since): Internet Explorer wrote its head byte for byte; a string that is nothing but
+// its comment, the head typed again, is a script's. Phone makers' loose heads, and IE's own tokens after the head
+// written loosely by toolbars, still pass.
+TEST_CASE("Internet Explorer's head typed by hand, with nothing after the comment, is a script's", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/4.0(compatible; MSIE 5.5; Windows 98)",
+      "Mozilla/4.0 (Compatible; MSIE 6.0; Windows NT 5.0; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible;MSIE 6.0; Windows NT 5.0)",
+      "Mozilla/4.0 (compatible; MSIE 6.0;Windows NT 5.1)",
+      "Mozilla/4.0 (compatible ; MSIE 6.0; Windows NT 5.1)",
+      "Mozilla/4.0  (compatible;  MSIE 8.0; Windows NT 5.1; Trident/4.0)",
+      "Mozilla/4.0 (compatible; MSIE6.0; Windows NT 5.0)",
+      "Mozilla/5.0 (Compatible; MSIE 10.0; Windows NT 6.2; Trident/6.0)"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; MSN 9.0;MSN 9.1; MSNbMSNI)",
+      "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; Trident/4.0; SLCC1;)",
+      "Mozilla/4.0 (Compatible; MSIE 6.0; Windows CE; IEMobile 6.12)",
+      "Mozilla/4.0 (compatible;MSIE 6.0;Windows95;PalmSource) Netfront/3.0",
+      "Mozilla/4.08 (compatible; MSIE 6.0; Windows 98; 240X320; PPC; Default)",
+      "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; Trident/6.0; Xbox; Xbox One)"
+  });
+}
+
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
 // opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
 // (ua-device's next samples, read since): Sogou's search app too.
