@@ -1253,24 +1253,25 @@ TEST_CASE("Internet Explorer's string with Windows by its marketing name and not
   });
 }
 
-// Round 39 (PGTS's samples, read since): Internet Explorer wrote its head byte for byte; a string that is nothing but
-// its comment, the head typed again, is a script's. Phone makers' loose heads, and IE's own tokens after the head
-// written loosely by toolbars, still pass.
+// Rounds 39 and 40 (PGTS's samples, read since): Internet Explorer wrote its head byte for byte; a string that is
+// nothing but its comment, the head typed again, is a script's. Phone makers' loose heads, company builds'
+// "Compatible", and tokens after the head written loosely by toolbars, still pass.
 TEST_CASE("Internet Explorer's head typed by hand, with nothing after the comment, is a script's", "[core][clicks]") {
   check_reasons(AgentReason::fetcher_rule, {
       "Mozilla/4.0(compatible; MSIE 5.5; Windows 98)",
-      "Mozilla/4.0 (Compatible; MSIE 6.0; Windows NT 5.0; .NET CLR 1.1.4322)",
+      "Mozilla/4.0(Compatible;MSIE6.0;Windows NT 5.1;SV1;NET CLR 1.1.4322)",
       "Mozilla/4.0 (compatible;MSIE 6.0; Windows NT 5.0)",
       "Mozilla/4.0 (compatible; MSIE 6.0;Windows NT 5.1)",
       "Mozilla/4.0 (compatible ; MSIE 6.0; Windows NT 5.1)",
       "Mozilla/4.0  (compatible;  MSIE 8.0; Windows NT 5.1; Trident/4.0)",
       "Mozilla/4.0 (compatible; MSIE6.0; Windows NT 5.0)",
-      "Mozilla/5.0 (Compatible; MSIE 10.0; Windows NT 6.2; Trident/6.0)"
+      "Mozilla/5.0 (compatible;MSIE 10.0; Windows NT 6.2; Trident/6.0)"
   });
   check_reasons(AgentReason::browser, {
       "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; MSN 9.0;MSN 9.1; MSNbMSNI)",
       "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.0; Trident/4.0; SLCC1;)",
       "Mozilla/4.0 (Compatible; MSIE 6.0; Windows CE; IEMobile 6.12)",
+      "Mozilla/4.0 (Compatible; MSIE 5.5; Windows NT 4.0; QXW03002)",  // a company's build (PGTS's seventh sample)
       "Mozilla/4.0 (compatible;MSIE 6.0;Windows95;PalmSource) Netfront/3.0",
       "Mozilla/4.08 (compatible; MSIE 6.0; Windows 98; 240X320; PPC; Default)",
       "Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; Trident/6.0; Xbox; Xbox One)"
@@ -1829,7 +1830,7 @@ const PgtsSample pgts_samples[] = {
     {"pgts4_reading.tsv", "pgts4_second_reading.tsv", "PGTS's fourth sample (held out after round 36, read since)"},
     {"pgts5_reading.tsv", "pgts5_second_reading.tsv", "PGTS's fifth sample (held out after round 37, read since)"},
     {"pgts6_reading.tsv", "pgts6_second_reading.tsv", "PGTS's sixth sample (held out after round 38, read since)"},
-    {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39)", false},
+    {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39, read since)"},
 };
 
 TEST_CASE("PGTS's browser list, seven samples read blind: under 1% of fetchers pass and under 1% of people are "

@@ -657,13 +657,21 @@ bool impossible_old_internet_explorer(std::string_view agent) {
 }
 
 // Internet Explorer wrote its head byte for byte, "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1" (from 9 on
-// "Mozilla/5.0 (compatible; MSIE 9.0; Windows ..."). A string that is nothing but that comment, the head typed again
-// by hand ("Mozilla/4.0(compatible; ...", "(Compatible; ...", "compatible;MSIE 6.0", "MSIE 6.0;Windows NT 5.1"), is a
-// script's. Only on a desktop's Windows and when nothing follows the comment: phone makers wrote Internet Explorer's
+// "Mozilla/5.0 (compatible; MSIE 9.0; Windows ..."; some company builds wrote "Compatible"). A string that is nothing
+// but that comment, the head typed again by hand ("Mozilla/4.0(compatible; ...", "compatible;MSIE 6.0", "MSIE
+// 6.0;Windows NT 5.1"), is a script's. Only on a desktop's Windows and when nothing follows the comment: phone makers wrote Internet Explorer's
 // head loosely ("Mozilla/4.0 (Compatible; MSIE 6.0; Windows CE; IEMobile 6.12)ASUS-P526/1.0 ...", "Mozilla/4.0
 // (compatible;MSIE 6.0;Windows95;PalmSource) Netfront/3.0").
 bool hand_typed_internet_explorer(std::string_view agent) {
   if (!(agent.starts_with("Mozilla/4.0") || agent.starts_with("Mozilla/5.0")) || agent.back() != ')') return false;
+  constexpr std::string_view head = " (compatible; MSIE ", capitalised = " (Compatible; MSIE ";
+  auto written = agent.substr(11, head.size());
+  if (written == head || written == capitalised) {  // as written, unless the separator after the version was retyped
+    auto separator = agent.find(';', 11 + head.size());
+    if (separator == std::string_view::npos || (agent.substr(separator, 5) == "; Win" && agent[separator - 1] != ' ')) {
+      return false;
+    }
+  }
   auto open = agent.find_first_not_of(' ', 11);  // the comment, after nothing but spaces ("Mozilla/4.0  (")
   if (agent[open] != '(' || agent.find_first_of("()", open + 1) != agent.size() - 1) return false;
   auto comment = agent.substr(open + 1, agent.size() - open - 2);
@@ -674,18 +682,14 @@ bool hand_typed_internet_explorer(std::string_view agent) {
   auto first = comment.find(';'), second = comment.find(';', first + 1);
   if (second == std::string_view::npos) return false;
   auto compatible = trimmed(comment.substr(0, first)), msie = trimmed(comment.substr(first + 1, second - first - 1));
-  bool compatible_word = compatible.size() == 10 && (compatible[0] == 'c' || compatible[0] == 'C') &&
-                         compatible.substr(1) == "ompatible";
   auto version = msie.substr(std::min(msie.find_first_not_of(' ', 4), msie.size()));
   auto windows = trimmed(comment.substr(second + 1));
-  if (!compatible_word || !msie.starts_with("MSIE") || version.empty() ||
-      !std::isdigit(static_cast<unsigned char>(version[0])) || !windows.starts_with("Win") ||
-      windows.starts_with("Windows CE") || windows.starts_with("Windows Phone")) {
-    return false;  // not Internet Explorer on a desktop (phone makers wrote their own heads)
-  }
-  bool as_written = open == 12 && agent[11] == ' ' && comment.starts_with("compatible; MSIE ") &&
-                    comment.substr(second, 5) == "; Win" && comment[second - 1] != ' ';
-  return !as_written;
+  bool compatible_word = compatible.size() == 10 && (compatible[0] == 'c' || compatible[0] == 'C') &&
+                         compatible.substr(1) == "ompatible";
+  // Internet Explorer on a desktop: phone makers wrote their own heads.
+  return compatible_word && msie.starts_with("MSIE") && !version.empty() &&
+         std::isdigit(static_cast<unsigned char>(version[0])) && windows.starts_with("Win") &&
+         !windows.starts_with("Windows CE") && !windows.starts_with("Windows Phone");
 }
 
 // Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
