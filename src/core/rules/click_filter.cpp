@@ -659,9 +659,9 @@ bool impossible_old_internet_explorer(std::string_view agent) {
 // Internet Explorer wrote its head byte for byte, "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1" (from 9 on
 // "Mozilla/5.0 (compatible; MSIE 9.0; Windows ..."; some company builds wrote "Compatible"). A string that is nothing
 // but that comment, the head typed again by hand ("Mozilla/4.0(compatible; ...", "compatible;MSIE 6.0", "MSIE
-// 6.0;Windows NT 5.1"), is a script's. Only on a desktop's Windows and when nothing follows the comment: phone makers wrote Internet Explorer's
-// head loosely ("Mozilla/4.0 (Compatible; MSIE 6.0; Windows CE; IEMobile 6.12)ASUS-P526/1.0 ...", "Mozilla/4.0
-// (compatible;MSIE 6.0;Windows95;PalmSource) Netfront/3.0").
+// 6.0;Windows NT 5.1"), is a script's. Only on a desktop's Windows and when nothing follows the comment: phone makers
+// wrote Internet Explorer's head loosely ("Mozilla/4.0 (Compatible; MSIE 6.0; Windows CE; IEMobile 6.12)ASUS-P526/1.0
+// ...", "Mozilla/4.0 (compatible;MSIE 6.0;Windows95;PalmSource) Netfront/3.0").
 bool hand_typed_internet_explorer(std::string_view agent) {
   if (!(agent.starts_with("Mozilla/4.0") || agent.starts_with("Mozilla/5.0")) || agent.back() != ')') return false;
   constexpr std::string_view head = " (compatible; MSIE ", capitalised = " (Compatible; MSIE ";
