@@ -682,14 +682,12 @@ bool hand_typed_internet_explorer(std::string_view agent) {
   auto first = comment.find(';'), second = comment.find(';', first + 1);
   if (second == std::string_view::npos) return false;
   auto compatible = trimmed(comment.substr(0, first)), msie = trimmed(comment.substr(first + 1, second - first - 1));
-  auto version = msie.substr(std::min(msie.find_first_not_of(' ', 4), msie.size()));
   auto windows = trimmed(comment.substr(second + 1));
-  bool compatible_word = compatible.size() == 10 && (compatible[0] == 'c' || compatible[0] == 'C') &&
-                         compatible.substr(1) == "ompatible";
+  auto version = msie.find_first_not_of(' ', 4);  // "MSIE 6.0", "MSIE6.0"
   // Internet Explorer on a desktop: phone makers wrote their own heads.
-  return compatible_word && msie.starts_with("MSIE") && !version.empty() &&
-         std::isdigit(static_cast<unsigned char>(version[0])) && windows.starts_with("Win") &&
-         !windows.starts_with("Windows CE") && !windows.starts_with("Windows Phone");
+  return (compatible == "compatible" || compatible == "Compatible") && msie.starts_with("MSIE") &&
+         version < msie.size() && std::isdigit(static_cast<unsigned char>(msie[version])) &&
+         windows.starts_with("Win") && !windows.starts_with("Windows CE") && !windows.starts_with("Windows Phone");
 }
 
 // Internet Explorer 9 and 10 wrote "Mozilla/5.0" and their Trident token, and Internet Explorer 11 wrote no "MSIE"
