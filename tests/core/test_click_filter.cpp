@@ -1831,7 +1831,7 @@ const PgtsSample pgts_samples[] = {
     {"pgts5_reading.tsv", "pgts5_second_reading.tsv", "PGTS's fifth sample (held out after round 37, read since)"},
     {"pgts6_reading.tsv", "pgts6_second_reading.tsv", "PGTS's sixth sample (held out after round 38, read since)"},
     {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39, read since)"},
-    {"pgts8_reading.tsv", "", "PGTS's eighth sample (held out after round 40)", false},
+    {"pgts8_reading.tsv", "", "PGTS's eighth sample (held out after round 40, read since)"},
 };
 
 TEST_CASE("PGTS's browser list, eight samples read blind: under 1% of fetchers pass and under 1% of people are "
