@@ -1278,6 +1278,31 @@ TEST_CASE("Internet Explorer's head typed by hand, with nothing after the commen
   });
 }
 
+// Round 41 (PGTS's samples, read since): Internet Explorer's toolbars and shells sign with their site, the toolbar's
+// with its version and the shell's homepage in brackets after its name. A site on its own, a URL, an address, or a
+// contact anywhere else in the string is still a fetcher's.
+TEST_CASE("Internet Explorer's toolbars and shells that sign with their site are people's", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; StumbleUpon.com 1.760; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; OfficeWorld.com/1.082)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; Avant Browser 7.0.0.8 [avantbrowser.com]; .NET CLR 1.0.3705)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SlimBrowser [flashpeak.com])",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; PhaseOut [www.phaseout.net]; .NET CLR 1.1.4322)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; internetsupervision.com)",
+      "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; www.alertra.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; http://www.tropicdesigns.net)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; Link Checker Pro 3.1.72, http://www.Link-Checker-Pro.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; StumbleUpon.com 1.760; +http://example.com/bot.html)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; Avant Browser [avantbrowser.com]) ops@example.com",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; Tool [example.com]/bot)",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Tool [example.com]) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/120.0.0.0 Safari/537.36",  // only Internet Explorer's add-ons signed so
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.2; SV1; .NET CLR 1.1.4322; Girafabot [girafa.com])"
+  });
+}
+
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
 // opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
 // (ua-device's next samples, read since): Sogou's search app too.

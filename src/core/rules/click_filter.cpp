@@ -187,6 +187,14 @@ constexpr const char* contact_pattern =
     R"(https?://|\bwww\.|[a-z0-9._%+-]+@[a-z0-9-]+\.[a-z0-9.-]*[a-z]|)"
     R"(\b[a-z0-9-]+\.(?:com|net|org|io|info|biz|ai|app|dev|xyz)\b)";
 
+// Internet Explorer's toolbars and shells sign with their site inside its comment, as a mark rather than a contact:
+// the site with the toolbar's version ("StumbleUpon.com 1.760", "OfficeWorld.com/1.082"), or the shell's name with
+// its homepage in brackets ("Avant Browser [avantbrowser.com]", "PhaseOut [www.phaseout.net]"). A fetcher gives a URL,
+// an address or the bare site ("www.alertra.com", "internetsupervision.com"). A mark is a whole item of the comment.
+constexpr const char* site_mark =
+    R"( *(?:[a-z][a-z0-9 .-]*? \[(?:www\.)?[a-z0-9-]+\.(?:com|net|org)\]|)"
+    R"([a-z0-9-]+\.(?:com|net|org|biz|info)[ /]\d+(?:\.\d+)+) *)";
+
 // What public lists miss: the long tail of fetchers names itself or is a library.
 // The two errors do not cost the same: a person taken for a preview taps "Join the lesson" once; a fetcher
 // taken for a person starts a lesson nobody joined, which is paid. So a rule goes in when it catches
@@ -322,6 +330,7 @@ struct Matchers {
   RE2 unknown{unknown_platform, options()};
   RE2 browser_product{browser_product_token, options(true)};
   RE2 contact{contact_pattern, options()};
+  RE2 site{site_mark, options()};
   RE2 tv_platform{tv_platform_comment, options()};
   RE2 distribution{distribution_mark, options()};
   RE2 distribution_build{distribution_build_token, options(true)};
@@ -335,7 +344,7 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &tv_platform, &distribution, &distribution_build, &rules, &trailing, &model,
+                          &contact, &site, &tv_platform, &distribution, &distribution_build, &rules, &trailing, &model,
                           &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
@@ -788,6 +797,28 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
          folded.find("toolbar") == std::string::npos && name != "compatible";
 }
 
+// A contact anywhere but in the site marks (above) of Internet Explorer's comment.
+bool names_a_contact(const Matchers& m, std::string_view agent) {
+  auto piece = [](std::string_view text) { return re2::StringPiece(text.data(), text.size()); };
+  auto contact_in = [&](std::string_view text) { return RE2::PartialMatch(piece(text), m.contact); };
+  if (!contact_in(agent)) return false;
+  // Asked first, so that a bot's URL costs no second look.
+  if (!agent.starts_with("Mozilla/") || agent.find("; MSIE ") == std::string_view::npos) return true;
+  auto open = agent.find('(');
+  auto close = agent.find(')', open);
+  if (close == std::string_view::npos || contact_in(agent.substr(0, open)) || contact_in(agent.substr(close))) {
+    return true;
+  }
+  auto comment = agent.substr(open + 1, close - open - 1);
+  for (size_t start = 0; start <= comment.size();) {
+    auto end = std::min(comment.find(';', start), comment.size());
+    auto item = comment.substr(start, end - start);
+    if (contact_in(item) && !RE2::FullMatch(piece(item), m.site)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 // The vendored list names the string, outside a handset's model.
 bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
   if (!RE2::PartialMatch(agent, m.list)) return false;
@@ -858,7 +889,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     auto mozilla = user_agent.find("Mozilla/");
     return RE2::PartialMatch(mozilla == std::string_view::npos ? agent : agent.substr(mozilla), m.in_app);
   };
-  bool fetcher = RE2::PartialMatch(agent, m.contact) || forged(user_agent) || log_fields(user_agent) ||
+  bool fetcher = names_a_contact(m, user_agent) || forged(user_agent) || log_fields(user_agent) ||
                  RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
