@@ -1303,6 +1303,30 @@ TEST_CASE("Internet Explorer's toolbars and shells that sign with their site are
   });
 }
 
+// Round 42 (PGTS's ninth sample, read since): a relay that says so in lower case, as HTTP's Via header does, and
+// Netscape's name in Internet Explorer's "compatible" comment, which no Netscape wrote, are fetchers'. .NET 2.0's first
+// previews were numbered 1.2, and an Internet Explorer that lists one is a person's.
+TEST_CASE("A relay's \"via\", Netscape posing as compatible, and .NET's 1.2 previews", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/4.0 (compatible; MSIE 5.01; Windows NT 5.0; Hotbar 3.0) via NetCache version 3.1.2c-Solaris",
+      "Mozilla/4.0 (compatible; MSIE 5.0; Win32) via proxy gateway CERN-HTTPD/3.0 libwww/2.17",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; .NET CLR 1.1.4322) via Avirt Gateway Server v4.2",
+      "Mozilla/4.0 (compatible; Netscape 7.0; Windows 98)",
+      "Mozilla/4.0 (compatible;Netscape 7.1; Windows 98)",
+      "Mozilla/5.0 (compatible; Netscape6/6.2.1; Macintosh; en-US)"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.0.1) Gecko/20020823 Netscape/7.0",
+      "Mozilla/4.76 [en] (Win98; U)",
+      "Mozilla/5.0 (Linux; Android 4.0.4; VIA_P3 Build/IMM76D) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 "
+      "Safari/534.30",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; .NET CLR 1.1.4322; .NET CLR 1.2.30703)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; Q312461; .NET CLR 1.0.3705; .NET CLR 1.2.2125; .NET CLR "
+      "1.1.4322)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; .NET CLR 1.3.1234)"});
+}
+
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
 // opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
 // (ua-device's next samples, read since): Sogou's search app too.
@@ -1857,7 +1881,7 @@ const PgtsSample pgts_samples[] = {
     {"pgts6_reading.tsv", "pgts6_second_reading.tsv", "PGTS's sixth sample (held out after round 38, read since)"},
     {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39, read since)"},
     {"pgts8_reading.tsv", "", "PGTS's eighth sample (held out after round 40, read since)"},
-    {"pgts9_reading.tsv", "", "PGTS's ninth sample (held out after round 41)", false},
+    {"pgts9_reading.tsv", "", "PGTS's ninth sample (held out after round 41, read since)"},
 };
 
 TEST_CASE("PGTS's browser list, nine samples read blind: under 1% of fetchers pass and under 1% of people are "
