@@ -1861,10 +1861,10 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
 }
 
 // PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, drawn 1,200 at a time by
-// SHA-1 of the 11,768 no fixture held (--draw 2 to 9 for the next), each read blind after the round it names was
+// SHA-1 of the 11,768 no fixture held (--draw 2 to 10 for the next, the tenth the last 968), each read blind after the round it names was
 // frozen, measured once on it, and read since. From the third on, a second pair of readers read each sample too: the
 // targets are checked on each pair's lines and on the lines all four class alike.
-// The seventh to ninth were read by one pair (compare-readers, SOURCES.md).
+// The seventh to tenth were read by one pair (compare-readers, SOURCES.md).
 struct PgtsSample {
   const char* reading;
   const char* second_reading;  // "" where one pair read the sample
@@ -1882,9 +1882,10 @@ const PgtsSample pgts_samples[] = {
     {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39, read since)"},
     {"pgts8_reading.tsv", "", "PGTS's eighth sample (held out after round 40, read since)"},
     {"pgts9_reading.tsv", "", "PGTS's ninth sample (held out after round 41, read since)"},
+    {"pgts10_reading.tsv", "", "PGTS's last lines (held out after round 42)", false},
 };
 
-TEST_CASE("PGTS's browser list, nine samples read blind: under 1% of fetchers pass and under 1% of people are "
+TEST_CASE("PGTS's browser list, ten samples read blind: under 1% of fetchers pass and under 1% of people are "
           "previewed",
           "[core][clicks][corpus][!mayfail]") {
   for (const PgtsSample& sample : pgts_samples) {
