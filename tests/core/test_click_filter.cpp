@@ -1882,7 +1882,7 @@ const PgtsSample pgts_samples[] = {
     {"pgts7_reading.tsv", "", "PGTS's seventh sample (held out after round 39, read since)"},
     {"pgts8_reading.tsv", "", "PGTS's eighth sample (held out after round 40, read since)"},
     {"pgts9_reading.tsv", "", "PGTS's ninth sample (held out after round 41, read since)"},
-    {"pgts10_reading.tsv", "", "PGTS's last lines (held out after round 42)", false},
+    {"pgts10_reading.tsv", "", "PGTS's last lines (held out after round 42, read since)"},
 };
 
 TEST_CASE("PGTS's browser list, ten samples read blind: under 1% of fetchers pass and under 1% of people are "
