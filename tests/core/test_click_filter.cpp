@@ -1303,6 +1303,27 @@ TEST_CASE("Internet Explorer's toolbars and shells that sign with their site are
   });
 }
 
+// Round 43 (all of PGTS read): Internet Explorer lists the tokens add-ons and providers register before .NET's; a site
+// among them with more items after it is such a mark. A tool that signs a browser's string puts its contact last, and a
+// URL, a path or an address is a contact wherever it stands.
+TEST_CASE("A site among Internet Explorer's registered tokens is a mark, a site at the end a contact", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; TheFreeDictionary.com; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; www.ASPSimply.com; SV1; .NET CLR 1.0.3705)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; Supplied by Tesco.net; Alexa Toolbar)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; internetsupervision.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; example.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; example.com/monitor; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; ops@example.com; SV1)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; http://example.com; SV1)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; TheFreeDictionary.com; SV1) https://example.com/bot",
+      "Mozilla/5.0 (Randomized by FreeSafeIP.com/upgrade-to-remove; compatible; MSIE 9.0; Windows NT 5.0WOW64) "
+      "Chrome/18.0.1229.79"
+  });
+}
+
 // Round 42 (PGTS's ninth sample, read since): a relay that says so in lower case, as HTTP's Via header does, and
 // Netscape's name in Internet Explorer's "compatible" comment, which no Netscape wrote, are fetchers'. .NET 2.0's first
 // previews were numbered 1.2, and an Internet Explorer that lists one is a person's.

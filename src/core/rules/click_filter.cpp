@@ -803,7 +803,11 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
          folded.find("toolbar") == std::string::npos && name != "compatible";
 }
 
-// A contact anywhere but in the site marks (above) of Internet Explorer's comment.
+// A contact anywhere but in the site marks (above) of Internet Explorer's comment. A bare site with more of the
+// comment's items after it is a mark too: IE lists the tokens that add-ons and providers register, then .NET's
+// ("...; TheFreeDictionary.com; SV1; .NET CLR 1.1.4322)"), where a tool that signs a browser's string puts its
+// contact last ("...; Windows NT 5.0; internetsupervision.com)"). A URL, a path or an address is a contact wherever it
+// stands.
 bool names_a_contact(const Matchers& m, std::string_view agent) {
   auto piece = [](std::string_view text) { return re2::StringPiece(text.data(), text.size()); };
   auto contact_in = [&](std::string_view text) { return RE2::PartialMatch(piece(text), m.contact); };
@@ -819,7 +823,9 @@ bool names_a_contact(const Matchers& m, std::string_view agent) {
   for (size_t start = 0; start <= comment.size();) {
     auto end = std::min(comment.find(';', start), comment.size());
     auto item = comment.substr(start, end - start);
-    if (contact_in(item) && !RE2::FullMatch(piece(item), m.site)) return true;
+    bool address = item.find_first_of("/@") != std::string_view::npos;  // a URL, a path, an e-mail address
+    bool bare_site_before_more = !address && end < comment.size();
+    if (contact_in(item) && !bare_site_before_more && !RE2::FullMatch(piece(item), m.site)) return true;
     start = end + 1;
   }
   return false;
