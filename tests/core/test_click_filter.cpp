@@ -1279,8 +1279,8 @@ TEST_CASE("Internet Explorer's head typed by hand, with nothing after the commen
 }
 
 // Round 41 (PGTS's samples, read since): Internet Explorer's toolbars and shells sign with their site, the toolbar's
-// with its version and the shell's homepage in brackets after its name. A site on its own, a URL, an address, or a
-// contact anywhere else in the string is still a fetcher's.
+// with its version and the shell's homepage in brackets after its name. A site on its own at the comment's end (round
+// 43 below), a URL, an address, or a contact anywhere else in the string is still a fetcher's.
 TEST_CASE("Internet Explorer's toolbars and shells that sign with their site are people's", "[core][clicks]") {
   check_reasons(AgentReason::browser, {
       "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; StumbleUpon.com 1.760; .NET CLR 1.1.4322)",
@@ -1300,27 +1300,6 @@ TEST_CASE("Internet Explorer's toolbars and shells that sign with their site are
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Tool [example.com]) AppleWebKit/537.36 (KHTML, like Gecko) "
       "Chrome/120.0.0.0 Safari/537.36",  // only Internet Explorer's add-ons signed so
       "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.2; SV1; .NET CLR 1.1.4322; Girafabot [girafa.com])"
-  });
-}
-
-// Round 43 (all of PGTS read): Internet Explorer lists the tokens add-ons and providers register before .NET's; a site
-// among them with more items after it is such a mark. A tool that signs a browser's string puts its contact last, and a
-// URL, a path or an address is a contact wherever it stands.
-TEST_CASE("A site among Internet Explorer's registered tokens is a mark, a site at the end a contact", "[core][clicks]") {
-  check_reasons(AgentReason::browser, {
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; TheFreeDictionary.com; .NET CLR 1.1.4322)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; www.ASPSimply.com; SV1; .NET CLR 1.0.3705)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; Supplied by Tesco.net; Alexa Toolbar)"
-  });
-  check_reasons(AgentReason::fetcher_rule, {
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; internetsupervision.com)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; example.com)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; example.com/monitor; .NET CLR 1.1.4322)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; ops@example.com; SV1)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; http://example.com; SV1)",
-      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; TheFreeDictionary.com; SV1) https://example.com/bot",
-      "Mozilla/5.0 (Randomized by FreeSafeIP.com/upgrade-to-remove; compatible; MSIE 9.0; Windows NT 5.0WOW64) "
-      "Chrome/18.0.1229.79"
   });
 }
 
@@ -1346,6 +1325,28 @@ TEST_CASE("A relay's \"via\", Netscape posing as compatible, and .NET's 1.2 prev
       "1.1.4322)"
   });
   check_reasons(AgentReason::fetcher_rule, {"Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; .NET CLR 1.3.1234)"});
+}
+
+// Round 43 (all of PGTS read): Internet Explorer lists the tokens add-ons and providers register before .NET's; a site
+// among them with more items after it is such a mark. A tool that signs a browser's string puts its contact last, and a
+// URL, a path or an address is a contact wherever it stands.
+TEST_CASE("A site among Internet Explorer's registered tokens is a mark, a site at the end a contact",
+          "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; TheFreeDictionary.com; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; www.ASPSimply.com; SV1; .NET CLR 1.0.3705)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; Supplied by Tesco.net; Alexa Toolbar)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; internetsupervision.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; example.com)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; example.com/monitor; .NET CLR 1.1.4322)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; ops@example.com; SV1)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; http://example.com; SV1)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; TheFreeDictionary.com; SV1) https://example.com/bot",
+      "Mozilla/5.0 (Randomized by FreeSafeIP.com/upgrade-to-remove; compatible; MSIE 9.0; Windows NT 5.0WOW64) "
+      "Chrome/18.0.1229.79"
+  });
 }
 
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
@@ -1882,9 +1883,9 @@ TEST_CASE("a web server's access log, read blind after round 33: under 1% of fet
 }
 
 // PGTS's browser list (make-pgts; SOURCES.md): the User-Agents a site logged in the 2000s, drawn 1,200 at a time by
-// SHA-1 of the 11,768 no fixture held (--draw 2 to 10 for the next, the tenth the last 968), each read blind after the round it names was
-// frozen, measured once on it, and read since. From the third on, a second pair of readers read each sample too: the
-// targets are checked on each pair's lines and on the lines all four class alike.
+// SHA-1 of the 11,768 no fixture held (--draw 2 to 10 for the next, the tenth the last 968), each read blind after the
+// round it names was frozen, measured once on it, and read since. From the third to the sixth, a second pair of
+// readers read each sample too: the targets are checked on each pair's lines and on the lines all four class alike.
 // The seventh to tenth were read by one pair (compare-readers, SOURCES.md).
 struct PgtsSample {
   const char* reading;

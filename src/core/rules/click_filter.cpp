@@ -238,9 +238,9 @@ constexpr const char* fetcher_rules =
     // ("... Mobile Safari/537.36 (compatible; Google-AMPHTML)"); no browser adds one there.
     R"(Safari/[\d.]+ \(compatible; |)"
     // Link checkers, download managers and caching proxies ("(CMLINKCHECK)", "Downloader/1410", "DownloaderChrome/62",
-    // "ucweb-squid"), and a proxy or gateway that says, as HTTP's Via header does, that it relayed the request ("... via
-    // NetCache version 3.1.2c", "... via proxy gateway CERN-HTTPD/3.0", "(via translate.google.com)"): no browser
-    // writes the word, in lower case, and a relay that fetches for its cache is a fetcher.
+    // "ucweb-squid"), and a proxy or gateway that says, as HTTP's Via header does, that it relayed the request
+    // ("... via NetCache version 3.1.2c", "... via proxy gateway CERN-HTTPD/3.0", "(via translate.google.com)"): no
+    // browser writes the word, in lower case, and a relay that fetches for its cache is a fetcher.
     R"(check\b|\bdownloader|\bsquid\b|(?-i:\bvia\b)|)"
     // A contact written out so that harvesters miss it: "name at gmail dot com".
     R"(\bdot (?:com|net|org|io)\b|)"
@@ -283,10 +283,10 @@ constexpr const char* fetcher_rules =
     // Microsoft's words ("Mozilla/4.0 (comptible; MSIE 8.0; ...)", "Opera/9.80 (Window NT 6.2; ...)").
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
     // The installed .NET versions an Internet Explorer lists are Microsoft's releases, 1.0, 1.1, 2.0, 3.0, 3.5 and 4.0
-    // (".NET CLR 2.0.50727"), and 1.2, as 2.0's first previews were numbered (".NET CLR 1.2.30703", 2003); the builds of
-    // 2.0, 3.5 and 4.0 have five digits, betas included (2.0.40607, 3.5.21022, 4.0.20506). A generator that makes the
-    // numbers up writes ".NET CLR 3.4.53360", ".NET CLR 2.0.5190" or "SLCC2 2.5.5231" (SLCC names its version in its
-    // own name).
+    // (".NET CLR 2.0.50727"), and 1.2, as 2.0's first previews were numbered (".NET CLR 1.2.30703", 2003); the builds
+    // of 2.0, 3.5 and 4.0 have five digits, betas included (2.0.40607, 3.5.21022, 4.0.20506). A generator that makes
+    // the numbers up writes ".NET CLR 3.4.53360", ".NET CLR 2.0.5190" or "SLCC2 2.5.5231" (SLCC names its version in
+    // its own name).
     R"(\.NET CLR (?:[05-9]|1\.[3-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
     R"(\bSLCC\d \d|)"
     // A desktop's browser with a Java handset's identity after it ("... Chrome/66.0.3359.117 Safari/537.36
