@@ -1560,6 +1560,13 @@ TEST_CASE("sets held out after round 18: under 1% of people are previewed", "[co
   CHECK(all.bots.wrong == 0);
 }
 
+// hexydec/agentzero's tests (make-agentzero; SOURCES.md): a parser's expectations, current browsers and bots with
+// AI crawlers among them, built after round 43 was frozen. Held out: rates only.
+TEST_CASE("agentzero's tests (held out after round 43): under 1% of bots pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_targets(whole_source("agentzero", "hexydec/agentzero (held out after round 43)", false), 60, 250);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
