@@ -219,8 +219,11 @@ constexpr const char* fetcher_rules =
     R"(googlemessages|facebookexternal|meta-external|Pinterestbot|Cardyb|Onebox|)"
     // Fetchers that say what they are: "Bot ", "/bot.html", "Googlebot/", "Googlebot 10.0", "AdsBot-Google",
     // "SomeCrawler", "for robot study".
-    // Not "CUBOT X19" nor "Build/CUBOT)" (a phone), hence no bare "bot" inside a word and no upper-case "BOT)".
-    R"((?-i:\b[Bb]ot\b|[a-z][Bb]ot\b)|bot[/;,-]|(?-i:[bB]ot)\)|bot$|\brobots?\b|crawl|spider|\bpreview|fetch|)"
+    // Not "CUBOT X19" nor "Build/CUBOT)" (a phone), hence no bare "bot" inside a word and no upper-case "BOT)"; nor
+    // "(CUBOT; P60; CUBOT)", the maker's name in the device an in-app browser lists (Instagram's, Nexo's), hence no
+    // upper-case "BOT;" either: the fetchers that shout their name put a "/" after it ("MSNBOT/0.1", "AIBOT/2.1").
+    R"((?-i:\b[Bb]ot\b|[a-z][Bb]ot\b)|bot[/,-]|(?-i:(?:[bB]o[tT]|[bB]Ot|bOT);)|(?-i:[bB]ot)\)|bot$|)"
+    R"(\brobots?\b|crawl|spider|\bpreview|fetch|)"
     // Automation says what it does, also when appended to a real browser's string ("... Safari/537.36
     // SiteMonitor/2.1", "Firefox/101.0 site24x7", "KHTML, like Gecko GomezAgent 3.0"): words that name a
     // task, never a browser ("i-Macros-Web-Automation", Neustar's "WPM", web performance monitoring).
