@@ -1585,6 +1585,14 @@ TEST_CASE("agentzero's tests (held out after round 43): under 1% of bots pass an
   check_targets(whole_source("agentzero", "hexydec/agentzero (held out after round 43, read since)", true), 60, 250);
 }
 
+// Shopify/browser_sniffer's test cases (make-browser-sniffer; SOURCES.md): current phones, tablets, consoles and
+// television sets' browsers, built after round 44 was frozen. People only. Held out: rates only.
+TEST_CASE("browser_sniffer's tests (held out after round 44): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browser-sniffer", "Shopify/browser_sniffer (held out after round 44, read since)", true, false);
+  check_under_one_percent(r.people, 40);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
