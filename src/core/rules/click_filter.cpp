@@ -138,6 +138,10 @@ constexpr const char* trailing_name =
 // distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
 constexpr const char* tv_platform_comment =
     R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku|GoogleTV|Android ?TV)\b)";
+// Nor in Android 4.4's web view, which wrote no "; wv)" yet but gives itself away by Chrome's version with zeros
+// after Safari's "Version/4.0" ("Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36 TwitterAndroid"): the app names
+// itself there, as in the later web views.
+constexpr const char* kitkat_web_view = R"(Version/4\.0 Chrome/\d+\.0\.0\.0 Mobile Safari/)";
 constexpr const char* distribution_mark =
     R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b|slackware|red ?hat|mandriva|mageia|\barch\b)";
 // Nor after a distribution's own build of the browser, which marks it ("Gecko/20060313 Fedora/1.5.0.1-9 Firefox/1.5.0.1
@@ -287,11 +291,16 @@ constexpr const char* fetcher_rules =
     R"(^Opera/9\.80 .*Version/(?:1[3-9]|[2-9]\d)\.|\bcomptible\b|\bwindow nt\b|)"
     // The installed .NET versions an Internet Explorer lists are Microsoft's releases, 1.0, 1.1, 2.0, 3.0, 3.5 and 4.0
     // (".NET CLR 2.0.50727"), and 1.2, as 2.0's first previews were numbered (".NET CLR 1.2.30703", 2003); the builds
-    // of 2.0, 3.5 and 4.0 have five digits, betas included (2.0.40607, 3.5.21022, 4.0.20506). A generator that makes
-    // the numbers up writes ".NET CLR 3.4.53360", ".NET CLR 2.0.5190" or "SLCC2 2.5.5231" (SLCC names its version in
-    // its own name).
+    // of 2.0, 3.5 and 4.0 have five digits, betas included (2.0.40607, 3.5.21022, 4.0.20506), and 1.1 shipped as one
+    // build, 4322 (1.0 had betas: 1.0.2914, 1.0.3621). A generator that makes the numbers up writes ".NET CLR
+    // 3.4.53360", ".NET CLR 2.0.5190", ".NET CLR 1.1.4325" or "SLCC2 2.5.5231" (SLCC names its version in its own
+    // name).
     R"(\.NET CLR (?:[05-9]|1\.[3-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
+    R"(\.NET CLR 1\.1\.(?:[0-35-9]\d{3}|4[0-24-9]\d\d|43[013-9]\d|432[013-9]|\d{5}|\d{1,3}(?:\D|$))|)"
     R"(\bSLCC\d \d|)"
+    // Mac OS X's versions ended at 10.15, and 10.16 was macOS 11's first name: later systems still write "10_15_7"
+    // or "10.15". "Mac OS X 10_90_0" is a generator's.
+    R"(Mac OS X 10[._](?:1[7-9]|[2-9]\d|\d{3,})(?:\D|$)|)"
     // A desktop's browser with a Java handset's identity after it ("... Chrome/66.0.3359.117 Safari/537.36
     // Nokia3350/1.0 (05.11)", "... Safari/537.11 Nokia3200/1.0 (5.29) Profile/MIDP-1.0"): two strings glued together.
     // A handset's own browser names the handset's platform in its first comment, or has none.
@@ -341,6 +350,7 @@ struct Matchers {
   RE2 contact{contact_pattern, options()};
   RE2 site{site_mark, options()};
   RE2 tv_platform{tv_platform_comment, options()};
+  RE2 web_view{kitkat_web_view, options(true)};
   RE2 distribution{distribution_mark, options()};
   RE2 distribution_build{distribution_build_token, options(true)};
   // One pattern, so that RE2 reads the User-Agent once for both.
@@ -353,8 +363,8 @@ struct Matchers {
 
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
-                          &contact, &site, &tv_platform, &distribution, &distribution_build, &rules, &trailing, &model,
-                          &list}) {
+                          &contact, &site, &tv_platform, &web_view, &distribution, &distribution_build, &rules,
+                          &trailing, &model, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -798,7 +808,7 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
   auto product = name.substr(0, name.find_first_of("-_."));
   bool own_mark = product.size() >= 3 && agent.find(product + "/") != re2::StringPiece::npos;
   if (own_mark || RE2::PartialMatch(name, m.distribution) || RE2::PartialMatch(agent, m.distribution_build) ||
-      RE2::PartialMatch(agent, m.tv_platform)) {
+      RE2::PartialMatch(agent, m.tv_platform) || RE2::PartialMatch(agent, m.web_view)) {
     return false;
   }
   // A toolbar is a person's install ("... Firefox/3.6.12 SearchToolbar"), as a name holding "browser" is a browser's.
