@@ -1997,6 +1997,8 @@ struct DeviceDraw {
 constexpr DeviceDraw crawler_detect_draws[] = {
     {"crawler-detect-devices_reading.tsv",
      "Crawler-Detect's other devices, first draw (held out after round 44, read since)", true},
+    {"crawler-detect-devices2_reading.tsv", "Crawler-Detect's other devices, second draw (held out after round 45)",
+     false},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
