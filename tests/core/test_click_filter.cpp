@@ -133,7 +133,10 @@ HalfRates half_rates(bool held, const std::string& people_file = "families_peopl
     ++t.total;
     auto& [n, bad] = t.by_source[l.source];
     ++n;
-    if (wrong) ++t.wrong, ++bad, t.examples.push_back(std::string(to_string(classify_user_agent(l.agent))) + ": " + l.agent);
+    if (wrong) {
+      ++t.wrong, ++bad;
+      t.examples.push_back(std::string(to_string(classify_user_agent(l.agent))) + ": " + l.agent);
+    }
   };
   for (const auto& l : families(people_file, held)) {
     bool previewed = !is_person(l.agent);
@@ -1448,7 +1451,8 @@ TEST_CASE("HEAD is always a preview and ?open=1 always real", "[core][clicks]") 
   CHECK(classify_click(false, browser, false) == ClickKind::real);
 }
 
-TEST_CASE("on a secure origin a current browser's click needs a navigation's Fetch Metadata, and a prefetch never counts",
+TEST_CASE("on a secure origin a current browser's click needs a navigation's Fetch Metadata, and a prefetch never "
+          "counts",
           "[core][clicks]") {
   RequestSignals none{"", "", "", true};
   RequestSignals page{"navigate", "document", "", true};
@@ -1628,7 +1632,8 @@ TEST_CASE("agentzero's tests (held out after round 43): under 1% of bots pass an
 // television sets' browsers, built after round 44 was frozen. People only. Held out: rates only.
 TEST_CASE("browser_sniffer's tests (held out after round 44): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("browser-sniffer", "Shopify/browser_sniffer (held out after round 44, read since)", true, false);
+  auto r =
+      whole_source("browser-sniffer", "Shopify/browser_sniffer (held out after round 44, read since)", true, false);
   check_under_one_percent(r.people, 40);
 }
 
@@ -1636,7 +1641,8 @@ TEST_CASE("browser_sniffer's tests (held out after round 44): under 1% of people
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("useragentstring", "useragentstring.com's lists (held out after round 18, read since)", true, false);
+  auto r = whole_source("useragentstring", "useragentstring.com's lists (held out after round 18, read since)", true,
+                        false);
   check_under_one_percent(r.people, 500);
 }
 
@@ -2012,6 +2018,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, first draw (held out after round 44, read since)", true},
     {"crawler-detect-devices2_reading.tsv",
      "Crawler-Detect's other devices, second draw (held out after round 45, read since)", true},
+    {"crawler-detect-devices3_reading.tsv", "Crawler-Detect's other devices, third draw (held out after round 46)",
+     false},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
