@@ -1370,6 +1370,31 @@ TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's
   });
 }
 
+// Round 47 (Crawler-Detect's other devices, third draw, read since): numbers no release wrote. Chrome on a desktop is
+// MAJOR.0.BUILD.PATCH with a build of three digits or more; Gecko's token is a date; Firefox always writes it.
+TEST_CASE("Chrome's numbering on a desktop, Gecko's date, and Firefox without Gecko", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/27.0.1453.116 Safari/537.36",
+      "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US) AppleWebKit/525.13 (KHTML, like Gecko) Chrome/0.2.149.27 "
+      "Safari/525.13",
+      "Mozilla/5.0 (Linux; Android 5.1.1; G Watch Build/LDZ22D) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/19.77.34.5 Mobile Safari/537.36",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+      "Safari/537.36",
+      "Mozilla/5.0 (Windows; U; Windows NT 5.1; en-US; rv:1.8.1.11) Gecko/20071127 Firefox/2.0.0.11",
+      "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/27.1.0.0 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/28.0.4.0 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 6.2; WOW64) AppleWebKit/537.1 (KHTML, like Gecko) Chrome/19.77.34.5 Safari/537.1",
+      "Mozilla/5.0 (Windows NT 6.3; Win64; x64; rv:27.0) Gecko/39237369 Firefox/27.0",
+      "Mozilla/5.0 (Windows NT 10.0; WOW64; rv:45.0) Gecko/20177177 Firefox/45.0",
+      "Mozilla/1.4.1 (windows; U; NT4.0; en-us) Gecko/25250101",
+      "Mozilla/5.0 (Windows; Windows NT 5.1; en-US) Firefox/3.5.0"
+  });
+}
+
 // Round 46 (Crawler-Detect's other devices, second draw, read since): Android emulated on Google's cloud is a test
 // lab's device; an emulator on a developer's desk stays a browser.
 TEST_CASE("Android on Google's cloud is automation", "[core][clicks]") {
@@ -2018,8 +2043,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, first draw (held out after round 44, read since)", true},
     {"crawler-detect-devices2_reading.tsv",
      "Crawler-Detect's other devices, second draw (held out after round 45, read since)", true},
-    {"crawler-detect-devices3_reading.tsv", "Crawler-Detect's other devices, third draw (held out after round 46)",
-     false},
+    {"crawler-detect-devices3_reading.tsv",
+     "Crawler-Detect's other devices, third draw (held out after round 46, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -299,6 +299,9 @@ constexpr const char* fetcher_rules =
     R"(\.NET CLR (?:[05-9]|1\.[3-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
     R"(\.NET CLR 1\.1\.(?:[0-35-9]\d{3}|4[0-24-9]\d\d|43[013-9]\d|432[013-9]|\d{5}|\d{1,3}(?:\D|$))|)"
     R"(\bSLCC\d \d|)"
+    // Every Firefox wrote Gecko's token before its own ("rv:26.0) Gecko/20100101 Firefox/26.0"): "Mozilla/5.0 (Windows;
+    // Windows NT 5.1; en-US) Firefox/3.5.0", Firefox's token right after the comment, is a script's.
+    R"(^Mozilla/5\.0 \([^()]*\) Firefox/[\d.]+$|)"
     // Mac OS X's versions ended at 10.15, and 10.16 was macOS 11's first name: later systems still write "10_15_7"
     // or "10.15". "Mac OS X 10_90_0" is a generator's.
     R"(Mac OS X 10[._](?:1[7-9]|[2-9]\d|\d{3,})(?:\D|$)|)"
@@ -507,6 +510,16 @@ bool names_an_app(std::string_view comment) {
 // which Chrome always wrote (Edge's first strings, Iron and Opera 20 dropped it, and name themselves). Only on a
 // string that is nothing but Chrome's, so that a fork that writes its own numbers there and names itself
 // ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
+// Chrome on a desktop numbered every release since 1.0 MAJOR.0.BUILD.PATCH with a build in the hundreds or more
+// ("1.0.154.36", "27.0.1453.116"), or zeros after the major (the reduced string): "Chrome/27.1.0.0",
+// "Chrome/28.0.4.0" and "Chrome/23.4.1.0" are no release's. Only on a desktop: Android's web views on watches and
+// phone makers' own builds wrote other numbers ("Chrome/19.77.34.5", "Chrome/27.0.87.90"); and not the betas of 2008
+// ("Chrome/0.2.149.27").
+bool desktop_chrome_numbering_impossible(std::string_view comment, const long (&version)[4]) {
+  bool desktop = comment.starts_with("Windows NT") || comment.starts_with("Macintosh") || comment.starts_with("X11");
+  return desktop && version[0] >= 1 && (version[1] != 0 || (version[2] >= 1 && version[2] <= 99));
+}
+
 bool impossible_chrome(std::string_view agent) {
   auto at = after_comment(agent, ") AppleWebKit/");
   if (at == std::string_view::npos || names_an_app(first_comment(agent))) return false;
@@ -526,6 +539,7 @@ bool impossible_chrome(std::string_view agent) {
   rest.remove_prefix(8);
   if (rest.find(' ') != std::string_view::npos) return false;  // another product follows
   if (rest != engine || !comma) return true;
+  if (desktop_chrome_numbering_impossible(first_comment(agent), version)) return true;
   return version[0] >= 28 && (engine != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0));
 }
 
@@ -574,6 +588,26 @@ bool misplaced_gecko(std::string_view agent) {
   if (agent.substr(at, firefox.size()) != firefox) return false;
   auto version = agent.substr(at + firefox.size());
   return !version.empty() && version.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+// Gecko's token names the day the engine was built ("Gecko/20071127"; Firefox 4 on froze it at "20100101"): a date no
+// calendar has ("Gecko/39237369 Firefox/27.0", "Gecko/20160044 Firefox/52.59.12", "Gecko/25250101") is a generator's.
+// Only where Firefox's token follows or nothing does: products that borrow the token may write their own numbers.
+bool impossible_gecko_date(std::string_view agent) {
+  constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
+  auto at = agent.find(gecko);
+  if (at == std::string_view::npos) return false;
+  auto date = agent.substr(at + gecko.size(), 8);
+  auto rest = agent.substr(at + gecko.size() + date.size());
+  if (date.size() != 8 || date.find_first_not_of("0123456789") != std::string_view::npos) return false;
+  if (!rest.empty() && !rest.starts_with(firefox)) return false;
+  auto number = [&](size_t from, size_t length) {
+    int n = 0;
+    for (char c : date.substr(from, length)) n = n * 10 + (c - '0');
+    return n;
+  };
+  int year = number(0, 4), month = number(4, 2), day = number(6, 2);
+  return year < 1998 || year > 2039 || month < 1 || month > 12 || day < 1 || day > 31;
 }
 
 // Firefox 1 to 3.6 named in "rv:" the Gecko it was built on: 1.0 on 1.7, 1.5 on 1.8 (1.8.0.x), 2.0 on 1.8.1, 3.0 on
@@ -920,6 +954,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || misplaced_gecko(user_agent) ||
+                 impossible_gecko_date(user_agent) ||
                  impossible_ios_safari(user_agent) ||
                  impossible_internet_explorer(user_agent) || impossible_old_internet_explorer(user_agent) ||
                  hand_typed_internet_explorer(user_agent) ||
