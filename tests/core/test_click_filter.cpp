@@ -1370,6 +1370,23 @@ TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's
   });
 }
 
+// Round 48 (Crawler-Detect's other devices, fifth draw, read since): Firefox 5 and later never went on a 1.x Gecko,
+// and WebKit's version has no leading zero.
+TEST_CASE("Firefox 5 and later on Gecko 1.x, and WebKit's version with a leading zero, are made up", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows; U; Windows NT 6.1; en-US; rv:1.9.2.13) Gecko/20101203 Firefox/3.6.13",
+      "Mozilla/5.0 (Windows NT 6.1; rv:21.0) Gecko/20100101 Firefox/21.0",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_10_1) AppleWebKit/600.1.25 (KHTML, like Gecko) Version/8.0 "
+      "Safari/600.1.25"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows; U; Windows NT 6.0; fr; rv:1.9.0.1) Gecko/2008070208 Firefox/21.0",
+      "Mozilla/5.0 (X11; U; Linux i686; pl-PL; rv:1.7.10) Gecko/20050717 Firefox/6.0.6",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X) AppleWebKit/0600.1.25 (KHTML, like Gecko) Version/8.0 "
+      "Safari/0600.1.25"
+  });
+}
+
 // Round 47 (Crawler-Detect's other devices, third draw, read since): numbers no release wrote. Chrome on a desktop is
 // MAJOR.0.BUILD.PATCH with a build of three digits or more; Gecko's token is a date; Firefox always writes it.
 TEST_CASE("Chrome's numbering on a desktop, Gecko's date, and Firefox without Gecko", "[core][clicks]") {
@@ -2047,8 +2064,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, third draw (held out after round 46, read since)", true},
     {"crawler-detect-devices4_reading.tsv",
      "Crawler-Detect's other devices, fourth draw (held out after round 47, read since)", true},
-    {"crawler-detect-devices5_reading.tsv", "Crawler-Detect's other devices, fifth draw (held out from round 47)",
-     false},
+    {"crawler-detect-devices5_reading.tsv",
+     "Crawler-Detect's other devices, fifth draw (held out from round 47, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -302,6 +302,9 @@ constexpr const char* fetcher_rules =
     // Every Firefox wrote Gecko's token before its own ("rv:26.0) Gecko/20100101 Firefox/26.0"): "Mozilla/5.0 (Windows;
     // Windows NT 5.1; en-US) Firefox/3.5.0", Firefox's token right after the comment, is a script's.
     R"(^Mozilla/5\.0 \([^()]*\) Firefox/[\d.]+$|)"
+    // WebKit's version has no leading zero in a browser's string ("AppleWebKit/600.1.25"); "AppleWebKit/0600.1.25 ...
+    // Safari/0600.1.25" is a script's (iTunes's own client writes it so, and is no browser either).
+    R"((?:AppleWebKit|Safari)/0\d|)"
     // Mac OS X's versions ended at 10.15, and 10.16 was macOS 11's first name: later systems still write "10_15_7"
     // or "10.15". "Mac OS X 10_90_0" is a generator's.
     R"(Mac OS X 10[._](?:1[7-9]|[2-9]\d|\d{3,})(?:\D|$)|)"
@@ -615,7 +618,9 @@ bool impossible_gecko_date(std::string_view agent) {
 // a pre-release's letters ("rv:1.9b5"): "rv:1.9.0.8) ... Firefox/3.6.3" and "rv:1.6) ... Firefox/3.0.3" are no
 // release's, and neither is a Firefox without "rv:" ("(Windows; U; Windows NT 5.1) Gecko/20070803 Firefox/1.5.0.12"):
 // every one wrote it. Not a pre-release of Firefox itself ("rv:1.8) Gecko/20060319 Firefox/2.0a1": Bon Echo's alpha
-// still went on 1.8), and only when nothing follows Firefox's token, as above.
+// still went on 1.8), and only when nothing follows Firefox's token, as above. Firefox 4 went on Gecko 2.0, and every
+// later one names its own version there ("rv:21.0"): "rv:1.9.0.1) Gecko/2008070208 Firefox/21.0" is two releases'
+// tokens glued together.
 bool impossible_old_firefox(std::string_view agent) {
   constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
   auto at = after_comment(agent, gecko);
@@ -632,6 +637,9 @@ bool impossible_old_firefox(std::string_view agent) {
   auto rv = comment.rfind("rv:");
   if (at != agent.size()) return false;
   if (rv == std::string_view::npos) return true;  // every Firefox named its Gecko
+  auto engine = comment.substr(rv + 3);
+  engine.remove_prefix(std::min(engine.find_first_not_of(' '), engine.size()));
+  if (major >= 5) return engine.starts_with("1.");  // Firefox 4 went on Gecko 2.0, later ones on their own number
   std::string_view built_on;
   bool two_part = false;  // 1.5 and 3.0 went on "1.8" and "1.9", then "1.8.0.x" and "1.9.0.x"
   switch (major * 100 + minor) {
@@ -643,8 +651,6 @@ bool impossible_old_firefox(std::string_view agent) {
     case 306: built_on = "1.9.2"; break;
     default: return false;
   }
-  auto engine = comment.substr(rv + 3);
-  engine.remove_prefix(std::min(engine.find_first_not_of(' '), engine.size()));
   if (!engine.starts_with(built_on)) return true;
   auto after = engine.substr(built_on.size());
   if (after.empty() || std::isalpha(static_cast<unsigned char>(after[0]))) return false;
