@@ -1354,7 +1354,8 @@ TEST_CASE("A site among Internet Explorer's registered tokens is a mark, a site 
 
 // Round 44 (agentzero's tests, read since): an in-app browser lists the phone's maker in its device, and CUBOT's
 // name ends in an upper-case "BOT;". The fetchers that shout their name write a "/" after it; "Bot;" is still one.
-TEST_CASE("An upper-case \"BOT;\" is a phone maker's name in an in-app browser's device, \"BOT/\" a fetcher's",
+TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in an in-app browser's device, before a "
+          "slash a fetcher's",
           "[core][clicks]") {
   check_reasons(AgentReason::in_app_browser, {
       "Mozilla/5.0 (Linux; Android 10; X30 Build/QP1A.190711.020; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -1444,8 +1445,8 @@ TEST_CASE("Android on Google's cloud is automation", "[core][clicks]") {
 
 // Round 45 (Crawler-Detect's other devices, first draw, read since): Android 4.4's web view names its app after
 // Safari's token without "; wv)"; Mac OS X's versions end at 10.16; .NET 1.1 shipped as one build.
-TEST_CASE("Android 4.4's web view may carry its app's name; Mac OS X 10.17 and later, and .NET 1.1 other than 4322, "
-          "are made up",
+TEST_CASE("Android 4.4's web view may carry its app's name, while Mac OS X 10.17 and later, and .NET 1.1 other than "
+          "4322, are made up",
           "[core][clicks]") {
   check_reasons(AgentReason::browser, {
       "Mozilla/5.0 (Linux; Android 4.4.2; GT-I9195 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
@@ -2085,6 +2086,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, fifth draw (held out from round 47, read since)", true},
     {"crawler-detect-devices6_reading.tsv",
      "Crawler-Detect's other devices, sixth draw (held out after round 48, read since)", true},
+    {"crawler-detect-devices7_reading.tsv", "Crawler-Detect's other devices, seventh draw (held out after round 49)",
+     false},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "support/harness.hpp"
@@ -59,13 +60,16 @@ namespace {
 
 // A browser's User-Agent that carries the click's number in its build, so that the copy tells
 // which clicks it holds.
+// Each click numbered in its Chrome's patch level, so the copy says which clicks it holds. A release's numbers: the
+// click filter previews a Chrome whose build is under 100, which no release had.
+constexpr std::string_view load_chrome = "Chrome/120.0.6099.";
 std::string load_agent(int i) {
-  return "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0." +
-         std::to_string(i) + ".0 Safari/537.36";
+  return "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " + std::string(load_chrome) +
+         std::to_string(i) + " Safari/537.36";
 }
 int load_click_number(const std::string& agent) {
-  auto build = agent.find("Chrome/120.0.") + std::string("Chrome/120.0.").size();
-  return std::stoi(agent.substr(build, agent.find('.', build) - build));
+  auto patch = agent.find(load_chrome) + load_chrome.size();
+  return std::stoi(agent.substr(patch, agent.find(' ', patch) - patch));
 }
 
 }  // namespace
