@@ -2086,8 +2086,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, fifth draw (held out from round 47, read since)", true},
     {"crawler-detect-devices6_reading.tsv",
      "Crawler-Detect's other devices, sixth draw (held out after round 48, read since)", true},
-    {"crawler-detect-devices7_reading.tsv", "Crawler-Detect's other devices, seventh draw (held out after round 49)",
-     false},
+    {"crawler-detect-devices7_reading.tsv",
+     "Crawler-Detect's other devices, seventh draw (held out after round 49, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
