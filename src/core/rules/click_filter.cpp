@@ -138,15 +138,15 @@ constexpr const char* trailing_name =
 // distribution's mark ("Firefox/8.8.8 (Ubuntu-feisty)", "(Kubuntu)").
 constexpr const char* tv_platform_comment =
     R"(\((?:[^)]*[;\s])?(?:Web0S|webOS|SMART-?TV|SmartTV|Tizen|HbbTV|CrKey|Roku|GoogleTV|Android ?TV)\b)";
-// Nor in Android 4.4's web view, which wrote no "; wv)" yet but gives itself away by Chrome's version with zeros
-// after Safari's "Version/4.0" ("Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36 TwitterAndroid"): the app names
-// itself there, as in the later web views.
-constexpr const char* kitkat_web_view = R"(Version/4\.0 Chrome/\d+\.0\.0\.0 Mobile Safari/)";
 constexpr const char* distribution_mark =
     R"(ubuntu|debian|fedora|centos|gentoo|suse|\bmint\b|slackware|red ?hat|mandriva|mageia|\barch\b)";
 // Nor after a distribution's own build of the browser, which marks it ("Gecko/20060313 Fedora/1.5.0.1-9 Firefox/1.5.0.1
 // pango-text": Fedora's and Red Hat's Firefox with Pango text rendering).
 constexpr const char* distribution_build_token = R"(\b(?:Ubuntu|Debian|Fedora|CentOS|Red Hat|SUSE|Mandriva|Gentoo)/\d)";
+// Nor in Android 4.4's web view, which wrote no "; wv)" yet but gives itself away by Chrome's version with zeros
+// after Safari's "Version/4.0" ("Version/4.0 Chrome/30.0.0.0 Mobile Safari/537.36 TwitterAndroid"): the app names
+// itself there, as in the later web views.
+constexpr const char* kitkat_web_view = R"(Version/4\.0 Chrome/\d+\.0\.0\.0 Mobile Safari/)";
 
 // A handset's model is its maker's name for it, not a crawler's: the vendored list's bare words ("Butterfly", "Sonic",
 // "008/") also name HTC's and ViewSonic's phones and Huawei's G6008. An Android handset writes it before " Build/"
@@ -511,14 +511,6 @@ bool names_an_app(std::string_view comment) {
   return false;
 }
 
-// A browser's own string is consistent; one a script made up from parts often is not. Chrome's "Safari/" repeats its
-// "AppleWebKit/" ("AppleWebKit/537.11 ... Chrome/23.0.1271.64 Safari/537.11"); Blink froze both at 537.36 (Chrome 28
-// on); and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD is (the reduced User-Agent, Chrome 101 on):
-// "AppleWebKit/537.1 ... Chrome/24.0.1290.1 Safari/537.13", "Chrome/31.0.1623.0 Safari/537.58",
-// "Chrome/46.10.2490.86" and "Chrome/39.0.0.9626" are no release's; nor is "(KHTML like Gecko)" without its comma,
-// which Chrome always wrote (Edge's first strings, Iron and Opera 20 dropped it, and name themselves). Only on a
-// string that is nothing but Chrome's, so that a fork that writes its own numbers there and names itself
-// ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
 // Chrome on a desktop numbered every release since 1.0 MAJOR.0.BUILD.PATCH with a build in the hundreds or more
 // ("1.0.154.36", "27.0.1453.116"), or zeros after the major (the reduced string): "Chrome/27.1.0.0",
 // "Chrome/28.0.4.0" and "Chrome/23.4.1.0" are no release's. Only on a desktop: Android's web views on watches and
@@ -529,6 +521,14 @@ bool desktop_chrome_numbering_impossible(std::string_view comment, const long (&
   return desktop && version[0] >= 1 && (version[1] != 0 || (version[2] >= 1 && version[2] <= 99));
 }
 
+// A browser's own string is consistent; one a script made up from parts often is not. Chrome's "Safari/" repeats its
+// "AppleWebKit/" ("AppleWebKit/537.11 ... Chrome/23.0.1271.64 Safari/537.11"); Blink froze both at 537.36 (Chrome 28
+// on); and Chrome's version is MAJOR.0.BUILD.PATCH, PATCH 0 when BUILD is (the reduced User-Agent, Chrome 101 on):
+// "AppleWebKit/537.1 ... Chrome/24.0.1290.1 Safari/537.13", "Chrome/31.0.1623.0 Safari/537.58",
+// "Chrome/46.10.2490.86" and "Chrome/39.0.0.9626" are no release's; nor is "(KHTML like Gecko)" without its comma,
+// which Chrome always wrote (Edge's first strings, Iron and Opera 20 dropped it, and name themselves). Only on a
+// string that is nothing but Chrome's, so that a fork that writes its own numbers there and names itself
+// ("coc_coc_browser/50.2 Chrome/44.2...", "... Safari/537.36 Edg/131.0") is not judged by them.
 bool impossible_chrome(std::string_view agent) {
   auto at = after_comment(agent, ") AppleWebKit/");
   if (at == std::string_view::npos || names_an_app(first_comment(agent))) return false;
