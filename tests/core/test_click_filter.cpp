@@ -2125,7 +2125,10 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, seventh draw (held out after round 49, read since)", true},
     {"crawler-detect-devices8_reading.tsv",
      "Crawler-Detect's other devices, eighth draw (held out from round 49, read since)", true},
-    {"crawler-detect-devices9_reading.tsv", "Crawler-Detect's other devices, ninth draw (held out after round 50, read since)", true},
+    {"crawler-detect-devices9_reading.tsv",
+     "Crawler-Detect's other devices, ninth draw (held out after round 50, read since)", true},
+    {"crawler-detect-devices10_reading.tsv", "Crawler-Detect's other devices, tenth draw (held out after round 51)",
+     false},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
