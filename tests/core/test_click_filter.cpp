@@ -1371,6 +1371,26 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
+// Round 52 (Crawler-Detect's other devices, tenth draw, read since): a budget tablet's model names its screen in inches.
+TEST_CASE("An inch mark in an Android tablet's model is no probe's quote", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Linux; Android 5.0.1; Alba 10\" Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/49.0.2623.105 Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 5.0.1; Bush 10\" Android Build/LRX21M) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/49.0.2623.91 Safari/537.36"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (Linux; Android 5.0.1; Alba 10\" OR \"1\"=\"1 Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/49.0.2623.105 Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 5.0.1; Alba 10\"; x=1 Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/49.0.2623.105 Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 5.0.1; Alba Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/49.0.2623.105 Safari/537.36 10\"",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+      "Safari/537.36 1\" Build/x"
+  });
+}
+
 // Round 51 (Crawler-Detect's other devices, ninth draw, read since): Chrome wrote zeros after its major version from the
 // frozen string on (a flag from 2020, the default from Chrome 101), and Android 4.4's web view wrote them before.
 TEST_CASE("Chrome's zeros on a desktop before the frozen string are made up", "[core][clicks]") {
@@ -2127,8 +2147,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, eighth draw (held out from round 49, read since)", true},
     {"crawler-detect-devices9_reading.tsv",
      "Crawler-Detect's other devices, ninth draw (held out after round 50, read since)", true},
-    {"crawler-detect-devices10_reading.tsv", "Crawler-Detect's other devices, tenth draw (held out after round 51)",
-     false},
+    {"crawler-detect-devices10_reading.tsv",
+     "Crawler-Detect's other devices, tenth draw (held out after round 51, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

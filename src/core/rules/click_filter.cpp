@@ -393,6 +393,26 @@ const Matchers& matchers() {
   return compiled;
 }
 
+// Budget tablets name their screen's size in inches in Android's model: "(Linux; Android 5.0.1; Alba 10\" Build/LRX22C)",
+// "Bush 10\" Android Build/...". One quote after a digit, inside the model, is that mark and not a probe's.
+bool only_an_inch_mark(std::string_view agent) {
+  auto quote = agent.find('"');
+  if (quote == 0 || quote == std::string_view::npos || agent.find('"', quote + 1) != std::string_view::npos ||
+      !std::isdigit(static_cast<unsigned char>(agent[quote - 1]))) {
+    return false;
+  }
+  auto comment = agent.rfind("(Linux;", quote);
+  auto build = agent.find(" Build/", quote);
+  if (comment == std::string_view::npos || build == std::string_view::npos ||
+      agent.substr(comment, quote - comment).find(')') != std::string_view::npos) {
+    return false;
+  }
+  auto rest_of_model = agent.substr(quote + 1, build - quote - 1);
+  return std::all_of(rest_of_model.begin(), rest_of_model.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '.' || c == '-' || c == '_';
+  });
+}
+
 // What no browser sends, though the string has a browser's tokens: a lower-case "mozilla/" or "windows nt" (a
 // tool that lower-cased what it copied) or a mistyped "WIndows", something glued before "Mozilla/" ("Thumbor/6.7,
 // Mozilla/5.0 ...", "Anonymous, Mozilla/5.0 ..."), a comment added inside WebKit's "(KHTML, like Gecko; Service)"
@@ -408,7 +428,10 @@ bool forged(std::string_view agent) {
   // Here rather than in the rules' pattern, where ".*" between the two cost 2 % of the filter's instructions.
   if (agent.find("Trident/") != std::string_view::npos && agent.find("Firefox/") != std::string_view::npos) return true;
   // Quotes and angle brackets: an injection probe ("Safari/537.36'+(select ...", "<script>").
-  if (agent.find_first_of("\"<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) return true;
+  bool quote = agent.find('"') != std::string_view::npos && !only_an_inch_mark(agent);
+  if (quote || agent.find_first_of("<>") != std::string_view::npos || agent.find("'+") != std::string_view::npos) {
+    return true;
+  }
   if (agent.find("{}") != std::string_view::npos) return true;  // "(compatible; MSIE 6.0; Windows NT 5.1; {})"
   auto mozilla = agent.find("Mozilla/");
   if (mozilla != std::string_view::npos && mozilla > 0) {
