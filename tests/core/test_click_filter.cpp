@@ -2149,6 +2149,8 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, ninth draw (held out after round 50, read since)", true},
     {"crawler-detect-devices10_reading.tsv",
      "Crawler-Detect's other devices, tenth draw (held out after round 51, read since)", true},
+    {"crawler-detect-devices11_reading.tsv",
+     "Crawler-Detect's other devices, eleventh and last draw (held out after round 52)", false},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
