@@ -1371,7 +1371,28 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
-// Round 52 (Crawler-Detect's other devices, tenth draw, read since): a budget tablet's model names its screen in inches.
+// Round 53 (Crawler-Detect's other devices, eleventh draw, read since): Firefox 4 went on Gecko 2.0, and no browser
+// writes a log's time of day.
+TEST_CASE("Firefox 4 on a 1.x Gecko, and a log's time stamp in the string, are a script's", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Windows NT 6.1; rv:2.0.1) Gecko/20100101 Firefox/4.0.1",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:2.0b6pre) Gecko/20100903 Firefox/4.0b6pre",
+      "Mozilla/5.0 (Windows; U; Windows NT 6.1; en-US; rv:1.9.2.13) Gecko/20101203 Firefox/3.6.13",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+      "Safari/537.36 Edg/120.0.2210.91"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      "Mozilla/5.0 (X11; Linux i686; rv:1.9.2.8) Gecko/20100722 Firefox/4.0.1",
+      "Mozilla/5.0 (Windows NT 6.1; rv:1.9) Gecko/20100101 Firefox/4.0",
+      "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.1599.219 "
+      "Safari/537.36 Rl0rT5iiOrme7ZKgNgRILl28v2k= 2014-01-13T08:14:50.296Z",
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+      "Safari/537.36 2019-05-01T10:20"
+  });
+}
+
+// Round 52 (Crawler-Detect's other devices, tenth draw, read since): a budget tablet's model names its screen in
+// inches.
 TEST_CASE("An inch mark in an Android tablet's model is no probe's quote", "[core][clicks]") {
   check_reasons(AgentReason::browser, {
       "Mozilla/5.0 (Linux; Android 5.0.1; Alba 10\" Build/LRX22C) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -1391,8 +1412,8 @@ TEST_CASE("An inch mark in an Android tablet's model is no probe's quote", "[cor
   });
 }
 
-// Round 51 (Crawler-Detect's other devices, ninth draw, read since): Chrome wrote zeros after its major version from the
-// frozen string on (a flag from 2020, the default from Chrome 101), and Android 4.4's web view wrote them before.
+// Round 51 (Crawler-Detect's other devices, ninth draw, read since): Chrome wrote zeros after its major version from
+// the frozen string on (a flag from 2020, the default from Chrome 101), and Android 4.4's web view wrote them before.
 TEST_CASE("Chrome's zeros on a desktop before the frozen string are made up", "[core][clicks]") {
   check_reasons(AgentReason::browser, {
       "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/84.0.0.0 Safari/537.36",
@@ -2150,7 +2171,7 @@ constexpr DeviceDraw crawler_detect_draws[] = {
     {"crawler-detect-devices10_reading.tsv",
      "Crawler-Detect's other devices, tenth draw (held out after round 51, read since)", true},
     {"crawler-detect-devices11_reading.tsv",
-     "Crawler-Detect's other devices, eleventh and last draw (held out after round 52)", false},
+     "Crawler-Detect's other devices, eleventh and last draw (held out after round 52, read since)", true},
 };
 
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",

@@ -393,8 +393,9 @@ const Matchers& matchers() {
   return compiled;
 }
 
-// Budget tablets name their screen's size in inches in Android's model: "(Linux; Android 5.0.1; Alba 10\" Build/LRX22C)",
-// "Bush 10\" Android Build/...". One quote after a digit, inside the model, is that mark and not a probe's.
+// Budget tablets name their screen's size in inches in Android's model: "(Linux; Android 5.0.1; Alba 10\"
+// Build/LRX22C)", "Bush 10\" Android Build/...". One quote after a digit, inside the model, is that mark and not a
+// probe's.
 bool only_an_inch_mark(std::string_view agent) {
   auto quote = agent.find('"');
   if (quote == 0 || quote == std::string_view::npos || agent.find('"', quote + 1) != std::string_view::npos ||
@@ -438,6 +439,22 @@ bool forged(std::string_view agent) {
     char before = agent[mozilla - 1];
     char glue = mozilla > 1 ? agent[mozilla - 2] : ' ';
     if (before == ',' || before == '|' || (before == ' ' && (glue == ',' || glue == '|'))) return true;
+  }
+  return false;
+}
+
+// A log's time stamp in ISO 8601 inside the string ("... Safari/537.36 Rl0rT5ii...= 2014-01-13T08:14:50.296Z", a tool
+// signing the string it sends): no browser writes a date and a time of day.
+bool log_time_stamp(std::string_view agent) {
+  auto digits = [&](size_t at, size_t count) {
+    return std::all_of(agent.begin() + static_cast<long>(at), agent.begin() + static_cast<long>(at + count),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+  };
+  for (auto t = agent.find('T', 10); t != std::string_view::npos && t + 6 <= agent.size(); t = agent.find('T', t + 1)) {
+    if (digits(t - 10, 4) && agent[t - 6] == '-' && digits(t - 5, 2) && agent[t - 3] == '-' && digits(t - 2, 2) &&
+        digits(t + 1, 2) && agent[t + 3] == ':' && digits(t + 4, 2)) {
+      return true;
+    }
   }
   return false;
 }
@@ -657,8 +674,9 @@ bool impossible_gecko_date(std::string_view agent) {
 // release's, and neither is a Firefox without "rv:" ("(Windows; U; Windows NT 5.1) Gecko/20070803 Firefox/1.5.0.12"):
 // every one wrote it. Not a pre-release of Firefox itself ("rv:1.8) Gecko/20060319 Firefox/2.0a1": Bon Echo's alpha
 // still went on 1.8), and only when nothing follows Firefox's token, as above. Firefox 4 went on Gecko 2.0, and every
-// later one names its own version there ("rv:21.0"): "rv:1.9.0.1) Gecko/2008070208 Firefox/21.0" is two releases'
-// tokens glued together.
+// later one names its own version there ("rv:21.0"): "rv:1.9.0.1) Gecko/2008070208 Firefox/21.0" and
+// "rv:1.9.2.8) Gecko/20100722 Firefox/4.0.1" are two releases' tokens glued together (Firefox 4's betas, "4.0b6pre",
+// are pre-releases and not judged).
 bool impossible_old_firefox(std::string_view agent) {
   constexpr std::string_view gecko = ") Gecko/", firefox = " Firefox/";
   auto at = after_comment(agent, gecko);
@@ -677,7 +695,7 @@ bool impossible_old_firefox(std::string_view agent) {
   if (rv == std::string_view::npos) return true;  // every Firefox named its Gecko
   auto engine = comment.substr(rv + 3);
   engine.remove_prefix(std::min(engine.find_first_not_of(' '), engine.size()));
-  if (major >= 5) return engine.starts_with("1.");  // Firefox 4 went on Gecko 2.0, later ones on their own number
+  if (major >= 4) return engine.starts_with("1.");  // Firefox 4 went on Gecko 2.0, later ones on their own number
   std::string_view built_on;
   bool two_part = false;  // 1.5 and 3.0 went on "1.8" and "1.9", then "1.8.0.x" and "1.9.0.x"
   switch (major * 100 + minor) {
@@ -994,6 +1012,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
     return RE2::PartialMatch(mozilla == std::string_view::npos ? agent : agent.substr(mozilla), m.in_app);
   };
   bool fetcher = names_a_contact(m, user_agent) || forged(user_agent) || log_fields(user_agent) ||
+                 log_time_stamp(user_agent) ||
                  RE2::PartialMatch(agent, m.rules) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
