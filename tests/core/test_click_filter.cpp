@@ -1773,6 +1773,15 @@ TEST_CASE("browser_sniffer's tests (held out after round 44): under 1% of people
   check_under_one_percent(r.people, 40);
 }
 
+// hotoo/detector's test cases (make-hotoo-detector; SOURCES.md): browsers, shells and in-app browsers of China's market,
+// and a few crawlers, built after round 53 was frozen. Held out: rates only. Too few bots for a rate: none may pass.
+TEST_CASE("detector's tests (held out after round 53): under 1% of people are previewed and no bot passes",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("hotoo-detector", "hotoo/detector (held out after round 53)", false);
+  check_under_one_percent(r.people, 80);
+  CHECK(r.bots.wrong == 0);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
