@@ -1782,6 +1782,16 @@ TEST_CASE("detector's tests (held out after round 53): under 1% of people are pr
   CHECK(r.bots.wrong == 0);
 }
 
+// Parse::HTTP::UserAgent's test data (make-parse-http-useragent; SOURCES.md): browsers of 1996 to 2013 from three Perl
+// parsers' suites and logs, and a few robots, built after round 53 was frozen. Held out: rates only. Too few robots
+// for a rate: none may pass.
+TEST_CASE("Parse::HTTP::UserAgent's data (held out after round 53): under 1% of people previewed, no bot passes",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("parse-http-useragent", "Parse::HTTP::UserAgent (held out after round 53)", false);
+  check_under_one_percent(r.people, 100);
+  CHECK(r.bots.wrong == 0);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
