@@ -1792,6 +1792,15 @@ TEST_CASE("Parse::HTTP::UserAgent's data (held out after round 53): under 1% of 
   CHECK(r.bots.wrong == 0);
 }
 
+// myCSharp's HttpUserAgentParser tests (make-mycsharp; SOURCES.md): current browsers, and current crawlers, previews
+// and AI fetchers, built after round 53 was frozen. Held out: rates only.
+TEST_CASE("HttpUserAgentParser's tests (held out after round 53): under 1% of people previewed, under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("mycsharp", "myCSharp's HttpUserAgentParser (held out after round 53)", false);
+  check_under_one_percent(r.people, 30);
+  check_under_one_percent(r.bots, 20);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
