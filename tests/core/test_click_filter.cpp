@@ -2202,6 +2202,15 @@ constexpr DeviceDraw crawler_detect_draws[] = {
      "Crawler-Detect's other devices, eleventh and last draw (held out after round 52, read since)", true},
 };
 
+// quentin389/UserAgentInfo's example User-Agents (make-useragentinfo; SOURCES.md): a Polish site's traffic of 2013 and
+// its bots, unlabelled, read blind after round 53 was frozen. Held out: rates only.
+TEST_CASE("UserAgentInfo's examples, read blind (held out after round 53): under 1% of fetchers pass and under 1% of "
+          "people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  check_reading_targets(
+      blind_reading("useragentinfo_reading.tsv", "UserAgentInfo's examples (held out after round 53)", false), 800, 60);
+}
+
 // A draw holds a few hundred people and ten or twenty fetchers: the targets are held on the draws pooled, each printed.
 TEST_CASE("Crawler-Detect's other devices, read blind: under 1% of fetchers pass and under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
