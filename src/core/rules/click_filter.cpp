@@ -447,8 +447,7 @@ bool forged(std::string_view agent) {
 // signing the string it sends): no browser writes a date and a time of day.
 bool log_time_stamp(std::string_view agent) {
   auto digits = [&](size_t at, size_t count) {
-    return std::all_of(agent.begin() + static_cast<long>(at), agent.begin() + static_cast<long>(at + count),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+    return agent.substr(at, count).find_first_not_of("0123456789") == std::string_view::npos;
   };
   for (auto t = agent.find('T', 10); t != std::string_view::npos && t + 6 <= agent.size(); t = agent.find('T', t + 1)) {
     if (digits(t - 10, 4) && agent[t - 6] == '-' && digits(t - 5, 2) && agent[t - 3] == '-' && digits(t - 2, 2) &&
