@@ -1802,19 +1802,20 @@ TEST_CASE("HttpUserAgentParser's tests (held out after round 53): under 1% of pe
 }
 
 // WinFuture23/real-world-user-agents (make-winfuture; SOURCES.md): the browsers people used on a German news site
-// in 2026, every 48 hours' 150 most common, built after round 53 was frozen. People only. Held out: rates only.
+// in 2026, every 48 hours' 150 most common, built after round 53 was frozen, read since. People only.
 TEST_CASE("WinFuture's real traffic (held out after round 53): under 1% of people are previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("winfuture", "WinFuture's real traffic of 2026 (held out after round 53)", false, false);
+  auto r = whole_source("winfuture", "WinFuture's real traffic of 2026 (held out after round 53, read since)", true,
+                        false);
   check_under_one_percent(r.people, 600);
 }
 
 // opawg/user-agents-v2's examples (make-opawg; SOURCES.md): what fetches podcasts, its bots, scripts' HTTP clients,
-// a few browsers, and apps' own clients held to no target, built after round 53 was frozen. Held out: rates only.
+// a few browsers, and apps' own clients held to no target, built after round 53 was frozen, read since.
 // Too few browsers for a rate: none may be previewed.
 TEST_CASE("OPAWG's podcast agents (held out after round 53): under 1% of bots pass and no browser is previewed",
           "[core][clicks][corpus][!mayfail]") {
-  auto r = whole_source("opawg", "OPAWG's podcast agents (held out after round 53)", false);
+  auto r = whole_source("opawg", "OPAWG's podcast agents (held out after round 53, read since)", true);
   check_under_one_percent(r.bots, 250);
   CHECK(r.people.total > 15);
   CHECK(r.people.wrong == 0);
