@@ -1842,6 +1842,16 @@ TEST_CASE("microlink's most common User-Agents (held out after round 53): under 
   }
 }
 
+// matomo-org/device-detector's browser lines that make-families' cap (30 a family and device type) left out of every
+// fixture (make-device-detector-draws; SOURCES.md): phones, tablets and desktops of known browsers, in five draws by
+// SHA-1; draw 1 built after round 53 was frozen. People only. Held out: rates only.
+TEST_CASE("device-detector's unread browsers, draw 1 (held out after round 53): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r =
+      whole_source("dd-draw1", "device-detector's unread browsers, draw 1 (held out after round 53)", false, false);
+  check_under_one_percent(r.people, 5000);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
