@@ -1872,6 +1872,14 @@ TEST_CASE("device-detector's unread browsers, draw 1 (held out after round 53): 
   check_under_one_percent(r.people, 5000);
 }
 
+// Draw 2 of the same, built after round 54 was frozen. People only. Held out: rates only.
+TEST_CASE("device-detector's unread browsers, draw 2 (held out after round 54): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r =
+      whole_source("dd-draw2", "device-detector's unread browsers, draw 2 (held out after round 54)", false, false);
+  check_under_one_percent(r.people, 5000);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
