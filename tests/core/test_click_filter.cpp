@@ -1880,6 +1880,14 @@ TEST_CASE("device-detector's unread browsers, draw 2 (held out after round 54): 
   check_under_one_percent(r.people, 5000);
 }
 
+// The bots of make-families' lists past its cap of 30 a family and file (make-unread-bots; SOURCES.md): device-
+// detector's generic bots, Google's and Yandex's, built after round 54 was frozen. Bots only. Held out: rates only.
+TEST_CASE("make-families' unread bots (held out after round 54): under 1% of bots pass",
+          "[core][clicks][corpus][!mayfail]") {
+  auto bots = bots_passing("unread-bots_bots.tsv", "make-families' unread bots (held out after round 54)", false);
+  check_under_one_percent(bots, 90);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
