@@ -447,7 +447,9 @@ bool forged(std::string_view agent) {
 }
 
 // A log's time stamp in ISO 8601 inside the string ("... Safari/537.36 Rl0rT5ii...= 2014-01-13T08:14:50.296Z", a tool
-// signing the string it sends): no browser writes a date and a time of day.
+// signing the string it sends): no browser writes a date and a time of day. Not a number that could be milliseconds
+// since 1970 ("Firefox/77.0 Time/1710630666672", a monitor's): TikTok's web view numbers its builds that way
+// ("TTWebView/1261130062414").
 bool log_time_stamp(std::string_view agent) {
   auto digits = [&](size_t at, size_t count) {
     return agent.substr(at, count).find_first_not_of("0123456789") == std::string_view::npos;
@@ -598,7 +600,11 @@ bool impossible_chrome(std::string_view agent) {
   if (!rest.starts_with(" Safari/")) return false;
   rest.remove_prefix(8);
   if (rest.find(' ') != std::string_view::npos) return false;  // another product follows
-  if (rest != engine || !comma) return true;
+  // Handset makers' own Chromium browsers on Android 4 dropped the comma (Sony's, HTC's, Samsung's, Toshiba's: "(Linux;
+  // Android 4.3; D5306 Build/19.0.1.A.0.223) AppleWebKit/537.36 (KHTML like Gecko) Chrome/36.0.1985.135 Mobile
+  // Safari/537.36"); Chrome itself never did.
+  bool makers_android_browser = !comma && first_comment(agent).find("Android") != std::string_view::npos;
+  if (rest != engine || (!comma && !makers_android_browser)) return true;
   if (desktop_chrome_numbering_impossible(first_comment(agent), version)) return true;
   return version[0] >= 28 && (engine != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0));
 }
