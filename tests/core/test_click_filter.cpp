@@ -1899,6 +1899,14 @@ TEST_CASE("device-detector's unread browsers, draw 2 (held out after round 54): 
   check_under_one_percent(r.people, 5000);
 }
 
+// Draw 3 of the same, built after round 55 was frozen. People only. Held out: rates only.
+TEST_CASE("device-detector's unread browsers, draw 3 (held out after round 55): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r =
+      whole_source("dd-draw3", "device-detector's unread browsers, draw 3 (held out after round 55)", false, false);
+  check_under_one_percent(r.people, 5000);
+}
+
 // The bots of make-families' lists past its cap of 30 a family and file (make-unread-bots; SOURCES.md): device-
 // detector's generic bots, Google's and Yandex's, built after round 54 was frozen, read since. Bots only.
 TEST_CASE("make-families' unread bots (held out after round 54): under 1% of bots pass",
