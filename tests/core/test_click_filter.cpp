@@ -1907,6 +1907,15 @@ TEST_CASE("device-detector's unread browsers, draw 3 (held out after round 55): 
   check_under_one_percent(r.people, 5000);
 }
 
+// browscap/browscap's browsers that make-browscap's sample (1 in 4) left out of every fixture (make-browscap-draws;
+// SOURCES.md): odd and old browsers from its parser's issues, in three draws by SHA-1; draw 1 built after round 55 was
+// frozen. People only. Held out: rates only.
+TEST_CASE("browscap's unread browsers, draw 1 (held out after round 55): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browscap-draw1", "browscap's unread browsers, draw 1 (held out after round 55)", false, false);
+  check_under_one_percent(r.people, 3000);
+}
+
 // The bots of make-families' lists past its cap of 30 a family and file (make-unread-bots; SOURCES.md): device-
 // detector's generic bots, Google's and Yandex's, built after round 54 was frozen, read since. Bots only.
 TEST_CASE("make-families' unread bots (held out after round 54): under 1% of bots pass",
