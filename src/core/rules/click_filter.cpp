@@ -603,8 +603,8 @@ bool impossible_chrome(std::string_view agent) {
   // Handset makers' own Chromium browsers on Android 4 dropped the comma (Sony's, HTC's, Samsung's, Toshiba's: "(Linux;
   // Android 4.3; D5306 Build/19.0.1.A.0.223) AppleWebKit/537.36 (KHTML like Gecko) Chrome/36.0.1985.135 Mobile
   // Safari/537.36"); Chrome itself never did.
-  bool makers_android_browser = !comma && first_comment(agent).find("Android") != std::string_view::npos;
-  if (rest != engine || (!comma && !makers_android_browser)) return true;
+  bool script_dropped_comma = !comma && first_comment(agent).find("Android") == std::string_view::npos;
+  if (rest != engine || script_dropped_comma) return true;
   if (desktop_chrome_numbering_impossible(first_comment(agent), version)) return true;
   return version[0] >= 28 && (engine != "537.36" || version[1] != 0 || (version[2] == 0 && version[3] != 0));
 }
