@@ -1376,6 +1376,43 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
   });
 }
 
+// Round 56 (device-detector's unread browsers, draw 3, read since): makers name handsets with words that name what a
+// fetcher is ("Cubot", "M bot 51", "Spider 8", "RUBY"), and budget phones write an inch mark in a model without a build.
+TEST_CASE("A handset's model may hold a bot's or a language's name or an inch mark, not a task's", "[core][clicks]") {
+  check_reasons(AgentReason::browser, {
+      "Mozilla/5.0 (Linux; Android 7.0; M bot 51) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
+      "Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 13; Spider 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 8.1.0; RUBY Build/OPM2.171019.012) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/110.0.5481.153 Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; U; Android 4.4.2; xx; Cubot X9 Build/KOT49H) AppleWebKit/534.30 (KHTML, like Gecko) "
+      "Version/4.0 Mobile Safari/534.30",
+      "Mozilla/5.0 (Linux; Android 5.1; Spira D2 5.5\" Smartphone) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/80.0.3987.132 Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 5.1; Spira B1 10.1\") AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/74.0.3729.157 Safari/537.36"
+  });
+  check_reasons(AgentReason::fetcher_rule, {
+      // A task's name in the model's place is a fetcher's, as is Google's test lab's device.
+      "Mozilla/5.0 (Linux; U; Android 4.1.2; xx; Thing screenshot-generator Build/Q3) AppleWebKit/534.30 (KHTML, "
+      "like Gecko) Version/4.0 Mobile Safari/534.30",
+      "Mozilla/5.0 (Linux; Android 7.0; Spider Monitor) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
+      "Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 6.0.1; GCE x86 phone Build/MMB30D.MZC89) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/51.0.2697.0 Safari/537.36",
+      // Outside the model the words still count.
+      "Mozilla/5.0 (Linux; Android 13; Spider 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+      "Safari/537.36 python",
+      "Mozilla/5.0 (Linux; Android 7.0; M bot 51) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
+      "Mobile Safari/537.36 RUBY",
+      // A model with a probe's punctuation is no maker's, nor a quote with more after it.
+      "Mozilla/5.0 (Linux; Android 7.0; bot' OR 1=1) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
+      "Mobile Safari/537.36",
+      "Mozilla/5.0 (Linux; Android 5.1; Spira 5\" OR 1=1) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/80.0.3987.132 Mobile Safari/537.36"
+  });
+}
+
 // Round 55 (device-detector's unread browsers, draw 2, read since): handset makers' Chromium browsers on Android 4
 // wrote WebKit's "(KHTML like Gecko)" without its comma, as Chrome never did.
 TEST_CASE("A handset maker's Chromium browser may drop WebKit's comma, Chrome may not", "[core][clicks]") {

@@ -156,6 +156,14 @@ constexpr const char* kitkat_web_view = R"(Version/4\.0 Chrome/\d+\.0\.0\.0 Mobi
 // model and build, or the Java phone. Not a model without a build ("(Linux; Android 5.1; O+ Sonic)", as Chrome writes
 // since version 60): monitors write their name there ("(Linux; U; Android 4.0.2; en-us; Catchpoint)").
 constexpr const char* handset_model = R"(; ?([^;)]*?) ?[Bb]uild/([^;)\s]*)|^([^/ ]+)/\S*\s.*\b(?:MIDP|CLDC))";
+// The model that Android's comment ends with, with its build or without ("(Linux; Android 7.0; M bot 51)", "(Linux; U;
+// Android 4.4.2; en-us; Cubot X9 Build/KOT49H; wv)"), when written as makers write one: letters, digits, spaces and
+// ".+_-", never a probe's punctuation.
+constexpr const char* android_model =
+    R"(\(Linux; (?:U; )?Android [\d.]+;(?: [a-z]{2}(?:[-_][A-Za-z]{2})?;)? ([A-Za-z0-9 ._+-]+?))"
+    R"((?: [Bb]uild/[^;)]*)?(?:; wv)?\))";
+// Words of the fetcher rules that name what a thing is, not what it does: a crawler, a bot, a scripting language.
+constexpr const char* kind_name_words = R"(bot|spider|crawl|\bpython\b|\bperl\b|\bruby\b|\bphp\b|\bnode\b)";
 
 // QtWebKit writes "(Unknown; Linux x86_64)" where it cannot name the platform: headless Qt tools
 // (PhantomJS, wkhtmltopdf, monitoring renderers) on a Linux server; a Qt browser on a rarer system says which
@@ -376,6 +384,8 @@ struct Matchers {
   // One pattern, so that RE2 reads the User-Agent once for both.
   RE2 rules{std::string(fetcher_rules) + "|" + injection_probe, options()};
   RE2 model{handset_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
+  RE2 android{android_model, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
+  RE2 kind_names{kind_name_words, options()};
   RE2 trailing{trailing_name, [] { auto o = options(true); o.set_never_capture(false); return o; }()};
   // Case-sensitive as upstream matches it: ignoring case turns "NING/" into "Lightning/" (a Thunderbird
   // add-on) and other words of browsers' User-Agents into crawlers.
@@ -384,7 +394,7 @@ struct Matchers {
   Matchers() {
     for (const RE2* re : {&in_app, &rendering, &shape, &mozilla, &platform, &device, &unknown, &browser_product,
                           &contact, &site, &tv_platform, &web_view, &distribution, &distribution_build, &rules,
-                          &trailing, &model, &list}) {
+                          &trailing, &model, &android, &kind_names, &list}) {
       // Only a bad vendored list can fail here; the click filter tests catch it before a release.
       if (!re->ok()) throw std::logic_error("click filter: cannot compile a pattern: " + re->error());
     }
@@ -396,9 +406,9 @@ const Matchers& matchers() {
   return compiled;
 }
 
-// Budget tablets name their screen's size in inches in Android's model: "(Linux; Android 5.0.1; Alba 10\"
-// Build/LRX22C)", "Bush 10\" Android Build/...". One quote after a digit, inside the model, is that mark and not a
-// probe's.
+// Budget tablets and phones name their screen's size in inches in Android's model: "(Linux; Android 5.0.1; Alba 10\"
+// Build/LRX22C)", "Bush 10\" Android Build/...", "(Linux; Android 5.1; Bush Spira D2 5.5\" Smartphone)". One quote
+// after a digit, inside the model, is that mark and not a probe's.
 bool only_an_inch_mark(std::string_view agent) {
   auto quote = agent.find('"');
   if (quote == 0 || quote == std::string_view::npos || agent.find('"', quote + 1) != std::string_view::npos ||
@@ -406,12 +416,13 @@ bool only_an_inch_mark(std::string_view agent) {
     return false;
   }
   auto comment = agent.rfind("(Linux;", quote);
-  auto build = agent.find(" Build/", quote);
-  if (comment == std::string_view::npos || build == std::string_view::npos ||
+  // The model ends at its build or, written without one, at the comment's end ("Bush Spira B1 10.1\")").
+  auto model_end = std::min(agent.find(" Build/", quote), agent.find(')', quote));
+  if (comment == std::string_view::npos || model_end == std::string_view::npos ||
       agent.substr(comment, quote - comment).find(')') != std::string_view::npos) {
     return false;
   }
-  auto rest_of_model = agent.substr(quote + 1, build - quote - 1);
+  auto rest_of_model = agent.substr(quote + 1, model_end - quote - 1);
   return std::all_of(rest_of_model.begin(), rest_of_model.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == ' ' || c == '.' || c == '-' || c == '_';
   });
@@ -921,6 +932,22 @@ bool trailing_tool_name(const Matchers& m, re2::StringPiece agent) {
          folded.find("toolbar") == std::string::npos && name != "compatible";
 }
 
+// A handset's model may hold a word that names what a thing is, as makers call their phones "Cubot X9", "M bot 51",
+// "Spider 8" or "RUBY": such a word of the fetcher rules does not count there. A word that names a task still does
+// ("Seznam screenshot-generator", "GCE x86 phone": fetchers that write their name in the model's place).
+bool names_a_fetcher(const Matchers& m, re2::StringPiece agent) {
+  if (!RE2::PartialMatch(agent, m.rules)) return false;
+  re2::StringPiece model;
+  if (!RE2::PartialMatch(agent, m.android, &model)) return true;
+  std::string model_without_kinds(model.data(), model.size());
+  if (RE2::GlobalReplace(&model_without_kinds, m.kind_names, " ") == 0) return true;
+  auto before = static_cast<size_t>(model.data() - agent.data());
+  std::string rewritten(agent.data(), before);
+  rewritten += model_without_kinds;
+  rewritten.append(model.data() + model.size(), agent.size() - before - model.size());
+  return RE2::PartialMatch(rewritten, m.rules);
+}
+
 // A contact anywhere but in the site marks (above) of Internet Explorer's comment. A bare site with more of the
 // comment's items after it is a mark too: IE lists the tokens that add-ons and providers register, then .NET's
 // ("...; TheFreeDictionary.com; SV1; .NET CLR 1.1.4322)"), where a tool that signs a browser's string puts its
@@ -1024,7 +1051,7 @@ AgentReason classify_user_agent(std::string_view user_agent) {
   };
   bool fetcher = names_a_contact(m, user_agent) || forged(user_agent) || log_fields(user_agent) ||
                  log_time_stamp(user_agent) ||
-                 RE2::PartialMatch(agent, m.rules) ||
+                 names_a_fetcher(m, agent) ||
                  (trailing_tool_name(m, agent) && !in_app()) || mac_webkit_app(user_agent) ||
                  impossible_chrome(user_agent) || impossible_firefox(user_agent) ||
                  impossible_old_firefox(user_agent) || misplaced_gecko(user_agent) ||
