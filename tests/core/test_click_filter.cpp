@@ -1945,6 +1945,14 @@ TEST_CASE("device-detector's unread browsers, draw 3 (held out after round 55): 
   check_under_one_percent(r.people, 5000);
 }
 
+// Draw 4 of the same, built after round 56 was frozen. People only. Held out: rates only.
+TEST_CASE("device-detector's unread browsers, draw 4 (held out after round 56): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r =
+      whole_source("dd-draw4", "device-detector's unread browsers, draw 4 (held out after round 56)", false, false);
+  check_under_one_percent(r.people, 5000);
+}
+
 // browscap/browscap's browsers that make-browscap's sample (1 in 4) left out of every fixture (make-browscap-draws;
 // SOURCES.md): odd and old browsers from its parser's issues, in three draws by SHA-1; draw 1 built after round 55 was
 // frozen, read since. People only.
@@ -1952,6 +1960,13 @@ TEST_CASE("browscap's unread browsers, draw 1 (held out after round 55): under 1
           "[core][clicks][corpus][!mayfail]") {
   auto r = whole_source("browscap-draw1", "browscap's unread browsers, draw 1 (held out after round 55, read since)",
                         true, false);
+  check_under_one_percent(r.people, 3000);
+}
+
+// Draw 2 of the same, built after round 56 was frozen. People only. Held out: rates only.
+TEST_CASE("browscap's unread browsers, draw 2 (held out after round 56): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browscap-draw2", "browscap's unread browsers, draw 2 (held out after round 56)", false, false);
   check_under_one_percent(r.people, 3000);
 }
 
