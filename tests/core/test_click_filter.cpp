@@ -1377,7 +1377,8 @@ TEST_CASE("An upper-case \"BOT\" before a semicolon is a phone maker's name in a
 }
 
 // Round 56 (device-detector's unread browsers, draw 3, read since): makers name handsets with words that name what a
-// fetcher is ("Cubot", "M bot 51", "Spider 8", "RUBY"), and budget phones write an inch mark in a model without a build.
+// fetcher is ("Cubot", "M bot 51", "Spider 8", "RUBY"), and budget phones write an inch mark in a model without a
+// build.
 TEST_CASE("A handset's model may hold a bot's or a language's name or an inch mark, not a task's", "[core][clicks]") {
   check_reasons(AgentReason::browser, {
       "Mozilla/5.0 (Linux; Android 7.0; M bot 51) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 "
@@ -1954,6 +1955,14 @@ TEST_CASE("device-detector's unread browsers, draw 4 (held out after round 56): 
   check_under_one_percent(r.people, 5000);
 }
 
+// Draw 5 of the same, the last, built after round 56 was frozen. People only.
+TEST_CASE("device-detector's unread browsers, draw 5 (held out after round 56): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r =
+      whole_source("dd-draw5", "device-detector's unread browsers, draw 5 (held out after round 56)", false, false);
+  check_under_one_percent(r.people, 5000);
+}
+
 // browscap/browscap's browsers that make-browscap's sample (1 in 4) left out of every fixture (make-browscap-draws;
 // SOURCES.md): odd and old browsers from its parser's issues, in three draws by SHA-1; draw 1 built after round 55 was
 // frozen, read since. People only.
@@ -1969,6 +1978,13 @@ TEST_CASE("browscap's unread browsers, draw 2 (held out after round 56): under 1
           "[core][clicks][corpus][!mayfail]") {
   auto r = whole_source("browscap-draw2", "browscap's unread browsers, draw 2 (held out after round 56, read since)",
                         true, false);
+  check_under_one_percent(r.people, 3000);
+}
+
+// Draw 3 of the same, the last, built after round 56 was frozen. People only.
+TEST_CASE("browscap's unread browsers, draw 3 (held out after round 56): under 1% of people are previewed",
+          "[core][clicks][corpus][!mayfail]") {
+  auto r = whole_source("browscap-draw3", "browscap's unread browsers, draw 3 (held out after round 56)", false, false);
   check_under_one_percent(r.people, 3000);
 }
 
