@@ -1971,6 +1971,53 @@ TEST_CASE("make-families' unread bots (held out after round 54): under 1% of bot
   check_under_one_percent(bots, 90);
 }
 
+// Issue 26's targets as the issue states them: on the held-out half pooled, by the labels. That half is every
+// labelled set measured once since round 53, each on the round frozen before it was written (SOURCES.md, "how item
+// 6 is judged"); then 332 of 39,797 people were previewed (0.83 %) and 4 of 418 bots passed (0.96 %). All of it has
+// been read and is tuning data since, so this is a guard: the sets above keep each set's own figure.
+TEST_CASE("The sets held out since round 53, pooled: under 1% of people are previewed and under 1% of bots pass",
+          "[core][clicks][corpus]") {
+  struct Held {
+    const char* people;  // SOURCE_people.tsv, or "" for a set of bots alone
+    const char* bots;    // SOURCE_bots.tsv, or "" for a set of people alone
+  };
+  constexpr Held held_out_since_round_53[] = {
+      {"hotoo-detector_people.tsv", "hotoo-detector_bots.tsv"},
+      {"parse-http-useragent_people.tsv", "parse-http-useragent_bots.tsv"},
+      {"mycsharp_people.tsv", "mycsharp_bots.tsv"},
+      {"winfuture_people.tsv", ""},
+      {"opawg_people.tsv", "opawg_bots.tsv"},
+      {"microlink_people.tsv", ""},
+      {"dd-draw1_people.tsv", ""},
+      {"dd-draw2_people.tsv", ""},
+      {"dd-draw3_people.tsv", ""},
+      {"dd-draw4_people.tsv", ""},
+      {"dd-draw5_people.tsv", ""},
+      {"", "unread-bots_bots.tsv"},
+      {"browscap-draw1_people.tsv", ""},
+      {"browscap-draw2_people.tsv", ""},
+      {"browscap-draw3_people.tsv", ""},
+  };
+  Tally people, bots;
+  for (const auto& set : held_out_since_round_53) {
+    for (bool held : {false, true}) {
+      if (*set.people != '\0') {
+        auto half = half_rates(held, set.people, "").people;  // app stacks and sets' "no target" lines apart
+        people.total += half.total, people.wrong += half.wrong;
+      }
+      if (*set.bots == '\0') continue;
+      for (const auto& l : families(set.bots, held)) ++bots.total, bots.wrong += is_person(l.agent);
+    }
+  }
+  std::printf("click filter, the sets held out since round 53, pooled: bots passing as people %zu of %zu (%.2f%%); "
+              "people given the preview page %zu of %zu (%.2f%%)\n",
+              bots.wrong, bots.total, 100.0 * bots.rate(), people.wrong, people.total, 100.0 * people.rate());
+  CHECK(people.total == 39797);  // the half as measured: a set added or lost shows here
+  CHECK(bots.total == 418);
+  check_under_one_percent(people, 39000);
+  check_under_one_percent(bots, 400);
+}
+
 // useragentstring.com's browser lists (make-useragentstring; SOURCES.md), built after round 18 was frozen and
 // measured once on it; read since (tuning data). People only: the lists name browsers.
 TEST_CASE("useragentstring.com's lists (held out after round 18): under 1% of people are previewed",
